@@ -1,0 +1,70 @@
+/**
+ * Typed, column-oriented tables: what every loader produces and the encoder consumes.
+ */
+
+/** numeric: any finite numbers; binary: only 0 and 1 seen; categorical: text categories. */
+export type ColumnKind = 'numeric' | 'binary' | 'categorical';
+
+export interface NumericColumn {
+  readonly name: string;
+  readonly kind: 'numeric' | 'binary';
+  /** One value per row; NaN marks a missing cell. */
+  readonly values: Float64Array;
+}
+
+export interface CategoricalColumn {
+  readonly name: string;
+  readonly kind: 'categorical';
+  /** One value per row; null marks a missing cell. */
+  readonly values: ReadonlyArray<string | null>;
+}
+
+export type Column = NumericColumn | CategoricalColumn;
+
+export interface Table {
+  /** Where the rows came from (a file path, or a short description such as 'DataFrame'). */
+  readonly source: string;
+  readonly rowCount: number;
+  readonly columns: ReadonlyArray<Column>;
+  /**
+   * For each row, the 1-based line in the source file where it starts (header = line 1),
+   * so errors found later can still point at the file. Absent for tables not read from a file.
+   */
+  readonly lineOfRow?: Uint32Array;
+}
+
+export interface LabelInfo {
+  /** Name of the label column. */
+  readonly column: string;
+  /** The label of each row as text ('normal', 'hyperfunction', '1', ...). */
+  readonly values: ReadonlyArray<string>;
+  /** Label values that mean "normal". */
+  readonly normalValues: ReadonlyArray<string>;
+  /** 1 where the row is normal, 0 where it is an anomaly of some type. */
+  readonly isNormal: Uint8Array;
+}
+
+/**
+ * A table with its feature columns picked out and, when labelled, its label decoded.
+ * `columns` keeps every column as read (label included), so scores can be written next to the rows.
+ */
+export interface Dataset extends Table {
+  /** Feature columns only: not the label, not dropped columns. */
+  readonly features: ReadonlyArray<Column>;
+  readonly label?: LabelInfo;
+}
+
+export interface LoadOptions {
+  /** Name of the label column. Without it the dataset is unlabelled (scoring only). */
+  readonly label?: string;
+  /** Label value(s) that mean normal. Required when `label` is given. */
+  readonly normal?: string | number | ReadonlyArray<string | number>;
+  /** Columns to drop before anything else (ids, timestamps, other label columns). */
+  readonly drop?: ReadonlyArray<string>;
+  /** Force these columns to be categorical (e.g. integer-coded categories). */
+  readonly categorical?: ReadonlyArray<string>;
+  /** Override the format guessed from the file extension. */
+  readonly format?: 'csv' | 'tsv' | 'json' | 'jsonl';
+  /** Override the sniffed delimiter for csv/tsv. */
+  readonly delimiter?: string;
+}
