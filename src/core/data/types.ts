@@ -28,7 +28,8 @@ export interface Table {
   readonly columns: ReadonlyArray<Column>;
   /**
    * For each row, the 1-based line in the source file where it starts (header = line 1),
-   * so errors found later can still point at the file. Absent for tables not read from a file.
+   * so errors found later can still point at the file. Absent where rows are records rather than
+   * lines (JSON arrays, in-memory data): errors then name "record N", 1-based.
    */
   readonly lineOfRow?: Uint32Array;
 }
@@ -67,4 +68,6 @@ export interface LoadOptions {
   readonly format?: 'csv' | 'tsv' | 'json' | 'jsonl';
   /** Override the sniffed delimiter for csv/tsv. */
   readonly delimiter?: string;
+  /** Extra cell texts that mean missing, besides empty, NA, N/A, ? and null (case-insensitive). */
+  readonly missing?: ReadonlyArray<string>;
 }

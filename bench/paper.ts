@@ -1,0 +1,162 @@
+/**
+ * Reproduces the paper's tabular experiments with the `synthad evaluate --json` command:
+ * Thyroid, NSL-KDD and Arrhythmia, VC-SA vs VC vs Isolation Forest, 3 seeds each.
+ * Prints a markdown table of AUPR and AUROC per anomaly type (mean ± std) and writes it to
+ * bench/results/paper.md (raw runs in bench/results/runs, reused on a rerun unless --fresh).
+ *
+ *   npm run bench:paper [-- --only nslkdd-dos] [--seeds 3] [--jobs 2] [--fresh] [--cached-only]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { execFile } from 'child_process';
+import { createRng, permutation } from '../src/core/rng';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const RESULTS = path.join(ROOT, 'bench', 'results');
+const RUNS = path.join(RESULTS, 'runs');
+const METHODS = ['vcsa', 'vc', 'iforest'] as const;
+const METHOD_NAMES: Record<string, string> = { vcsa: 'VC-SA', vc: 'VC', iforest: 'IF' };
+
+interface Experiment {
+  readonly id: string;
+  readonly title: string;
+  readonly label: string;
+  readonly normal: string;
+  readonly known: string[];
+  readonly drop?: string[];
+  /** Train and test files for a seed. */
+  files(seed: number): { train: string; test: string };
+}
+
+interface RunResult {
+  readonly auroc: number;
+  readonly aupr: number;
+  readonly perType: ReadonlyArray<{ type: string; count: number; auroc: number; aupr: number; known: boolean }>;
+  readonly epochs: number;
+  readonly trainSeconds: number;
+  readonly secondsPerEpoch: number;
+  readonly rowsPerSecond: number;
+  readonly backend: string;
+  readonly wallSeconds: number;
+}
+
+const thyroid = (known: string): Experiment => ({
+  id: `thyroid-${known}`, title: `Thyroid, known: ${known}`, label: 'class', normal: 'normal', known: [known],
+  files: () => ({ train: path.join(ROOT, 'samples/thyroid-train.csv'), test: path.join(ROOT, 'samples/thyroid-test.csv') }),
+});
+
+const nslkdd = (known: string): Experiment => ({
+  id: `nslkdd-${known}`, title: `NSL-KDD, known: ${known}`, label: 'family', normal: 'normal', known: [known], drop: ['attack'],
+  files: () => ({ train: path.join(ROOT, 'data/nslkdd-train.csv'), test: path.join(ROOT, 'data/nslkdd-test.csv') }),
+});
+
+/** Arrhythmia: normal = class 1; the known classes train and are removed from test. */
+const ARRHYTHMIA_KNOWN = ['2', '10'];
+const arrhythmia: Experiment = {
+  id: 'arrhythmia', title: `Arrhythmia, known: classes ${ARRHYTHMIA_KNOWN.join(', ')}`, label: 'class', normal: '1', known: ARRHYTHMIA_KNOWN,
+  files: (seed) => splitArrhythmia(seed),
+};
+
+const EXPERIMENTS: Experiment[] = [thyroid('hyperfunction'), thyroid('subnormal'), nslkdd('dos'), nslkdd('probe'), arrhythmia];
+
+/** 60 % of normal rows and all known-class rows train; the other normals and the unseen classes test. */
+function splitArrhythmia(seed: number): { train: string; test: string } {
+  const dir = path.join(RESULTS, 'tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  const train = path.join(dir, `arrhythmia-${seed}-train.csv`), test = path.join(dir, `arrhythmia-${seed}-test.csv`);
+  const lines = fs.readFileSync(path.join(ROOT, 'data/arrhythmia.csv'), 'utf8').trimEnd().split('\n');
+  const header = lines[0], rows = lines.slice(1);
+  const cls = (line: string): string => line.slice(line.lastIndexOf(',') + 1).trim();
+  const normals = rows.filter((r) => cls(r) === '1');
+  const order = permutation(normals.length, createRng(1000 + seed));
+  const nTrain = Math.round(normals.length * 0.6);
+  const known = rows.filter((r) => ARRHYTHMIA_KNOWN.includes(cls(r)));
+  const unseen = rows.filter((r) => cls(r) !== '1' && !ARRHYTHMIA_KNOWN.includes(cls(r)));
+  fs.writeFileSync(train, [header, ...Array.from(order.subarray(0, nTrain), (i) => normals[i]), ...known].join('\n') + '\n');
+  fs.writeFileSync(test, [header, ...Array.from(order.subarray(nTrain), (i) => normals[i]), ...unseen].join('\n') + '\n');
+  return { train, test };
+}
+
+const cacheFile = (exp: Experiment, method: string, seed: number): string => path.join(RUNS, `${exp.id}-${method}-${seed}.json`);
+
+function runOne(exp: Experiment, method: string, seed: number): Promise<RunResult> {
+  const cache = cacheFile(exp, method, seed);
+  if (!process.argv.includes('--fresh') && fs.existsSync(cache)) return Promise.resolve(JSON.parse(fs.readFileSync(cache, 'utf8')));
+  const { train, test } = exp.files(seed);
+  const args = [path.join(ROOT, 'bin/synthad.js'), 'evaluate', '--train', train, '--test', test, '--label', exp.label,
+    '--normal', exp.normal, '--known', ...exp.known, ...(exp.drop ? ['--drop', ...exp.drop] : []),
+    '--detector', method, '--seed', String(seed), '--json', '--quiet'];
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) { reject(new Error(`${exp.id} ${method} seed ${seed} failed: ${stderr.trim() || err.message}`)); return; }
+      const result: RunResult = { ...JSON.parse(stdout), wallSeconds: (Date.now() - t0) / 1000 };
+      fs.mkdirSync(RUNS, { recursive: true });
+      fs.writeFileSync(cache, JSON.stringify(result));
+      process.stderr.write(`${exp.id} ${method} seed ${seed}: AUROC ${result.auroc.toFixed(4)} AUPR ${result.aupr.toFixed(4)} ` +
+        `(${result.epochs} epochs, ${result.wallSeconds.toFixed(0)} s)\n`);
+      resolve(result);
+    });
+  });
+}
+
+async function runAll(jobs: Array<() => Promise<void>>, parallel: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => { while (next < jobs.length) await jobs[next++](); };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+function meanStd(values: number[]): string {
+  if (values.length === 0) return 'n/a';
+  const m = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(values.length - 1, 1));
+  return `${m.toFixed(3)} ± ${sd.toFixed(3)}`;
+}
+
+function table(exp: Experiment, results: Map<string, RunResult[]>): string {
+  const first = [...results.values()].find((r) => r.length > 0)?.[0];
+  if (!first) return `${exp.title}: no runs yet.`;
+  const pick = (m: string, f: (r: RunResult) => number): string => meanStd(results.get(m)!.map(f));
+  const typeCell = (type: string, key: 'aupr' | 'auroc') => (r: RunResult): number => r.perType.find((p) => p.type === type)![key];
+  const head = `| ${exp.title} | rows | ${METHODS.map((m) => `${METHOD_NAMES[m]} AUPR`).join(' | ')} | ${METHODS.map((m) => `${METHOD_NAMES[m]} AUROC`).join(' | ')} |`;
+  const sep = `|---|---:|${METHODS.map(() => '---:').join('|')}|${METHODS.map(() => '---:').join('|')}|`;
+  const rows = first.perType.map((t) => `| ${t.type} (${t.known ? 'known' : 'unseen'}) | ${t.count} | ` +
+    METHODS.map((m) => pick(m, typeCell(t.type, 'aupr'))).join(' | ') + ' | ' +
+    METHODS.map((m) => pick(m, typeCell(t.type, 'auroc'))).join(' | ') + ' |');
+  rows.push(`| all anomalies | ${first.perType.reduce((a, t) => a + t.count, 0)} | ` +
+    METHODS.map((m) => pick(m, (r) => r.aupr)).join(' | ') + ' | ' + METHODS.map((m) => pick(m, (r) => r.auroc)).join(' | ') + ' |');
+  const time = METHODS.map((m) => {
+    const rs = results.get(m)!;
+    if (rs.length === 0) return `${METHOD_NAMES[m]} n/a`;
+    const mean = (f: (r: RunResult) => number): number => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+    const epochs = m === 'iforest' ? '' : `, ${mean((r) => r.epochs).toFixed(0)} epochs at ${mean((r) => r.secondsPerEpoch).toFixed(2)} s/epoch`;
+    return `${METHOD_NAMES[m]} ${mean((r) => r.wallSeconds).toFixed(0)} s (${rs.length} seeds${epochs})`;
+  }).join('; ');
+  return [head, sep, ...rows, '', `Wall time per run, mean over seeds: ${time}. Backend: ${first.backend}.`].join('\n');
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i < 0 ? undefined : process.argv[i + 1]; };
+  const seeds = Number(arg('--seeds') ?? 3), parallel = Number(arg('--jobs') ?? 2);
+  const only = arg('--only');
+  const cachedOnly = process.argv.includes('--cached-only');
+  const chosen = EXPERIMENTS.filter((e) => !only || only.split(',').some((o) => e.id.startsWith(o)));
+  const results = new Map(chosen.map((e) => [e.id, new Map<string, RunResult[]>(METHODS.map((m) => [m, []]))]));
+  // Seed by seed, longest experiments first: an interrupted run still leaves whole seeds behind.
+  const order = [...chosen].sort((a, b) => Number(b.id.startsWith('nslkdd')) - Number(a.id.startsWith('nslkdd')));
+  const jobs: Array<() => Promise<void>> = [];
+  for (let seed = 0; seed < seeds; seed++) for (const exp of order) for (const method of METHODS) {
+    if (cachedOnly && !fs.existsSync(cacheFile(exp, method, seed))) continue;
+    jobs.push(async () => { results.get(exp.id)!.get(method)!.push(await runOne(exp, method, seed)); });
+  }
+  const t0 = Date.now();
+  await runAll(jobs, parallel);
+  const md = [`# Paper reproduction (up to ${seeds} seeds, mean ± std; AUPR = average precision)`, '',
+    ...chosen.flatMap((e) => [table(e, results.get(e.id)!), '']),
+    `Total wall time ${((Date.now() - t0) / 60000).toFixed(1)} min with ${parallel} runs in parallel (cached runs count 0).`].join('\n');
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, only ? `paper-${only}.md` : 'paper.md'), md + '\n');
+  process.stdout.write(md + '\n');
+}
+
+main().catch((err) => { process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`); process.exit(1); });

@@ -1,0 +1,214 @@
+/**
+ * CSV/TSV files into a Table, streamed through papaparse chunk by chunk: rows go straight into
+ * column builders, so memory holds typed columns, never the whole file as rows.
+ */
+import * as fs from 'fs';
+import Papa from 'papaparse';
+import { SynthadInputError } from '../errors';
+import { ColumnBuilder, createBuilders, finishTable, LineRecorder } from './infer';
+import type { LoadOptions, Table } from './types';
+
+/** Delimiters tried when sniffing, in order of preference on a tie. */
+export const DELIMITER_CANDIDATES: ReadonlyArray<string> = [',', '\t', ';', '|'];
+const SNIFF_BYTES = 64 * 1024;
+const SNIFF_LINES = 20;
+const STREAM_CHUNK_BYTES = 1024 * 1024;
+/** A row longer than this is taken for an unterminated quote (papaparse would rescan it forever). */
+const MAX_ROW_CHARS = 16 * 1024 * 1024;
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+export const NO_DATA_ROWS = 'no data rows (expected a header line and at least one row)';
+
+/**
+ * Picks the delimiter that splits the first lines into the same number of fields, quotes respected.
+ * `complete` says the sample is the whole file (else its last, possibly cut, line is ignored).
+ */
+export function sniffDelimiter(sample: string, complete = true): string {
+  const counts = delimiterCounts(sample, complete);
+  let best = ',';
+  let bestScore = -1;
+  let bestFields = 0;
+  for (const delimiter of DELIMITER_CANDIDATES) {
+    const perLine = counts.map((line) => line.get(delimiter) ?? 0);
+    const header = perLine[0] ?? 0;
+    if (header === 0) continue;
+    const score = perLine.filter((count) => count === header).length / perLine.length;
+    if (score > bestScore || (score === bestScore && header > bestFields)) {
+      [best, bestScore, bestFields] = [delimiter, score, header];
+    }
+  }
+  return best;
+}
+
+/** Per non-blank line of the sample: how often each candidate appears outside quotes. */
+function delimiterCounts(sample: string, complete: boolean): Map<string, number>[] {
+  const lines: Map<string, number>[] = [];
+  let current = new Map<string, number>();
+  let inQuotes = false;
+  let blank = true;
+  for (let i = 0; i < sample.length && lines.length < SNIFF_LINES; i++) {
+    const ch = sample[i];
+    if (ch === '"') inQuotes = !inQuotes;
+    if (inQuotes) {
+      blank = false;
+      continue;
+    }
+    if (ch === '\n' || ch === '\r') {
+      if (!blank) lines.push(current);
+      [current, blank] = [new Map(), true];
+    } else {
+      if (ch !== ' ' && ch !== '\t') blank = false;
+      if (DELIMITER_CANDIDATES.includes(ch)) current.set(ch, (current.get(ch) ?? 0) + 1);
+    }
+  }
+  if (complete && !blank && lines.length < SNIFF_LINES) lines.push(current);
+  return lines;
+}
+
+interface FileHead {
+  readonly text: string;
+  readonly bomBytes: number;
+  readonly complete: boolean;
+}
+
+/** The first bytes of the file as text, BOM removed. */
+async function readHead(file: string): Promise<FileHead> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    const bomBytes = UTF8_BOM.every((byte, i) => buffer[i] === byte) && bytesRead >= 3 ? 3 : 0;
+    const text = new TextDecoder('utf-8').decode(buffer.subarray(bomBytes, bytesRead));
+    return { text, bomBytes, complete: bytesRead < SNIFF_BYTES };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a CSV/TSV file (the caller has checked that it exists) into a typed Table. */
+export async function readDelimited(file: string, options: LoadOptions = {}, tsv = false): Promise<Table> {
+  const head = await readHead(file);
+  if (head.text.trim() === '') throw new SynthadInputError(NO_DATA_ROWS, { file });
+  const delimiter = options.delimiter ?? (tsv ? '\t' : sniffDelimiter(head.text, head.complete));
+  let builders = null as ColumnBuilder[] | null;
+  const lines = new LineRecorder();
+  await parseRows(file, head.bomBytes, delimiter, (fields, line) => {
+    if (builders === null) {
+      const names = fields.map((name, i) => name.trim() || `Unnamed: ${i}`);
+      builders = createBuilders(file, names, options, line);
+      return;
+    }
+    if (fields.length !== builders.length) {
+      const message = `expected ${builders.length} fields as in the header, got ${fields.length}`;
+      throw new SynthadInputError(message, { file, line });
+    }
+    for (let i = 0; i < fields.length; i++) builders[i].pushText(fields[i]);
+    lines.push(line);
+  });
+  const lineOfRow = lines.finish();
+  if (builders === null || lineOfRow.length === 0) throw new SynthadInputError(NO_DATA_ROWS, { file });
+  return finishTable(file, builders, lineOfRow);
+}
+
+type RowHandler = (fields: string[], line: number) => void;
+
+/**
+ * Streams the file through papaparse and hands each non-blank row to `onRow` with the line it
+ * starts on. Errors thrown by `onRow`, quote errors and read errors stop the stream and reject.
+ */
+function parseRows(file: string, bomBytes: number, delimiter: string, onRow: RowHandler): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = fs.createReadStream(file, { encoding: 'utf8', start: bomBytes, highWaterMark: STREAM_CHUNK_BYTES });
+    const tracker = new LineTracker(file, onRow);
+    let settled = false;
+    let parser: Papa.Parser | null = null;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      parser?.abort();
+      stream.destroy();
+      reject(error);
+    };
+    stream.on('data', (chunk) => {
+      try {
+        tracker.addChunk(chunk as string);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    Papa.parse<string[]>(stream, {
+      delimiter,
+      header: false,
+      dynamicTyping: false,
+      skipEmptyLines: false,
+      chunk: (results, chunkParser) => {
+        parser = chunkParser;
+        if (settled) return;
+        try {
+          tracker.addRows(results.data, results.errors);
+        } catch (error) {
+          fail(error);
+        }
+      },
+      complete: () => {
+        if (settled) return;
+        settled = true;
+        resolve();
+      },
+      error: (error: Error) => fail(new SynthadInputError(`cannot read the file (${error.message})`, { file })),
+    });
+  });
+}
+
+/** Follows line numbers across chunks: a row spans 1 line plus the newlines inside its fields. */
+class LineTracker {
+  private line = 1;
+  private charsSinceRow = 0;
+  /** Until a quote appears, no field can hold a newline. */
+  private quotesSeen = false;
+
+  constructor(private readonly file: string, private readonly onRow: RowHandler) {}
+
+  /** Sees each chunk before papaparse does: counts characters, notes whether quotes appear. */
+  addChunk(chunk: string): void {
+    if (!this.quotesSeen && chunk.includes('"')) this.quotesSeen = true;
+    this.charsSinceRow += chunk.length;
+    if (this.charsSinceRow > MAX_ROW_CHARS) {
+      const message = `unterminated quoted field (no closing quote within ${MAX_ROW_CHARS / 1024 / 1024} MB)`;
+      throw new SynthadInputError(message, { file: this.file, line: this.line });
+    }
+  }
+
+  addRows(rows: string[][], errors: ReadonlyArray<Papa.ParseError>): void {
+    const quoteErrors = new Map<number, string>();
+    for (const error of errors) {
+      if (error.type === 'Quotes' && error.row !== undefined) quoteErrors.set(error.row, error.code);
+    }
+    if (rows.length > 0) this.charsSinceRow = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const fields = rows[r];
+      const code = quoteErrors.get(r);
+      if (code !== undefined) throw this.quoteError(code);
+      const start = this.line;
+      this.line += this.quotesSeen ? 1 + newlinesIn(fields) : 1;
+      if (fields.length === 1 && fields[0].trim() === '') continue;
+      this.onRow(fields, start);
+    }
+  }
+
+  private quoteError(code: string): SynthadInputError {
+    const message =
+      code === 'MissingQuotes'
+        ? 'unterminated quoted field (no closing quote before the end of the file)'
+        : 'malformed quoted field (a closing quote must be followed by a delimiter or the end of the line)';
+    return new SynthadInputError(message, { file: this.file, line: this.line });
+  }
+}
+
+function newlinesIn(fields: ReadonlyArray<string>): number {
+  let count = 0;
+  for (const field of fields) {
+    for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) count++;
+  }
+  return count;
+}

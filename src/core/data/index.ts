@@ -1,0 +1,17 @@
+/** Datasets: loading files and records into typed tables, labels, DataFrames and summaries. */
+export type {
+  CategoricalColumn,
+  Column,
+  ColumnKind,
+  Dataset,
+  LabelInfo,
+  LoadOptions,
+  NumericColumn,
+  Table,
+} from './types';
+export { loadTable, loadDataset, datasetFromTable, tableFromRecords, formatOf, countLabels } from './load';
+export type { DataFormat } from './load';
+export { sniffDelimiter } from './csv';
+export { toDataFrame, fromDataFrame } from './danfo';
+export { describeDataset } from './summary';
+export type { ClassCount, ColumnRole, ColumnSummary, DatasetSummary, LabelSummary } from './summary';

@@ -1,0 +1,156 @@
+/**
+ * JSON into a Table: an array of records (read whole) or JSON Lines (streamed, one record a line).
+ * The columns are the union of the records' keys in first-seen order; absent keys are missing.
+ */
+import * as fs from 'fs';
+import * as readline from 'readline';
+import { SynthadInputError } from '../errors';
+import { builderFor, cellError, checkOptionColumns, ColumnBuilder, finishTable, LineRecorder, missingTexts } from './infer';
+import type { LoadOptions, Table } from './types';
+
+export const NO_RECORDS = 'no data rows (expected at least one record)';
+/** JSON arrays are parsed whole; past this size JSON Lines is the way. */
+const MAX_JSON_ARRAY_BYTES = 400 * 1024 * 1024;
+
+/** Collects records (plain objects) into column builders. */
+export class RecordAssembler {
+  private readonly builders: ColumnBuilder[] = [];
+  private readonly byName = new Map<string, ColumnBuilder>();
+  private readonly missing: ReadonlySet<string>;
+  private rows = 0;
+
+  constructor(private readonly source: string, private readonly options: LoadOptions) {
+    this.missing = missingTexts(options.missing);
+  }
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  add(record: Record<string, unknown>): void {
+    for (const key of Object.keys(record)) {
+      if (this.byName.has(key)) continue;
+      const builder = builderFor(key, this.options, this.missing);
+      builder.padMissing(this.rows);
+      this.builders.push(builder);
+      this.byName.set(key, builder);
+    }
+    for (const builder of this.builders) builder.pushValue(record[builder.name]);
+    this.rows++;
+  }
+
+  finish(lineOfRow?: Uint32Array): Table {
+    if (this.rows === 0) throw new SynthadInputError(NO_RECORDS, { file: this.source });
+    checkOptionColumns(this.source, this.builders.map((b) => b.name), this.options);
+    return finishTable(this.source, this.builders, lineOfRow);
+  }
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** "not valid JSON (...)", on the line where the parser stopped when it says a position. */
+function jsonSyntaxError(file: string, text: string, error: unknown, line?: number): SynthadInputError {
+  const detail = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+  const position = /at position (\d+)/.exec(detail);
+  if (line === undefined && position !== null) {
+    line = 1 + (text.slice(0, Number(position[1])).match(/\n/g)?.length ?? 0);
+  }
+  return new SynthadInputError(`not valid JSON (${detail})`, { file, line });
+}
+
+/** Reads a .json file: an array of records, or JSON Lines when it starts with '{'. */
+export async function readJson(file: string, options: LoadOptions = {}): Promise<Table> {
+  const start = await firstCharacter(file);
+  if (start === '{') return readJsonLines(file, options);
+  if (start === undefined) throw new SynthadInputError(NO_RECORDS, { file });
+  if (start !== '[') {
+    throw new SynthadInputError('expected a JSON array of records, or JSON Lines (one object a line)', { file });
+  }
+  const { size } = await fs.promises.stat(file);
+  if (size > MAX_JSON_ARRAY_BYTES) {
+    const message = `JSON array too large to read at once (${Math.round(size / 1048576)} MB); write it as JSON Lines`;
+    throw new SynthadInputError(message, { file });
+  }
+  const text = stripBom(await fs.promises.readFile(file, 'utf8'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw jsonSyntaxError(file, text, error);
+  }
+  return tableFromJsonArray(parsed as unknown[], file, options);
+}
+
+/** An in-memory array of records into a Table; errors name "record N". */
+export function tableFromJsonArray(records: ReadonlyArray<unknown>, source: string, options: LoadOptions = {}): Table {
+  const assembler = new RecordAssembler(source, options);
+  records.forEach((record, i) => {
+    if (!isRecord(record)) {
+      throw cellError({ file: source }, i, undefined, `expected an object, got ${describeJson(record)}`);
+    }
+    assembler.add(record);
+  });
+  return assembler.finish();
+}
+
+/** Reads JSON Lines (.jsonl, .ndjson) line by line; blank lines are skipped. */
+export async function readJsonLines(file: string, options: LoadOptions = {}): Promise<Table> {
+  const input = fs.createReadStream(file, { encoding: 'utf8' });
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  const assembler = new RecordAssembler(file, options);
+  const lineOfRow = new LineRecorder();
+  let line = 0;
+  try {
+    for await (const raw of lines) {
+      line++;
+      const text = (line === 1 ? stripBom(raw) : raw).trim();
+      if (text === '') continue;
+      assembler.add(parseJsonLine(file, text, line));
+      lineOfRow.push(line);
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  return assembler.finish(lineOfRow.finish());
+}
+
+function parseJsonLine(file: string, text: string, line: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw jsonSyntaxError(file, text, error, line);
+  }
+  if (!isRecord(value)) throw new SynthadInputError(`expected a JSON object, got ${describeJson(value)}`, { file, line });
+  return value;
+}
+
+/** The first character that is not whitespace or a BOM, or undefined for an empty file. */
+async function firstCharacter(file: string): Promise<string | undefined> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) return undefined;
+      const match = /[^\s\ufeff]/.exec(buffer.toString('utf8', 0, bytesRead));
+      if (match !== null) return match[0];
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

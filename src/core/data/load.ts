@@ -1,0 +1,192 @@
+/**
+ * Loading: a file (or in-memory records) into a Table, and a Table into a Dataset with its label
+ * decoded and its feature columns picked out.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { SynthadInputError } from '../errors';
+import { readDelimited } from './csv';
+import { cellError, formatNumber, noColumnError } from './infer';
+import { readJson, readJsonLines, tableFromJsonArray } from './json';
+import type { Column, Dataset, LabelInfo, LoadOptions, Table } from './types';
+
+export type DataFormat = NonNullable<LoadOptions['format']>;
+
+const FORMAT_OF_EXTENSION: Readonly<Record<string, DataFormat>> = {
+  '.csv': 'csv',
+  '.txt': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+const FORMATS: ReadonlyArray<DataFormat> = ['csv', 'tsv', 'json', 'jsonl'];
+
+/** The format from options.format, else from the extension; unknown extensions read as delimited text. */
+export function formatOf(file: string, options: LoadOptions = {}): DataFormat {
+  return options.format ?? FORMAT_OF_EXTENSION[path.extname(file).toLowerCase()] ?? 'csv';
+}
+
+/** Reads a CSV, TSV, JSON or JSON Lines file into a typed Table. */
+export async function loadTable(file: string, options: LoadOptions = {}): Promise<Table> {
+  checkOptions(file, options);
+  await checkReadable(file);
+  switch (formatOf(file, options)) {
+    case 'csv':
+      return readDelimited(file, options, false);
+    case 'tsv':
+      return readDelimited(file, options, true);
+    case 'json':
+      return readJson(file, options);
+    case 'jsonl':
+      return readJsonLines(file, options);
+  }
+}
+
+/** Reads a file into a Dataset: label decoded (when `options.label` is given), features picked out. */
+export async function loadDataset(file: string, options: LoadOptions = {}): Promise<Dataset> {
+  return datasetFromTable(await loadTable(file, options), options);
+}
+
+/** In-memory records (plain objects) into a Table; errors name "record N" of `source`. */
+export function tableFromRecords(
+  records: ReadonlyArray<Record<string, unknown>>,
+  source = 'records',
+  options: LoadOptions = {},
+): Table {
+  checkOptions(source, options);
+  return tableFromJsonArray(records, source, options);
+}
+
+/** Picks the features and decodes the label of an in-memory Table. */
+export function datasetFromTable(table: Table, options: LoadOptions = {}): Dataset {
+  const file = table.source;
+  checkOptions(file, options);
+  const names = table.columns.map((c) => c.name);
+  for (const name of options.drop ?? []) {
+    if (!names.includes(name)) throw noColumnError(file, name, names, ' to drop');
+  }
+  const dropped = new Set(options.drop ?? []);
+  const features = table.columns.filter((c) => c.name !== options.label && !dropped.has(c.name));
+  const label = options.label === undefined ? undefined : decodeLabel(table, options.label, options.normal);
+  if (features.length === 0) {
+    throw new SynthadInputError('no feature columns (every column is the label or dropped)', { file });
+  }
+  for (const column of features) checkHasValues(file, column);
+  const base: Table = { source: table.source, rowCount: table.rowCount, columns: table.columns };
+  const located = table.lineOfRow === undefined ? base : { ...base, lineOfRow: table.lineOfRow };
+  return label === undefined ? { ...located, features } : { ...located, features, label };
+}
+
+/** Label values with their counts, most frequent first. */
+export function countLabels(values: ReadonlyArray<string>): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** "normal 3488, subnormal 191, …" (the ten most frequent). */
+function describeCounts(counts: ReadonlyArray<[string, number]>, most = 10): string {
+  const shown = counts.slice(0, most).map(([value, count]) => `${value} ${count}`);
+  return shown.join(', ') + (counts.length > most ? ', …' : '');
+}
+
+function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']): LabelInfo {
+  const file = table.source;
+  const column = table.columns.find((c) => c.name === name);
+  if (column === undefined) throw noColumnError(file, name, table.columns.map((c) => c.name));
+  const values = labelTexts(table, column);
+  if (normal === undefined) {
+    const message = `option 'normal' is required with 'label': give the value(s) of column '${name}' that mean normal`;
+    throw new SynthadInputError(`${message} (values seen: ${describeCounts(countLabels(values))})`, { file });
+  }
+  const normalValues = normalTexts(normal, column.kind !== 'categorical');
+  const wanted = new Set(normalValues);
+  const isNormal = new Uint8Array(values.length);
+  let normalCount = 0;
+  values.forEach((value, row) => {
+    if (wanted.has(value)) [isNormal[row], normalCount] = [1, normalCount + 1];
+  });
+  if (normalCount === 0) {
+    const quoted = normalValues.map((v) => `'${v}'`).join(', ');
+    const what = normalValues.length === 1 ? `the normal value ${quoted}` : `the normal values ${quoted}`;
+    const seen = describeCounts(countLabels(values));
+    throw new SynthadInputError(`no rows with ${what} (values seen: ${seen})`, { file, column: name });
+  }
+  return { column: name, values, normalValues, isNormal };
+}
+
+/** The label of each row as text; a missing label is an error. */
+function labelTexts(table: Table, column: Column): string[] {
+  const at = { file: table.source, lineOfRow: table.lineOfRow };
+  const values: string[] = new Array(table.rowCount);
+  for (let row = 0; row < table.rowCount; row++) {
+    const value = column.values[row];
+    const text = typeof value === 'number' ? (Number.isNaN(value) ? null : formatNumber(value)) : value;
+    if (text === null) throw cellError(at, row, column.name, 'missing label');
+    values[row] = text;
+  }
+  return values;
+}
+
+/** The normal option as label texts; against a numeric label, '1.0' and 1 both mean '1'. */
+function normalTexts(normal: NonNullable<LoadOptions['normal']>, numericLabel: boolean): string[] {
+  const list: ReadonlyArray<string | number> = Array.isArray(normal) ? normal : [normal as string | number];
+  return list.map((value) => {
+    if (typeof value === 'number') return formatNumber(value);
+    const text = value.trim();
+    const number = Number(text);
+    return numericLabel && text !== '' && Number.isFinite(number) ? formatNumber(number) : text;
+  });
+}
+
+function checkHasValues(file: string, column: Column): void {
+  for (const value of column.values) {
+    if (value !== null && !(typeof value === 'number' && Number.isNaN(value))) return;
+  }
+  throw new SynthadInputError("every cell is missing (drop the column with the 'drop' option)", { file, column: column.name });
+}
+
+/** Validates the options once, at the edge, naming the option and the bad value. */
+function checkOptions(file: string, options: LoadOptions): void {
+  const fail = (message: string): never => {
+    throw new SynthadInputError(message, { file });
+  };
+  if (options.format !== undefined && !FORMATS.includes(options.format)) {
+    fail(`option 'format' is '${String(options.format)}'; expected one of ${FORMATS.join(', ')}`);
+  }
+  const delimiter = options.delimiter;
+  if (delimiter !== undefined && (typeof delimiter !== 'string' || delimiter.length !== 1 || /["\r\n]/.test(delimiter))) {
+    fail(`option 'delimiter' is ${JSON.stringify(delimiter)}; expected one character other than a quote or newline`);
+  }
+  if (options.label !== undefined && (typeof options.label !== 'string' || options.label === '')) {
+    fail(`option 'label' is ${JSON.stringify(options.label)}; expected a column name`);
+  }
+  if (options.normal !== undefined && options.label === undefined) {
+    fail("option 'normal' is given without 'label': name the label column too");
+  }
+  if (Array.isArray(options.normal) && options.normal.length === 0) {
+    fail("option 'normal' is an empty list; give at least one label value that means normal");
+  }
+  if (options.label !== undefined && (options.drop ?? []).includes(options.label)) {
+    fail(`option 'drop' includes the label column '${options.label}'`);
+  }
+}
+
+async function checkReadable(file: string): Promise<void> {
+  let stats: fs.Stats;
+  try {
+    stats = await fs.promises.stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SynthadInputError('file not found', { file });
+    throw new SynthadInputError(`cannot read the file (${code ?? String(error)})`, { file });
+  }
+  if (stats.isDirectory()) throw new SynthadInputError('is a folder, not a file', { file });
+  try {
+    await fs.promises.access(file, fs.constants.R_OK);
+  } catch (error) {
+    throw new SynthadInputError(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'no access'})`, { file });
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The detector, scikit-learn style: options in the constructor, `fit` learns and returns the
+ * detector, `score` is higher = more anomalous, `predict` applies the threshold learned in `fit`.
+ */
+import type { Dataset, Table } from './data/types';
+import { encode, EncoderState, encodedLayout, fitEncoder } from './encode';
+import { DetectorOptions, resolveOptions } from './options';
+import { Mlp, MlpWeights } from './mlp';
+import { trainMlp, EpochProgress, LabelledMatrix, TrainResult } from './train';
+import { syntheticAnomalies } from './synthetic';
+import { createRng, Rng } from './rng';
+import { selectBackend } from './backend';
+import { thresholdAtFpr } from './metrics';
+import { fitIsolationForest, scoreIsolationForest, IsolationForestModel } from './iforest';
+import { trainingRows, trainValidationSplit } from './split';
+import { buildReport, EvaluationReport } from './report';
+
+export interface FitHooks {
+  /** Called after every epoch (classifier methods). */
+  readonly onEpoch?: (p: EpochProgress) => void;
+  /** Stops training after the current batch; the best weights so far are kept. */
+  readonly signal?: AbortSignal;
+}
+
+/** What fit learned about the data and how training went. Plain JSON. */
+export interface TrainingSummary {
+  readonly source: string;
+  readonly backend: string;
+  readonly knownTypes: ReadonlyArray<string>;
+  readonly heldOutTypes: ReadonlyArray<string>;
+  readonly trainRows: number;
+  readonly validationRows: number;
+  readonly syntheticRows: number;
+  readonly epochs: number;
+  readonly bestEpoch: number;
+  readonly bestValLoss: number;
+  readonly stoppedEarly: boolean;
+  readonly cancelled: boolean;
+  readonly seconds: number;
+  /** Real + synthetic training rows processed per second of training. */
+  readonly rowsPerSecond: number;
+  readonly history: ReadonlyArray<EpochProgress>;
+}
+
+/** The learned state; `mlp` or `forest` depending on the method. */
+export interface FittedState {
+  readonly encoder: EncoderState;
+  readonly threshold: number;
+  readonly summary: TrainingSummary;
+  readonly mlp?: Mlp;
+  readonly forest?: IsolationForestModel;
+}
+
+export class Detector {
+  readonly options: DetectorOptions;
+  private state: FittedState | undefined;
+
+  constructor(options: Partial<DetectorOptions> = {}) {
+    this.options = resolveOptions(options);
+  }
+
+  /** Builds a fitted detector from saved parts (see persist.ts). */
+  static fromState(options: Partial<DetectorOptions>, state: FittedState): Detector {
+    const d = new Detector(options);
+    d.state = state;
+    return d;
+  }
+
+  get fitted(): FittedState {
+    if (!this.state) throw new Error('this detector is not fitted yet: call fit(data) first');
+    return this.state;
+  }
+
+  get isFitted(): boolean {
+    return this.state !== undefined;
+  }
+
+  get name(): string {
+    return { vcsa: 'VC-SA', vc: 'VC', iforest: 'Isolation Forest' }[this.options.method];
+  }
+
+  async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
+    const o = this.options;
+    const rng = createRng(o.seed);
+    const picked = trainingRows(data, o.known);
+    const encoder = fitEncoder(data.features, picked.rows, data.source);
+    this.dispose();
+    if (o.method === 'iforest') {
+      this.state = this.fitForest(data, picked, encoder, rng);
+    } else {
+      this.state = await this.fitClassifier(data, picked, encoder, rng, hooks);
+    }
+    return this;
+  }
+
+  private fitForest(data: Dataset, picked: ReturnType<typeof trainingRows>, encoder: EncoderState, rng: Rng): FittedState {
+    const t0 = Date.now();
+    // The one-class setting: the forest is grown on normal rows only.
+    const normals = picked.rows.filter((r) => data.label!.isNormal[r] === 1);
+    const m = encode(encoder, data, normals);
+    const forest = fitIsolationForest(m.x, m.rows, m.cols, { nEstimators: this.options.trees, maxSamples: this.options.maxSamples, seed: rng.int(2 ** 31) });
+    const scores = scoreIsolationForest(forest, m.x, m.rows, m.cols);
+    const seconds = (Date.now() - t0) / 1000;
+    return {
+      encoder, forest, threshold: thresholdAtFpr(scores, this.options.targetFpr),
+      summary: {
+        source: data.source, backend: 'js', knownTypes: [], heldOutTypes: [...picked.knownTypes, ...picked.heldOutTypes].sort(),
+        trainRows: m.rows, validationRows: 0, syntheticRows: 0, epochs: 0, bestEpoch: 0, bestValLoss: NaN,
+        stoppedEarly: false, cancelled: false, seconds, rowsPerSecond: m.rows / Math.max(seconds, 1e-6), history: [],
+      },
+    };
+  }
+
+  private async fitClassifier(
+    data: Dataset, picked: ReturnType<typeof trainingRows>, encoder: EncoderState, rng: Rng, hooks: FitHooks,
+  ): Promise<FittedState> {
+    const o = this.options;
+    const label = data.label!;
+    const split = trainValidationSplit(picked.rows, label.isNormal, o.validationSplit, rng.fork());
+    const synthetic = o.method === 'vcsa';
+    const sampler = rng.fork();
+    const train = labelledRows(encoder, data, split.train, synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0, sampler, o.delta);
+    const validation = labelledRows(encoder, data, split.validation, synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0, sampler, o.delta);
+    if (!train.y.some((v) => v < 0)) {
+      throw new RangeError(
+        `${data.source}: the ${this.name} detector has no anomalies to train on: give known anomaly types ` +
+        `(anomaly types in the data: ${[...picked.knownTypes, ...picked.heldOutTypes].join(', ') || 'none'}) or use method 'vcsa'`,
+      );
+    }
+    const choice = await selectBackend(o.backend);
+    const mlp = new Mlp({ inputs: train.cols, hidden: o.hidden, activation: o.activation }, rng.fork());
+    let result: TrainResult;
+    try {
+      result = await trainMlp(mlp, train, validation, o, rng.fork(), hooks);
+    } catch (err) {
+      mlp.dispose();
+      throw err;
+    }
+    const thresholdRows = split.validation.some((r) => label.isNormal[r] === 1) ? split.validation : split.train;
+    const normalRows = thresholdRows.filter((r) => label.isNormal[r] === 1);
+    const threshold = thresholdAtFpr(negate(mlp.predict(encode(encoder, data, normalRows).x, normalRows.length)), o.targetFpr);
+    const epochSeconds = result.history.reduce((a, h) => a + h.seconds, 0);
+    return {
+      encoder, mlp, threshold,
+      summary: {
+        source: data.source, backend: choice.backend, knownTypes: picked.knownTypes, heldOutTypes: picked.heldOutTypes,
+        trainRows: split.train.length, validationRows: split.validation.length, syntheticRows: train.rows - split.train.length,
+        epochs: result.epochs, bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss,
+        stoppedEarly: result.stoppedEarly, cancelled: result.cancelled, seconds: result.seconds,
+        rowsPerSecond: (train.rows * result.epochs) / Math.max(epochSeconds, 1e-6),
+        history: result.history,
+      },
+    };
+  }
+
+  /** Anomaly scores, higher = more anomalous (-f(x) for the classifiers). Columns are matched by name. */
+  score(data: Table): Float64Array {
+    return this.scoreWithDetails(data).scores;
+  }
+
+  /** 1 = anomaly (score above the threshold learned in fit), 0 = normal. */
+  predict(data: Table): Uint8Array {
+    const t = this.fitted.threshold;
+    return Uint8Array.from(this.score(data), (s) => (s > t ? 1 : 0));
+  }
+
+  /** AUROC/AUPR overall and per anomaly type (known vs unseen), and counts at the threshold. */
+  evaluate(data: Dataset): EvaluationReport {
+    const { scores, unknownCategories } = this.scoreWithDetails(data);
+    const s = this.fitted;
+    return buildReport(this.name, data, scores, s.threshold, s.summary.knownTypes, unknownCategories);
+  }
+
+  private scoreWithDetails(data: Table): { scores: Float64Array; unknownCategories: Readonly<Record<string, number>> } {
+    const s = this.fitted;
+    const m = encode(s.encoder, data);
+    if (s.forest) return { scores: scoreIsolationForest(s.forest, m.x, m.rows, m.cols), unknownCategories: m.unknownCategories };
+    return { scores: negate(s.mlp!.predict(m.x, m.rows)), unknownCategories: m.unknownCategories };
+  }
+
+  /** Frees the model's tensors. */
+  dispose(): void {
+    this.state?.mlp?.dispose();
+    this.state = undefined;
+  }
+}
+
+function labelledRows(
+  encoder: EncoderState, data: Dataset, rows: Uint32Array, syntheticCount: number, rng: Rng, delta: number,
+): LabelledMatrix {
+  const real = encode(encoder, data, rows);
+  const layout = encodedLayout(encoder);
+  const total = real.rows + syntheticCount;
+  const x = new Float32Array(total * real.cols);
+  x.set(real.x);
+  x.set(syntheticAnomalies(layout, syntheticCount, rng, delta), real.x.length);
+  const y = new Float32Array(total).fill(-1);
+  rows.forEach((r, i) => { y[i] = data.label!.isNormal[r] === 1 ? 1 : -1; });
+  return { x, y, rows: total, cols: real.cols };
+}
+
+function negate(f: Float32Array): Float64Array {
+  return Float64Array.from(f, (v) => -v);
+}
+
+export type { MlpWeights };

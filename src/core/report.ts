@@ -1,0 +1,85 @@
+/**
+ * An evaluation report: what `Detector.evaluate` returns and every shell (notebook, CLI, bench) shows.
+ */
+import type { Dataset } from './data/types';
+import { confusionAt, Confusion, overallMetrics, perTypeMetrics, TypeMetrics } from './metrics';
+import { requireLabel } from './split';
+
+export interface EvaluationReport {
+  readonly detector: string;
+  readonly source: string;
+  readonly rows: number;
+  readonly normalRows: number;
+  readonly anomalyRows: number;
+  readonly auroc: number;
+  readonly aupr: number;
+  /** Score above which a row is predicted anomalous (set in fit at the target FPR). */
+  readonly threshold: number;
+  readonly atThreshold: Confusion;
+  /** Per anomaly type: all normals against that type; `known` = seen in training. */
+  readonly perType: ReadonlyArray<TypeMetrics>;
+  readonly knownTypes: ReadonlyArray<string>;
+  readonly unseenTypes: ReadonlyArray<string>;
+  /** Per categorical column, test cells whose category was not seen in training. */
+  readonly unknownCategories: Readonly<Record<string, number>>;
+  /** Per-row data for charts: anomaly score, label text, 1 = normal. */
+  readonly scores: Float64Array;
+  readonly labels: ReadonlyArray<string>;
+  readonly isNormal: Uint8Array;
+}
+
+export function buildReport(
+  detector: string, ds: Dataset, scores: Float64Array, threshold: number,
+  knownTypes: ReadonlyArray<string>, unknownCategories: Readonly<Record<string, number>>,
+): EvaluationReport {
+  const label = requireLabel(ds, 'evaluation');
+  const normalRows = label.isNormal.reduce((a, b) => a + b, 0);
+  const anomalyRows = ds.rowCount - normalRows;
+  if (normalRows === 0 || anomalyRows === 0) {
+    throw new RangeError(
+      `${ds.source}: evaluation needs both normal and anomalous rows; got ${normalRows} normal and ${anomalyRows} anomalous in column '${label.column}'`,
+    );
+  }
+  const known = new Set(knownTypes);
+  const overall = overallMetrics(label.isNormal, scores);
+  const perType = perTypeMetrics(label.values, label.isNormal, scores, known);
+  const anomalyLabels = label.isNormal.map((v) => 1 - v);
+  return {
+    detector, source: ds.source, rows: ds.rowCount, normalRows, anomalyRows,
+    auroc: overall.auroc, aupr: overall.aupr, threshold,
+    atThreshold: confusionAt(anomalyLabels, scores, threshold),
+    perType,
+    knownTypes: perType.filter((t) => t.known).map((t) => t.type),
+    unseenTypes: perType.filter((t) => !t.known).map((t) => t.type),
+    unknownCategories, scores, labels: label.values, isNormal: label.isNormal,
+  };
+}
+
+/** The report without per-row arrays: what `--json` prints and notebooks store. */
+export function reportSummary(r: EvaluationReport): Omit<EvaluationReport, 'scores' | 'labels' | 'isNormal'> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { scores, labels, isNormal, ...rest } = r;
+  return rest;
+}
+
+/** A fixed-width text table of the report, for terminals and text/plain outputs. */
+export function formatReport(r: EvaluationReport): string {
+  const f = (v: number): string => v.toFixed(4);
+  const lines = [
+    `${r.detector} on ${r.source}: ${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)`,
+    '',
+    pad(['', 'rows', 'AUROC', 'AUPR']),
+    pad(['all anomalies', String(r.anomalyRows), f(r.auroc), f(r.aupr)]),
+    ...r.perType.map((t) => pad([`${t.type} (${t.known ? 'known' : 'unseen'})`, String(t.count), f(t.auroc), f(t.aupr)])),
+    '',
+    `At threshold ${r.threshold.toPrecision(4)}: precision ${f(r.atThreshold.precision)}, recall ${f(r.atThreshold.recall)}, ` +
+      `F1 ${f(r.atThreshold.f1)}, false-positive rate ${f(r.atThreshold.fpr)}`,
+  ];
+  const unknown = Object.entries(r.unknownCategories).filter(([, n]) => n > 0);
+  if (unknown.length > 0) lines.push(`Categories not seen in training: ${unknown.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+function pad(cells: string[]): string {
+  return cells[0].padEnd(28) + cells.slice(1).map((c) => c.padStart(9)).join('');
+}

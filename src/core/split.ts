@@ -1,0 +1,72 @@
+/**
+ * Which rows train the detector, and the train/validation split.
+ */
+import type { Dataset, LabelInfo } from './data/types';
+import { SynthadInputError } from './errors';
+import { permutation, Rng } from './rng';
+
+export interface TrainingRows {
+  /** Indices of normal rows and rows of known anomaly types, in dataset order. */
+  readonly rows: Uint32Array;
+  /** Anomaly types used in training, sorted. */
+  readonly knownTypes: ReadonlyArray<string>;
+  /** Anomaly types in the data but kept out of training (unseen), sorted. */
+  readonly heldOutTypes: ReadonlyArray<string>;
+}
+
+export function requireLabel(ds: Dataset, what: string): LabelInfo {
+  if (!ds.label) throw new SynthadInputError(`${what} needs labelled data: load it with a label column and its normal value`, { file: ds.source });
+  return ds.label;
+}
+
+/** Counts of each label value, normal values included. */
+export function labelCounts(label: LabelInfo): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of label.values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
+export function trainingRows(ds: Dataset, known: 'all' | ReadonlyArray<string>): TrainingRows {
+  const label = requireLabel(ds, 'training');
+  const counts = labelCounts(label);
+  const anomalyTypes = [...counts.keys()].filter((v) => !label.normalValues.includes(v)).sort();
+  if (known !== 'all') {
+    const missing = known.filter((k) => !anomalyTypes.includes(k));
+    if (missing.length > 0) {
+      throw new SynthadInputError(
+        `known anomaly type '${missing[0]}' does not occur in the training data (anomaly types there: ${anomalyTypes.join(', ') || 'none'})`,
+        { file: ds.source, column: label.column },
+      );
+    }
+  }
+  const knownTypes = known === 'all' ? anomalyTypes : [...new Set(known)].sort();
+  const keep = new Set([...label.normalValues, ...knownTypes]);
+  const rows: number[] = [];
+  for (let i = 0; i < ds.rowCount; i++) if (keep.has(label.values[i])) rows.push(i);
+  const normals = rows.filter((r) => label.isNormal[r] === 1).length;
+  if (normals === 0) {
+    throw new SynthadInputError(
+      `no normal rows to train on (normal value: ${label.normalValues.join(', ')})`,
+      { file: ds.source, column: label.column },
+    );
+  }
+  return { rows: Uint32Array.from(rows), knownTypes, heldOutTypes: anomalyTypes.filter((t) => !knownTypes.includes(t)) };
+}
+
+/**
+ * Random split of `rows` into train and validation, stratified by normal vs anomaly so that a few
+ * known anomalies are shared out in proportion. Both parts keep dataset order.
+ */
+export function trainValidationSplit(
+  rows: Uint32Array, isNormal: Uint8Array, fraction: number, rng: Rng,
+): { train: Uint32Array; validation: Uint32Array } {
+  const train: number[] = [], validation: number[] = [];
+  for (const stratum of [1, 0]) {
+    const members = Array.from(rows).filter((r) => isNormal[r] === stratum);
+    const order = permutation(members.length, rng);
+    const nVal = Math.round(members.length * fraction);
+    order.forEach((k, i) => (i < nVal ? validation : train).push(members[k]));
+  }
+  const byIndex = (a: number, b: number): number => a - b;
+  return { train: Uint32Array.from(train.sort(byIndex)), validation: Uint32Array.from(validation.sort(byIndex)) };
+}

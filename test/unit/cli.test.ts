@@ -1,0 +1,125 @@
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'synthad.js');
+const THYROID_TRAIN = path.join(ROOT, 'samples', 'thyroid-train.csv');
+const THYROID_TEST = path.join(ROOT, 'samples', 'thyroid-test.csv');
+
+function synthad(args: string[], cwd: string, env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('synthad command', () => {
+  let dir: string;
+  const write = (name: string, text: string): string => { fs.writeFileSync(path.join(dir, name), text); return name; };
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-cli-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const FAST = ['--hidden', '16,16', '--epochs', '2', '--quiet'];
+
+  it('evaluate --json prints exactly one JSON object with the metrics, timings and backend', () => {
+    const r = synthad(['evaluate', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal',
+      '--known', 'hyperfunction', '--seed', '1', '--json', ...FAST], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const out = JSON.parse(lines[0]);
+    for (const key of ['auroc', 'aupr', 'perType', 'epochs', 'trainSeconds', 'rowsPerSecond', 'backend']) assert.ok(key in out, key);
+    assert.deepEqual(out.perType.map((t: { type: string; known: boolean }) => [t.type, t.known]), [['hyperfunction', true], ['subnormal', false]]);
+    assert.equal(out.epochs, 2);
+    assert.ok(out.auroc > 0 && out.auroc <= 1);
+    assert.ok(['tensorflow', 'wasm'].includes(out.backend), out.backend);
+  });
+
+  it('counts every anomaly type in the training file as known when --known is absent', () => {
+    const r = synthad(['evaluate', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal', '--json', ...FAST], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).knownTypes, ['hyperfunction', 'subnormal']);
+  });
+
+  it('trains, saves, and scores a file, adding score and prediction columns', () => {
+    const t = synthad(['train', THYROID_TRAIN, '--label', 'class', '--normal', 'normal', '--out', 'model', ...FAST], dir);
+    assert.equal(t.code, 0, t.stderr);
+    assert.ok(fs.existsSync(path.join(dir, 'model', 'synthad-model.json')));
+    const s = synthad(['score', 'model', THYROID_TEST, '--out', 'scores.csv', '--quiet'], dir);
+    assert.equal(s.code, 0, s.stderr);
+    const lines = fs.readFileSync(path.join(dir, 'scores.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 3429);
+    assert.ok(lines[0].endsWith(',class,score,prediction'));
+    const flagged = lines.slice(1).filter((l) => l.endsWith(',1')).length;
+    assert.ok(flagged > 50 && flagged < 1500, `flagged ${flagged}`);
+  });
+
+  it('prints progress on stderr and nothing else on stdout', () => {
+    const r = synthad(['evaluate', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal',
+      '--json', '--hidden', '8', '--epochs', '2'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /VC-SA epoch 1\/2 loss \d\.\d{4} val \d\.\d{4} best 1 \d+ rows\/s ETA <= \d+s/);
+    assert.doesNotThrow(() => JSON.parse(r.stdout));
+  });
+
+  const bad: Array<[string, string, string[], string]> = [
+    ['a missing file', '', ['missing.csv'], 'synthad: missing.csv: file not found'],
+    ['an empty file', 'a,b,class\n', ['empty.csv'], 'synthad: empty.csv: no data rows (expected a header line and at least one row)'],
+    ['a ragged row', 'a,b,class\n1,2,normal\n3,normal\n', ['ragged.csv'], 'synthad: ragged.csv, line 3: expected 3 fields as in the header, got 2'],
+    ['one column', 'class\nnormal\nbad\n', ['onecol.csv'], 'synthad: onecol.csv: no feature columns (every column is the label or dropped)'],
+    ['junk in a numeric column', 'a,b,class\n' + '1,2,normal\n'.repeat(30) + 'x1,2,bad\n', ['junk.csv'],
+      "synthad: junk.csv, line 32, column 'a': expected a number, got 'x1'"],
+    ['NaN', 'a,b,class\n1,2,normal\nNaN,4,bad\n', ['nan.csv'], "synthad: nan.csv, line 3, column 'a': expected a finite number, got 'NaN'"],
+    ['Infinity', 'a,b,class\n1,2,normal\n3,-Infinity,bad\n', ['inf.csv'], "synthad: inf.csv, line 3, column 'b': expected a finite number, got '-Infinity'"],
+    ['no such label column', 'a,b,class\n1,2,normal\n', ['ok.csv', '--label', 'klass'], "synthad: ok.csv: no column 'klass' (columns: a, b, class)"],
+    ['no normal rows', 'a,b,class\n1,2,normal\n3,4,bad\n', ['ok2.csv', '--normal', 'nrml'],
+      "synthad: ok2.csv, column 'class': no rows with the normal value 'nrml' (values seen: bad 1, normal 1)"],
+  ];
+  for (const [what, text, args, message] of bad) {
+    it(`exits non-zero with a one-line message for ${what}`, () => {
+      if (text) write(args[0], text);
+      const hasLabel = args.includes('--label'), hasNormal = args.includes('--normal');
+      const r = synthad(['train', ...args, ...(hasLabel ? [] : ['--label', 'class']), ...(hasNormal ? [] : ['--normal', 'normal']),
+        '--out', 'm', ...FAST], dir);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, message + '\n');
+      assert.equal(r.stdout, '');
+      assert.ok(!fs.existsSync(path.join(dir, 'm')), 'no model folder is written');
+    });
+  }
+
+  it('rejects a bad option value and an unknown command with usage errors (exit 2)', () => {
+    write('u.csv', 'a,b,class\n1,2,normal\n3,4,bad\n');
+    const r = synthad(['train', 'u.csv', '--label', 'class', '--normal', 'normal', '--epochs', 'ten', '--out', 'm'], dir);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "synthad: --epochs must be an integer, got 'ten'\nRun 'synthad help' for usage.\n");
+    const c = synthad(['fit'], dir);
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /^synthad: unknown command 'fit' \(commands: train, score, evaluate\)/);
+  });
+
+  it('picks the backend from SYNTHAD_BACKEND and reports it; a backend that cannot start is a one-line error', () => {
+    const args = ['evaluate', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal', '--json', '--hidden', '8', '--epochs', '1', '--quiet'];
+    const cpu = synthad(args, dir, { SYNTHAD_BACKEND: 'cpu' });
+    assert.equal(cpu.code, 0, cpu.stderr);
+    assert.equal(JSON.parse(cpu.stdout).backend, 'cpu');
+    assert.equal(cpu.stderr, '', 'no tfjs banner on stderr');
+    const bad = synthad(args, dir, { SYNTHAD_BACKEND: 'gpu' });
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, "synthad: SYNTHAD_BACKEND must be one of auto, tensorflow, wasm, cpu; got 'gpu'\n");
+    // tfjs-node is an optional dependency whose install downloads libtensorflow; where it is absent, forcing it fails clearly.
+    let nodeBackend = true;
+    try { require.resolve('@tensorflow/tfjs-node'); } catch { nodeBackend = false; }
+    const tf = synthad(args, dir, { SYNTHAD_BACKEND: 'tensorflow' });
+    if (nodeBackend) assert.equal(JSON.parse(tf.stdout).backend, 'tensorflow');
+    else assert.equal(tf.stderr, "synthad: backend tensorflow: Cannot find module '@tensorflow/tfjs-node'\n");
+  });
+
+  it('rejects a bad detector option naming it', () => {
+    write('v.csv', 'a,b,class\n1,2,normal\n3,4,bad\n');
+    const r = synthad(['train', 'v.csv', '--label', 'class', '--normal', 'normal', '--val-split', '1.5', '--out', 'm'], dir);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, "synthad: detector option 'validationSplit' must be a number in [0, 1), got 1.5\n");
+  });
+});
