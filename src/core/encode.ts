@@ -116,7 +116,7 @@ export function encode(state: EncoderState, table: Pick<Table, 'columns' | 'sour
       );
     }
     if (f.kind === 'categorical') {
-      unknownCategories[f.name] = encodeCategorical(f.categories, col, rows, n, x, offset, layout.width, table.source);
+      unknownCategories[f.name] = encodeCategorical(f.categories, col, rows, n, x, offset, layout.width);
       offset += f.categories.length;
     } else {
       encodeNumeric(f, col, rows, n, x, offset, layout.width, table.source);
@@ -143,7 +143,7 @@ function encodeNumeric(
 
 function encodeCategorical(
   categories: ReadonlyArray<string>, col: Column, rows: ArrayLike<number> | undefined,
-  n: number, x: Float32Array, offset: number, width: number, source: string,
+  n: number, x: Float32Array, offset: number, width: number,
 ): number {
   const index = new Map(categories.map((c, i) => [c, i] as const));
   const text = (v: string | number | null): string | null =>
@@ -157,7 +157,6 @@ function encodeCategorical(
     if (k === undefined) unknown++;
     else x[i * width + offset + k] = 1;
   }
-  void source;
   return unknown;
 }
 
@@ -173,4 +172,35 @@ function range(n: number): Uint32Array {
 
 export function listNames(names: ReadonlyArray<string>, max = 10): string {
   return names.length <= max ? names.join(', ') : names.slice(0, max).join(', ') + `, … (${names.length} in all)`;
+}
+
+/**
+ * The inverse of `encode`: encoded rows back to columns in original units (one-hot groups to their
+ * largest category, all-zero groups to null). Shows, for instance, what synthetic anomalies look like.
+ */
+export function decode(state: EncoderState, x: Float32Array, rows: number): Column[] {
+  const width = encodedLayout(state).width;
+  if (x.length !== rows * width) throw new RangeError(`expected ${rows} x ${width} = ${rows * width} values, got ${x.length}`);
+  const columns: Column[] = [];
+  let offset = 0;
+  for (const f of state.features) {
+    if (f.kind === 'categorical') {
+      const at = offset;
+      const values = Array.from({ length: rows }, (_, r): string | null => {
+        let best = -1, bestValue = 0;
+        for (let k = 0; k < f.categories.length; k++) {
+          const v = x[r * width + at + k];
+          if (v > bestValue) { bestValue = v; best = k; }
+        }
+        return best < 0 ? null : f.categories[best];
+      });
+      columns.push({ name: f.name, kind: 'categorical', values });
+      offset += f.categories.length;
+    } else {
+      const at = offset, span = f.max - f.min;
+      columns.push({ name: f.name, kind: f.kind, values: Float64Array.from({ length: rows }, (_, r) => f.min + x[r * width + at] * span) });
+      offset += 1;
+    }
+  }
+  return columns;
 }

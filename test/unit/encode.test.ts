@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { encode, encodedLayout, fitEncoder } from '../../src/core/encode';
+import { decode, encode, encodedLayout, fitEncoder } from '../../src/core/encode';
 import type { Column, Table } from '../../src/core/data/types';
 import { syntheticAnomalies } from '../../src/core/synthetic';
 import { createRng } from '../../src/core/rng';
@@ -65,6 +65,19 @@ describe('encoding', () => {
     assert.throws(() => encode(enc, table([cat('age', ['x']), num('flag', [0]), cat('proto', ['tcp'])])), {
       message: "mem.csv, column 'age': expected numbers as in the training data, got text categories",
     });
+  });
+
+  it('round-trips through decode: numbers within float32 precision, categories exactly, missing as imputed', () => {
+    const enc = fitEncoder(cols);
+    const m = encode(enc, table(cols));
+    const back = decode(enc, m.x, m.rows);
+    assert.deepEqual(back.map((c) => c.name), ['age', 'flag', 'proto']);
+    assert.deepEqual(Array.from(back[0].values as Float64Array), [20, 40, 40, 60]); // NaN came back as the mean
+    assert.deepEqual(Array.from(back[1].values as Float64Array), [0, 1, 1, 0]);
+    assert.deepEqual(back[2].values, ['tcp', 'udp', null, 'tcp']);
+    const pi = fitEncoder([num('v', [0, Math.PI, 10])]);
+    const v = decode(pi, encode(pi, table([num('v', [Math.PI])])).x, 1)[0].values[0] as number;
+    assert.ok(Math.abs(v - Math.PI) < 1e-6, String(v));
   });
 
   it('refuses training data where every column is constant', () => {

@@ -106,7 +106,9 @@ function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']):
   const isNormal = new Uint8Array(values.length);
   let normalCount = 0;
   values.forEach((value, row) => {
-    if (wanted.has(value)) [isNormal[row], normalCount] = [1, normalCount + 1];
+    if (!wanted.has(value)) return;
+    isNormal[row] = 1;
+    normalCount++;
   });
   if (normalCount === 0) {
     const quoted = normalValues.map((v) => `'${v}'`).join(', ');
@@ -121,9 +123,11 @@ function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']):
 function labelTexts(table: Table, column: Column): string[] {
   const at = { file: table.source, lineOfRow: table.lineOfRow };
   const values: string[] = new Array(table.rowCount);
+  const texts = new Map<number, string>(); // one string per distinct numeric label
+  const textOf = (value: number): string => texts.get(value) ?? texts.set(value, formatNumber(value)).get(value)!;
   for (let row = 0; row < table.rowCount; row++) {
     const value = column.values[row];
-    const text = typeof value === 'number' ? (Number.isNaN(value) ? null : formatNumber(value)) : value;
+    const text = typeof value === 'number' ? (Number.isNaN(value) ? null : textOf(value)) : value;
     if (text === null) throw cellError(at, row, column.name, 'missing label');
     values[row] = text;
   }
