@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // Runs every test suite the project has and ends with one line `N passed, N failed`.
-// Suites: unit (mocha over out/test/unit). Integration and browser suites join here as they are added.
+// Suites: unit (mocha over out/test/unit, plain Node), then the integration suite inside a real VS Code
+// (code-server + headless Chromium, test/integration/run-code-server.js): once with workspace trust off
+// for everything but the untrusted-workspace suite, once with trust on for that suite.
+// Then the browser test (test/e2e): the template notebook's rendered charts in code-server.
+// SYNTHAD_TEST_GREP filters unit tests; SYNTHAD_SKIP_INTEGRATION=1 runs the unit tests alone.
 'use strict';
 const path = require('path');
 const fs = require('fs');
 const Mocha = require('mocha');
+const { spawn } = require('child_process');
 
 function collect(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -30,10 +35,38 @@ async function runMocha(name, files, timeoutMs) {
   });
 }
 
+/** Runs the code-server harness and reads its closing `integration: N passed, N failed` line. */
+function runIntegration(name, env) {
+  return runCounted(name, path.join(__dirname, 'integration', 'run-code-server.js'), env, 'integration');
+}
+
+/** Runs a test script that ends with `PREFIX: N passed, N failed` and reads the counts. */
+function runCounted(name, script, env, prefix) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let tail = '';
+    child.stdout.on('data', (d) => { process.stdout.write(d); tail = (tail + d).slice(-4000); });
+    child.on('close', (code) => {
+      const m = new RegExp(`${prefix}: (\\d+) passed, (\\d+) failed\\s*$`).exec(tail);
+      if (m) resolve({ name, passed: Number(m[1]), failed: Number(m[2]) });
+      else resolve({ name, passed: 0, failed: 1, note: `harness exited with ${code} before counting` });
+    });
+  });
+}
+
 (async () => {
   const root = path.resolve(__dirname, '..');
   const results = [];
   results.push(await runMocha('unit', collect(path.join(root, 'out/test/unit')), 600000));
+  if (process.env.SYNTHAD_SKIP_INTEGRATION !== '1' && !process.env.SYNTHAD_TEST_GREP) {
+    results.push(await runIntegration('integration (trusted)', { SYNTHAD_IT_GREP: 'untrusted', SYNTHAD_IT_INVERT: '1' }));
+    results.push(await runIntegration('integration (untrusted)', {
+      SYNTHAD_IT_GREP: 'untrusted', SYNTHAD_IT_UNTRUSTED: '1',
+      SYNTHAD_IT_SETTINGS: JSON.stringify({ 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }),
+    }));
+  }
   let passed = 0, failed = 0;
   for (const r of results) {
     console.log(`${r.name}: ${r.passed} passed, ${r.failed} failed`);

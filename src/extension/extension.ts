@@ -1,12 +1,22 @@
 /**
- * VS Code glue. The notebook kernel and the guided commands arrive with the kernel work; for now the
- * extension offers the compute backend report, so users can see which TensorFlow.js backend trains.
+ * VS Code glue: the notebook kernel, the commands and the compute-backend report. Everything that
+ * computes lives in src/core and src/kernel.
  */
 import * as vscode from 'vscode';
 import { selectBackend } from '../core/backend';
 import { SYNTHAD_VERSION } from '../core/version';
+import { SynthadKernel } from './kernel';
+import { registerCommands } from './commands';
 
-export function activate(context: vscode.ExtensionContext): void {
+export interface SynthadApi {
+  readonly kernel: SynthadKernel;
+}
+
+export function activate(context: vscode.ExtensionContext): SynthadApi {
+  const kernel = new SynthadKernel(context.extensionUri);
+  context.subscriptions.push(kernel);
+  registerCommands(context, kernel);
+  context.subscriptions.push(registerChartSaving());
   context.subscriptions.push(
     vscode.commands.registerCommand('synthad.showBackend', async () => {
       const setting = vscode.workspace.getConfiguration('synthad').get<string>('backend', 'auto');
@@ -14,13 +24,34 @@ export function activate(context: vscode.ExtensionContext): void {
         const choice = await selectBackend(setting as 'auto');
         const skipped = choice.skipped.length ? ` (skipped: ${choice.skipped.join('; ')})` : '';
         void vscode.window.showInformationMessage(`SynthAD ${SYNTHAD_VERSION} trains on the ${choice.backend} backend${skipped}.`);
+        return choice.backend;
       } catch (err) {
         void vscode.window.showErrorMessage(`SynthAD: ${(err as Error).message}`);
+        return undefined;
       }
     }),
   );
+  return { kernel };
 }
 
+/** The renderer's "Save PNG" button: webviews cannot download, so the chart's pixels come here. */
+function registerChartSaving(): vscode.Disposable {
+  const messaging = vscode.notebooks.createRendererMessaging(RENDERER_ID);
+  return messaging.onDidReceiveMessage(async ({ message }) => {
+    const m = message as { type?: string; name?: string; dataUrl?: string };
+    if (m.type !== 'savePng' || typeof m.dataUrl !== 'string' || !m.dataUrl.startsWith('data:image/png;base64,')) return;
+    const name = (m.name ?? 'chart').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'chart';
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Save chart as PNG', filters: { 'PNG image': ['png'] }, ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${name}.png`) } : {}),
+    });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(m.dataUrl.slice(m.dataUrl.indexOf(',') + 1), 'base64'));
+  });
+}
+
+export const RENDERER_ID = 'synthad-renderer';
+
 export function deactivate(): void {
-  // Nothing to release: commands are disposed through context.subscriptions.
+  // The kernel and commands are disposed through context.subscriptions.
 }

@@ -1,0 +1,177 @@
+/**
+ * What cells see without imports: load, Detector, plot, display, exportScores, dfd (danfojs), tf.
+ * The functions here are plain; the worker binds them to the running cell through `CellContext`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Dataset, LoadOptions, Table } from '../core/data/types';
+import { loadDataset, datasetFromTable } from '../core/data/load';
+import { Detector as CoreDetector, FitHooks } from '../core/detector';
+import type { DetectorOptions } from '../core/options';
+import type { EpochProgress } from '../core/train';
+import { saveDetector, loadDetector } from '../core/persist';
+import { writeCsv } from '../core/export';
+import { comparisonChart, prChart, rocChart, scoreHistogram, trainingChart } from '../core/charts';
+import type { EvaluationReport } from '../core/report';
+import { Chart, isReport, RawDisplay, toMimeBundle } from './display';
+import type { KernelConfig, MimeBundle, TrainingProgress } from './protocol';
+import { MIME } from './protocol';
+
+/** The running cell, as the API needs it. */
+export interface CellContext {
+  readonly signal: AbortSignal;
+  display(bundle: MimeBundle, displayId?: string, update?: boolean): void;
+  progress(p: TrainingProgress): void;
+  stderr(text: string): void;
+}
+
+export interface CellApi {
+  load(file: string, options?: LoadOptions): Promise<Dataset>;
+  Detector: typeof CoreDetector;
+  plot: Plot;
+  display: Display;
+  exportScores(detector: CoreDetector, data: Table, file: string): Promise<string>;
+}
+
+export interface Plot {
+  scores(report: EvaluationReport, bins?: number): Chart;
+  roc(report: EvaluationReport): Chart;
+  pr(report: EvaluationReport): Chart;
+  training(detector: CoreDetector): Chart;
+  compare(...reports: EvaluationReport[]): Chart;
+}
+
+export interface Display {
+  (value: unknown): void;
+  html(html: string): void;
+  markdown(text: string): void;
+}
+
+export function createCellApi(config: KernelConfig, current: () => CellContext | undefined): CellApi {
+  const resolve = (file: string): string => resolveDataPath(file, config);
+
+  class Detector extends CoreDetector {
+    constructor(options: Partial<DetectorOptions> = {}) {
+      super({ ...defaultsFrom(config), ...options });
+    }
+
+    /** Trains with live progress in the cell's output; the cell's Stop button ends it after the current batch. */
+    override async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
+      const cell = current();
+      if (!cell) return super.fit(data, hooks);
+      const displayId = `training-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      const maxEpochs = this.options.epochs;
+      const signal = hooks.signal ? AbortSignal.any([hooks.signal, cell.signal]) : cell.signal;
+      const history: EpochProgress[] = [];
+      const onEpoch = (p: EpochProgress): void => {
+        history.push(p);
+        hooks.onEpoch?.(p);
+        const spent = history.reduce((a, h) => a + h.seconds, 0);
+        const progress: TrainingProgress = {
+          epoch: p.epoch, maxEpochs, loss: p.loss, valLoss: p.valLoss, rowsPerSecond: p.rowsPerSecond, seconds: spent,
+          etaSeconds: (spent / p.epoch) * (maxEpochs - p.epoch),
+        };
+        cell.progress(progress);
+        cell.display(trainingBundle(history, progress, this.name), displayId, history.length > 1);
+      };
+      await super.fit(data, { onEpoch, signal });
+      const s = this.fitted.summary;
+      if (s.cancelled) cell.stderr(`Training stopped after epoch ${s.epochs}; kept the best weights (epoch ${s.bestEpoch}).\n`);
+      return this;
+    }
+
+    async save(dir: string): Promise<string> {
+      const target = path.resolve(config.cwd, dir);
+      await saveDetector(this, target);
+      return target;
+    }
+
+    static async load(dir: string): Promise<CoreDetector> {
+      return loadDetector(path.resolve(config.cwd, dir));
+    }
+  }
+
+  const display = ((value: unknown) => {
+    const cell = current();
+    const bundle = toMimeBundle(value);
+    if (cell && bundle) cell.display(bundle);
+  }) as Display;
+  display.html = (html: string) => display(new RawDisplay({ 'text/html': html }));
+  display.markdown = (text: string) => display(new RawDisplay({ 'text/markdown': text }));
+
+  const needReport = (r: unknown, what: string): EvaluationReport => {
+    if (!isReport(r)) throw new TypeError(`plot.${what}(report) needs the report from detector.evaluate(data)`);
+    return r;
+  };
+  const plot: Plot = {
+    scores: (r, bins) => new Chart(scoreHistogram(needReport(r, 'scores'), bins)),
+    roc: (r) => new Chart(rocChart(needReport(r, 'roc'))),
+    pr: (r) => new Chart(prChart(needReport(r, 'pr'))),
+    training: (d) => new Chart(trainingChart(d.fitted.summary, d.options.epochs)),
+    compare: (...reports) => new Chart(comparisonChart(reports.map((r) => needReport(r, 'compare')))),
+  };
+
+  return {
+    load: async (file, options = {}) => {
+      const full = resolve(file);
+      const ds = await loadDataset(full, options);
+      return ds;
+    },
+    Detector: Detector as typeof CoreDetector,
+    plot,
+    display,
+    exportScores: async (detector, data, file) => {
+      const target = path.resolve(config.cwd, file);
+      const scores = detector.score(data);
+      const t = detector.fitted.threshold;
+      writeCsv(target, data, [
+        { name: 'score', values: scores },
+        { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
+      ]);
+      return target;
+    },
+  };
+}
+
+function defaultsFrom(config: KernelConfig): Partial<DetectorOptions> {
+  const d = config.detectorDefaults ?? {};
+  const out: Record<string, unknown> = {};
+  if (d.seed !== undefined) out.seed = d.seed;
+  if (d.epochs !== undefined) out.epochs = d.epochs;
+  if (d.syntheticRatio !== undefined) out.syntheticRatio = d.syntheticRatio;
+  if (d.backend !== undefined) out.backend = d.backend;
+  return out as Partial<DetectorOptions>;
+}
+
+/**
+ * Relative paths resolve against the notebook's folder; `samples/...` falls back to the samples bundled
+ * with the extension, so the template notebook runs anywhere.
+ */
+export function resolveDataPath(file: string, config: KernelConfig): string {
+  const local = path.resolve(config.cwd, file);
+  if (fs.existsSync(local) || path.isAbsolute(file) || !config.samplesDir) return local;
+  const parts = file.split(/[\\/]/);
+  if (parts[0] === 'samples') {
+    const bundled = path.join(config.samplesDir, ...parts.slice(1));
+    if (fs.existsSync(bundled)) return bundled;
+  }
+  return local;
+}
+
+function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgress, name: string): MimeBundle {
+  const eta = p.etaSeconds > 0 ? `, at most ${formatSeconds(p.etaSeconds)} left` : '';
+  const line = `${name}: epoch ${p.epoch}/${p.maxEpochs}  loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  ` +
+    `${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s  ${formatSeconds(p.seconds)} elapsed${eta}`;
+  return {
+    [MIME.training]: { detector: name, maxEpochs: p.maxEpochs, epochs: history.map((h) => h.epoch), loss: history.map((h) => h.loss), valLoss: history.map((h) => h.valLoss), bestEpoch: history[history.length - 1].bestEpoch },
+    'text/plain': line,
+  };
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+export { datasetFromTable, toMimeBundle };

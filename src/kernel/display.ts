@@ -1,0 +1,125 @@
+/**
+ * How values look in a notebook: every value becomes a MIME bundle with a rich part for VS Code
+ * (HTML table, SynthAD JSON for the renderer) and a text fallback (text/plain or text/markdown) so the
+ * saved .ipynb reads on GitHub and in Jupyter too. Everything from a dataset is HTML-escaped.
+ */
+import { inspect } from 'util';
+import type { Dataset, Table } from '../core/data/types';
+import { describeDataset } from '../core/data/summary';
+import { formatReport, reportSummary, EvaluationReport } from '../core/report';
+import { ChartSpec, chartSummary, md } from '../core/charts';
+import { Detector } from '../core/detector';
+import { MIME, MimeBundle } from './protocol';
+import { chartPng } from './png';
+
+/** Rows a data preview shows. */
+export const PREVIEW_ROWS = 10;
+
+/** Wraps a chart spec so `toMimeBundle` knows it from plain objects. */
+export class Chart {
+  constructor(readonly spec: ChartSpec) {}
+}
+
+/** Raw display data (`display.html(...)`, `display.markdown(...)`). */
+export class RawDisplay {
+  constructor(readonly bundle: MimeBundle) {}
+}
+
+export function isTable(v: unknown): v is Table {
+  const t = v as Partial<Table>;
+  return typeof v === 'object' && v !== null && typeof t.source === 'string' && typeof t.rowCount === 'number' && Array.isArray(t.columns);
+}
+
+export function isReport(v: unknown): v is EvaluationReport {
+  const r = v as Partial<EvaluationReport>;
+  return typeof v === 'object' && v !== null && typeof r.auroc === 'number' && Array.isArray(r.perType) && r.scores instanceof Float64Array;
+}
+
+export function toMimeBundle(value: unknown): MimeBundle | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof RawDisplay) return value.bundle;
+  if (value instanceof Chart) return chartBundle(value.spec);
+  if (isReport(value)) return { [MIME.report]: reportSummary(value), 'text/markdown': reportMarkdown(value), 'text/plain': formatReport(value) };
+  if (isTable(value)) return datasetBundle(value);
+  if (value instanceof Detector) return { 'text/plain': detectorText(value) };
+  if (isDataFrame(value)) return { 'text/plain': String((value as { toString(): string }).toString()) };
+  return { 'text/plain': inspect(value, { depth: 4, colors: false, maxArrayLength: 50, breakLength: 100 }) };
+}
+
+/** A chart: the spec for the renderer, a PNG for GitHub and Jupyter, and a markdown summary. */
+export function chartBundle(spec: ChartSpec): MimeBundle {
+  const bundle: MimeBundle = { [MIME.chart]: spec };
+  try {
+    bundle['image/png'] = chartPng(spec).toString('base64');
+  } catch (err) {
+    // No canvas on this platform: the notebook keeps the markdown summary as its fallback.
+    bundle['text/markdown'] = `${chartSummary(spec)}\n\n(PNG copy unavailable: ${(err as Error).message})`;
+    return bundle;
+  }
+  bundle['text/markdown'] = chartSummary(spec);
+  return bundle;
+}
+
+function isDataFrame(v: unknown): boolean {
+  const ctor = (v as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return ctor === 'DataFrame' || ctor === 'Series';
+}
+
+export function reportMarkdown(r: EvaluationReport): string {
+  const f = (v: number): string => v.toFixed(4);
+  const c = r.atThreshold;
+  return [
+    `**${md(r.detector)}** on ${md(r.source)}: ${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)`,
+    '',
+    '| anomalies | rows | AUROC | AUPR |',
+    '|---|---:|---:|---:|',
+    `| all | ${r.anomalyRows} | ${f(r.auroc)} | ${f(r.aupr)} |`,
+    ...r.perType.map((t) => `| ${md(t.type)} (${t.known ? 'known' : 'unseen'}) | ${t.count} | ${f(t.auroc)} | ${f(t.aupr)} |`),
+    '',
+    `At threshold ${r.threshold.toPrecision(4)}: precision ${f(c.precision)}, recall ${f(c.recall)}, F1 ${f(c.f1)}, false-positive rate ${f(c.fpr)}.`,
+  ].join('\n');
+}
+
+function detectorText(d: Detector): string {
+  const o = d.options;
+  const head = `${d.name} detector (seed ${o.seed}, known: ${o.known === 'all' ? 'all' : `[${o.known.join(', ')}]`})`;
+  if (!d.isFitted) return `${head}, not fitted`;
+  const s = d.fitted.summary;
+  const stop = s.cancelled ? 'stopped by the user' : s.stoppedEarly ? 'stopped early' : 'ran all epochs';
+  return `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.epochs} epochs (best ${s.bestEpoch}, ${stop}), ` +
+    `${s.seconds.toFixed(1)} s on ${s.backend}`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function cellText(t: Table, col: number, row: number): string {
+  const c = t.columns[col];
+  const v = c.values[row];
+  if (c.kind === 'categorical') return v === null ? '' : String(v);
+  return Number.isNaN(v as number) ? '' : String(v);
+}
+
+/** A dataset: summary line, column kinds, class counts and the first rows, as HTML, text and JSON. */
+export function datasetBundle(t: Table): MimeBundle {
+  const summary = describeDataset(t);
+  const rows = Math.min(PREVIEW_ROWS, t.rowCount);
+  const ds = t as Partial<Dataset>;
+  const head = `${t.source}: ${t.rowCount} rows, ${t.columns.length} columns` + (ds.label ? `, label '${ds.label.column}'` : '');
+  const classes = summary.label ? summary.label.classes.map((c) => `${c.value} ${c.count}${c.normal ? ' (normal)' : ''}`).join(', ') : '';
+  const e = escapeHtml;
+  const html = [
+    `<div class="synthad-dataset"><p>${e(head)}</p>`,
+    classes ? `<p>Classes: ${e(classes)}</p>` : '',
+    '<table><thead><tr>',
+    ...t.columns.map((c, i) => `<th title="${e(summary.columns[i].role)}">${e(c.name)}<br><small>${e(c.kind)}</small></th>`),
+    '</tr></thead><tbody>',
+    ...Array.from({ length: rows }, (_, r) => `<tr>${t.columns.map((_, c) => `<td>${e(cellText(t, c, r))}</td>`).join('')}</tr>`),
+    `</tbody></table>${rows < t.rowCount ? `<p>… ${t.rowCount - rows} more rows</p>` : ''}</div>`,
+  ].join('');
+  const text = [head, classes ? `classes: ${classes}` : '', `columns: ${t.columns.map((c) => `${c.name} (${c.kind})`).join(', ')}`]
+    .filter(Boolean).join('\n');
+  const preview = Array.from({ length: rows }, (_, r) => t.columns.map((_, c) => cellText(t, c, r)));
+  return { 'text/html': html, 'text/plain': text, [MIME.dataset]: { ...summary, preview } };
+}

@@ -1,0 +1,72 @@
+/**
+ * Messages between the kernel host (extension host or any Node process) and the kernel worker thread.
+ * Plain JSON-cloneable objects; `id` ties a message to the execution that caused it.
+ */
+
+/** Output data by MIME type, as Jupyter's display data: text types are strings, JSON types are objects. */
+export type MimeBundle = Record<string, unknown>;
+
+/** Settings the host passes to a new worker (workerData). */
+export interface KernelConfig {
+  /** Folder relative paths in cells resolve against (the notebook's folder). */
+  readonly cwd: string;
+  /** Folder with the bundled sample datasets (`samples/...` falls back to it). */
+  readonly samplesDir?: string;
+  /** Defaults for `new Detector()` in cells (from the settings). */
+  readonly detectorDefaults?: {
+    readonly seed?: number;
+    readonly epochs?: number;
+    readonly syntheticRatio?: number;
+    readonly backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  };
+}
+
+export type HostToWorker =
+  | { readonly type: 'execute'; readonly id: number; readonly code: string; readonly language: 'typescript' | 'javascript'; readonly cellName: string }
+  | { readonly type: 'interrupt'; readonly id: number }
+  | { readonly type: 'variables'; readonly id: number };
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** A variable in the kernel's global scope, for commands that pick one (datasets, detectors, reports). */
+export interface VariableInfo {
+  readonly name: string;
+  readonly kind: 'dataset' | 'detector' | 'report' | 'other';
+  /** Label column and values for datasets, fitted state for detectors, detector name for reports. */
+  readonly detail: string;
+  readonly labelColumn?: string;
+  readonly labelValues?: ReadonlyArray<string>;
+  readonly normalValues?: ReadonlyArray<string>;
+  readonly fitted?: boolean;
+}
+
+/** Training progress the kernel streams while `Detector.fit` runs in a cell. */
+export interface TrainingProgress {
+  readonly epoch: number;
+  readonly maxEpochs: number;
+  readonly loss: number;
+  readonly valLoss: number;
+  readonly rowsPerSecond: number;
+  readonly seconds: number;
+  readonly etaSeconds: number;
+}
+
+export type WorkerToHost =
+  | { readonly type: 'ready' }
+  | { readonly type: 'stream'; readonly id: number; readonly name: 'stdout' | 'stderr'; readonly text: string }
+  | { readonly type: 'display'; readonly id: number; readonly bundle: MimeBundle; readonly displayId?: string; readonly update?: boolean; readonly result?: boolean }
+  | { readonly type: 'progress'; readonly id: number; readonly progress: TrainingProgress }
+  | { readonly type: 'done'; readonly id: number; readonly ok: boolean; readonly error?: SerializedError }
+  | { readonly type: 'variables'; readonly id: number; readonly variables: ReadonlyArray<VariableInfo> };
+
+/** MIME types the SynthAD renderer draws; each output also carries text fallbacks. */
+export const MIME = {
+  report: 'application/vnd.synthad.report+json',
+  chart: 'application/vnd.synthad.chart+json',
+  dataset: 'application/vnd.synthad.dataset+json',
+  training: 'application/vnd.synthad.training+json',
+} as const;

@@ -1,0 +1,193 @@
+/**
+ * The host side of a kernel: owns the worker thread, runs cells one at a time, routes the worker's
+ * messages to the cell that caused them, and handles interrupt and restart. No VS Code here, so it runs
+ * (and is tested) in plain Node; the notebook controller is a thin layer over it.
+ */
+import { Worker } from 'worker_threads';
+import type { KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from './protocol';
+
+export interface ExecutionSink {
+  stream(name: 'stdout' | 'stderr', text: string): void;
+  /** `result`: the cell's value (Jupyter's execute_result), not a display() call. */
+  display(bundle: MimeBundle, displayId?: string, update?: boolean, result?: boolean): void;
+  progress?(p: TrainingProgress): void;
+}
+
+export interface ExecutionResult {
+  readonly ok: boolean;
+  readonly error?: SerializedError;
+  /** The cell was stopped by interrupt (training stopped, or the worker had to be restarted). */
+  readonly interrupted?: boolean;
+  /** The worker was replaced: every variable is gone. */
+  readonly restarted?: boolean;
+  /** The cell never ran (it was queued when the kernel was interrupted or restarted). */
+  readonly skipped?: boolean;
+}
+
+export interface SessionOptions {
+  /** How long an interrupted cell may take to stop before the worker is terminated (ms). */
+  readonly graceMs?: number;
+  /** Told when the worker is replaced, with the reason. */
+  readonly onRestart?: (reason: string) => void;
+}
+
+interface Pending {
+  readonly id: number;
+  readonly code: string;
+  readonly language: 'typescript' | 'javascript';
+  readonly cellName: string;
+  readonly sink: ExecutionSink;
+  readonly resolve: (r: ExecutionResult) => void;
+  interrupted?: boolean;
+}
+
+export const DEFAULT_GRACE_MS = 5000;
+
+export class KernelSession {
+  private worker!: Worker;
+  private ready!: Promise<void>;
+  private generation = 0;
+  private nextId = 1;
+  private readonly queue: Pending[] = [];
+  private current: Pending | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly variableRequests = new Map<number, (v: ReadonlyArray<VariableInfo>) => void>();
+  private disposed = false;
+
+  constructor(private readonly workerPath: string, private readonly config: KernelConfig, private readonly options: SessionOptions = {}) {
+    this.start();
+  }
+
+  /** Is a cell running or waiting? */
+  get busy(): boolean {
+    return this.current !== undefined || this.queue.length > 0;
+  }
+
+  /** Runs a cell after those already queued. Never rejects: failures come back as `ok: false`. */
+  execute(code: string, language: 'typescript' | 'javascript', cellName: string, sink: ExecutionSink): Promise<ExecutionResult> {
+    if (this.disposed) return Promise.resolve({ ok: false, skipped: true, error: { name: 'KernelDisposed', message: 'the kernel was shut down' } });
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, code, language, cellName, sink, resolve });
+      this.pump();
+    });
+  }
+
+  /**
+   * Stops the running cell (training ends after the current batch) and drops queued cells. A cell that
+   * is still running after the grace period (a busy loop) is stopped by replacing the worker.
+   */
+  interrupt(): void {
+    for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true, interrupted: true });
+    const cur = this.current;
+    if (!cur || cur.interrupted) return;
+    cur.interrupted = true;
+    this.worker.postMessage({ type: 'interrupt', id: cur.id });
+    this.graceTimer = setTimeout(() => {
+      if (this.current !== cur) return;
+      const secs = String((this.options.graceMs ?? DEFAULT_GRACE_MS) / 1000);
+      this.replaceWorker(`the cell did not stop within ${secs} s of the interrupt`);
+    }, this.options.graceMs ?? DEFAULT_GRACE_MS);
+  }
+
+  /** A fresh worker: every variable is cleared. Queued cells are dropped; a running one ends. */
+  async restart(): Promise<void> {
+    for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true, restarted: true });
+    this.replaceWorker('restart requested');
+    await this.ready;
+  }
+
+  /** Variables in the kernel's global scope that commands can offer (datasets, detectors, reports). */
+  async variables(): Promise<ReadonlyArray<VariableInfo>> {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.variableRequests.set(id, resolve);
+      this.worker.postMessage({ type: 'variables', id });
+    });
+  }
+
+  /** Resolves once the worker is up (after start or restart). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true });
+    this.finishCurrent({ ok: false, error: { name: 'KernelDisposed', message: 'the kernel was shut down' } });
+    void this.worker.terminate();
+  }
+
+  private start(): void {
+    const generation = ++this.generation;
+    const worker = new Worker(this.workerPath, { workerData: this.config, stdout: false, stderr: false });
+    this.worker = worker;
+    this.ready = new Promise((resolve) => {
+      const onReady = (m: WorkerToHost): void => {
+        if (m.type === 'ready') { worker.off('message', onReady); resolve(); }
+      };
+      worker.on('message', onReady);
+      worker.once('exit', () => resolve());
+    });
+    worker.on('message', (m: WorkerToHost) => { if (generation === this.generation) this.onMessage(m); });
+    worker.on('error', (err) => { if (generation === this.generation) this.onWorkerDied(`it failed: ${err.message}`); });
+    worker.on('exit', (code) => { if (generation === this.generation && !this.disposed) this.onWorkerDied(`it exited with code ${code}`); });
+  }
+
+  private replaceWorker(reason: string): void {
+    const old = this.worker;
+    this.generation++; // messages and exit of the old worker are ignored from here on
+    void old.terminate();
+    const cur = this.current;
+    this.start();
+    if (cur) {
+      const message = `The kernel was restarted because ${reason}; all variables were cleared.`;
+      cur.sink.stream('stderr', message + '\n');
+      this.finishCurrent({ ok: false, interrupted: cur.interrupted, restarted: true, error: { name: 'KernelRestarted', message } });
+    }
+    this.options.onRestart?.(reason);
+    this.pump();
+  }
+
+  private onWorkerDied(reason: string): void {
+    if (this.disposed) return;
+    this.replaceWorker(`the kernel stopped: ${reason}`);
+  }
+
+  private onMessage(m: WorkerToHost): void {
+    if (m.type === 'variables') {
+      this.variableRequests.get(m.id)?.(m.variables);
+      this.variableRequests.delete(m.id);
+      return;
+    }
+    if (m.type === 'ready') return;
+    const cur = this.current;
+    // Output of timers that outlive their cell goes to that cell's sink only while it runs.
+    if (!cur || m.id !== cur.id) return;
+    if (m.type === 'stream') cur.sink.stream(m.name, m.text);
+    else if (m.type === 'display') cur.sink.display(m.bundle, m.displayId, m.update, m.result);
+    else if (m.type === 'progress') cur.sink.progress?.(m.progress);
+    else if (m.type === 'done') this.finishCurrent({ ok: m.ok, error: m.error, interrupted: cur.interrupted });
+  }
+
+  private finishCurrent(result: ExecutionResult): void {
+    const cur = this.current;
+    if (!cur) return;
+    clearTimeout(this.graceTimer);
+    this.current = undefined;
+    cur.resolve(result);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.current || this.disposed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.current = next;
+    const generation = this.generation;
+    void this.ready.then(() => {
+      if (generation !== this.generation || this.current !== next) return;
+      this.worker.postMessage({ type: 'execute', id: next.id, code: next.code, language: next.language, cellName: next.cellName });
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The kernel: a worker thread per notebook. It holds the cells' global state, evaluates transformed
+ * cells one at a time, streams console output and displays back to the host, and stops training on
+ * interrupt. Its global scope is the notebook's: cells' top-level names live on `globalThis`.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { createRequire } from 'module';
+import * as path from 'path';
+import * as vm from 'vm';
+import { format } from 'util';
+import * as tf from '@tensorflow/tfjs';
+import { createCellApi, CellContext } from './api';
+import { isReport, isTable, toMimeBundle } from './display';
+import { transformCell, CellSyntaxError, REQUIRE_NAME, INTEROP_NAME } from './transform';
+import type { HostToWorker, KernelConfig, SerializedError, VariableInfo, WorkerToHost } from './protocol';
+import { Detector as CoreDetector } from '../core/detector';
+
+const port = parentPort!;
+const config = workerData as KernelConfig;
+const send = (m: WorkerToHost): void => port.postMessage(m);
+
+interface Running {
+  readonly id: number;
+  readonly controller: AbortController;
+}
+let running: Running | undefined;
+/** The last cell that ran, for output of timers and promises that outlive their cell. */
+let lastId = 0;
+
+function context(): CellContext | undefined {
+  const r = running;
+  if (!r) return undefined;
+  return {
+    signal: r.controller.signal,
+    display: (bundle, displayId, update) => send({ type: 'display', id: r.id, bundle, displayId, update }),
+    progress: (progress) => send({ type: 'progress', id: r.id, progress }),
+    stderr: (text) => send({ type: 'stream', id: r.id, name: 'stderr', text }),
+  };
+}
+
+function installGlobals(): void {
+  const g = globalThis as Record<string, unknown>;
+  const api = createCellApi(config, context);
+  const notebookRequire = createRequire(path.join(config.cwd, '__notebook__.js'));
+  Object.assign(g, {
+    load: api.load, Detector: api.Detector, plot: api.plot, display: api.display, exportScores: api.exportScores, tf,
+    require: notebookRequire,
+    [REQUIRE_NAME]: notebookRequire,
+    [INTEROP_NAME]: (m: { __esModule?: boolean; default?: unknown } | null) => (m && m.__esModule ? m.default : m),
+  });
+  let dfd: unknown;
+  Object.defineProperty(g, 'dfd', {
+    configurable: true, enumerable: true,
+    get: () => (dfd ??= require('danfojs-node')),
+    set: (v) => { dfd = v; },
+  });
+  const stream = (name: 'stdout' | 'stderr') => (...args: unknown[]): void => {
+    send({ type: 'stream', id: running?.id ?? lastId, name, text: format(...args) + '\n' });
+  };
+  console.log = console.info = console.debug = stream('stdout');
+  console.warn = console.error = stream('stderr');
+  process.on('uncaughtException', (err) => send({ type: 'stream', id: running?.id ?? lastId, name: 'stderr', text: `Uncaught ${errorText(err)}\n` }));
+  process.on('unhandledRejection', (err) => send({ type: 'stream', id: running?.id ?? lastId, name: 'stderr', text: `Unhandled rejection: ${errorText(err)}\n` }));
+}
+
+function errorText(err: unknown): string {
+  const e = serializeError(err, '');
+  return e.stack ?? `${e.name}: ${e.message}`;
+}
+
+/** The error as the notebook shows it: stack frames inside the kernel itself are cut. */
+function serializeError(err: unknown, cellName: string): SerializedError {
+  if (!(err instanceof Error) && !(typeof err === 'object' && err !== null && 'message' in err)) {
+    return { name: 'Error', message: `a cell threw ${typeof err === 'string' ? JSON.stringify(err) : format(err)}` };
+  }
+  const e = err as Error;
+  let stack = e.stack;
+  if (stack) {
+    const lines = stack.split('\n');
+    const head = lines.filter((l) => !/^\s+at /.test(l));
+    const frames = lines.filter((l) => /^\s+at /.test(l));
+    const last = frames.map((l) => l.includes(cellName) && cellName !== '').lastIndexOf(true);
+    const kept = last >= 0 ? frames.slice(0, last + 1) : frames.filter((l) => !l.includes('node:internal') && !l.includes('kernel-worker') && !l.includes('/kernel/worker'));
+    stack = [...head, ...kept].join('\n');
+  }
+  return { name: e.name, message: e.message, stack };
+}
+
+async function execute(id: number, code: string, language: 'typescript' | 'javascript', cellName: string): Promise<void> {
+  running = { id, controller: new AbortController() };
+  lastId = id;
+  try {
+    const cell = transformCell(code, language);
+    const script = new vm.Script(cell.code, { filename: cellName, lineOffset: cell.lineOffset });
+    let value = await (script.runInThisContext({ displayErrors: false }) as Promise<unknown>);
+    if (value && typeof (value as PromiseLike<unknown>).then === 'function') value = await value;
+    const bundle = toMimeBundle(value);
+    if (bundle) send({ type: 'display', id, bundle, result: true });
+    send({ type: 'done', id, ok: true });
+  } catch (err) {
+    const error = err instanceof CellSyntaxError
+      ? { name: 'SyntaxError', message: `${cellName}: ${err.message}` }
+      : serializeError(err, cellName);
+    send({ type: 'done', id, ok: false, error });
+  } finally {
+    running = undefined;
+  }
+}
+
+function variables(): VariableInfo[] {
+  const out: VariableInfo[] = [];
+  for (const name of Object.keys(globalThis)) {
+    let v: unknown;
+    try { v = (globalThis as Record<string, unknown>)[name]; } catch { continue; }
+    if (isTable(v)) {
+      const label = (v as { label?: { column: string; values: ReadonlyArray<string>; normalValues: ReadonlyArray<string> } }).label;
+      out.push({
+        name, kind: 'dataset', detail: `${v.rowCount} rows from ${path.basename(v.source)}${label ? `, label '${label.column}'` : ''}`,
+        ...(label ? { labelColumn: label.column, labelValues: [...new Set(label.values)].sort(), normalValues: [...label.normalValues] } : {}),
+      });
+    } else if (v instanceof CoreDetector) {
+      out.push({ name, kind: 'detector', detail: `${v.name}${v.isFitted ? ', fitted' : ', not fitted'}`, fitted: v.isFitted });
+    } else if (isReport(v)) {
+      out.push({ name, kind: 'report', detail: `${v.detector} on ${path.basename(v.source)}: AUROC ${v.auroc.toFixed(4)}` });
+    }
+  }
+  return out;
+}
+
+let queue = Promise.resolve();
+port.on('message', (m: HostToWorker) => {
+  if (m.type === 'interrupt') {
+    if (running && running.id === m.id) running.controller.abort();
+  } else if (m.type === 'variables') {
+    send({ type: 'variables', id: m.id, variables: variables() });
+  } else if (m.type === 'execute') {
+    queue = queue.then(() => execute(m.id, m.code, m.language, m.cellName));
+  }
+});
+
+installGlobals();
+send({ type: 'ready' });

@@ -1,0 +1,127 @@
+/**
+ * The SynthAD notebook renderer (runs in the notebook's webview): chart.js charts for chart specs and
+ * live training curves, and tables for reports and dataset previews. DOM is built with textContent only,
+ * so nothing from a dataset can run as HTML. Colours come from VS Code's theme variables and follow theme
+ * changes; charts resize with the editor and can be saved as PNG (through the extension: webviews cannot
+ * download files).
+ */
+import type { ActivationFunction, OutputItem, RendererContext } from 'vscode-notebook-renderer';
+import { Chart, registerables } from 'chart.js';
+import { chartConfig, ChartTheme, LIGHT_THEME } from '../core/chartConfig';
+import type { ChartSpec } from '../core/charts';
+import { renderDataset, renderReport, el } from './tables';
+
+Chart.register(...registerables);
+
+const MIME = {
+  report: 'application/vnd.synthad.report+json',
+  chart: 'application/vnd.synthad.chart+json',
+  dataset: 'application/vnd.synthad.dataset+json',
+  training: 'application/vnd.synthad.training+json',
+};
+
+type AnyChart = Chart<'line' | 'scatter' | 'bar', unknown, unknown>;
+
+interface Mounted {
+  chart?: AnyChart;
+  spec?: ChartSpec;
+  canvas?: HTMLCanvasElement;
+}
+
+/** The editor's theme, read from the CSS variables VS Code sets on the webview. */
+export function currentTheme(): ChartTheme {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+  const palette = ['--vscode-charts-blue', '--vscode-charts-red', '--vscode-charts-orange', '--vscode-charts-green',
+    '--vscode-charts-purple', '--vscode-charts-yellow'].map((n, i) => v(n, LIGHT_THEME.palette[i]));
+  return {
+    foreground: v('--vscode-editor-foreground', v('--vscode-foreground', LIGHT_THEME.foreground)),
+    grid: v('--vscode-editorWidget-border', v('--vscode-panel-border', LIGHT_THEME.grid)),
+    background: v('--vscode-editor-background', LIGHT_THEME.background),
+    palette: [...palette, ...LIGHT_THEME.palette.slice(palette.length)],
+    fontFamily: v('--vscode-font-family', LIGHT_THEME.fontFamily),
+    fontSize: 12,
+  };
+}
+
+export const activate: ActivationFunction = (context: RendererContext<unknown>) => {
+  const mounted = new Map<string, Mounted>();
+  const drawChart = (m: Mounted): void => {
+    if (!m.canvas || !m.spec) return;
+    m.chart?.destroy();
+    const config = chartConfig(m.spec, currentTheme());
+    m.chart = new Chart(m.canvas, config as never) as unknown as AnyChart;
+    // The legend is drawn on the canvas; its text is also kept here for tests and screen readers.
+    m.canvas.dataset.legend = config.data.datasets.map((d) => String(d.label ?? '')).join('|');
+  };
+  // Theme changes: VS Code swaps the body's class (vscode-light / vscode-dark / vscode-high-contrast).
+  new MutationObserver(() => mounted.forEach(drawChart)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+  const mountChart = (id: string, element: HTMLElement, spec: ChartSpec, live: boolean): void => {
+    const existing = mounted.get(id);
+    if (existing?.chart && live) {
+      existing.spec = spec;
+      drawChart(existing);
+      return;
+    }
+    existing?.chart?.destroy();
+    element.replaceChildren();
+    const box = el('div', { class: 'synthad-chart' });
+    box.style.position = 'relative';
+    box.style.height = '320px';
+    box.style.width = '100%';
+    box.style.maxWidth = '900px';
+    const canvas = el('canvas') as HTMLCanvasElement;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', spec.title);
+    box.append(canvas);
+    const save = el('button', { class: 'synthad-save' }, 'Save PNG');
+    save.title = 'Save this chart as a PNG file';
+    save.style.marginTop = '4px';
+    save.addEventListener('click', () => {
+      const m = mounted.get(id);
+      if (!m?.chart) return;
+      context.postMessage?.({ type: 'savePng', name: spec.title, dataUrl: m.chart.toBase64Image('image/png', 1) });
+    });
+    element.append(box, save);
+    const m: Mounted = { canvas, spec };
+    mounted.set(id, m);
+    drawChart(m);
+  };
+
+  return {
+    renderOutputItem(item: OutputItem, element: HTMLElement) {
+      const data = item.json() as unknown;
+      switch (item.mime) {
+        case MIME.chart:
+          mountChart(item.id, element, data as ChartSpec, false);
+          return;
+        case MIME.training: {
+          const t = data as { detector: string; maxEpochs: number; epochs: number[]; loss: number[]; valLoss: number[]; bestEpoch: number };
+          mountChart(item.id, element, {
+            kind: 'training', title: `Training ${t.detector}: epoch ${t.epochs[t.epochs.length - 1] ?? 0} of at most ${t.maxEpochs}`,
+            epochs: t.epochs, loss: t.loss, valLoss: t.valLoss, bestEpoch: t.bestEpoch, maxEpochs: t.maxEpochs,
+          }, true);
+          return;
+        }
+        case MIME.report:
+          element.replaceChildren(renderReport(data as Parameters<typeof renderReport>[0]));
+          return;
+        case MIME.dataset:
+          element.replaceChildren(renderDataset(data as Parameters<typeof renderDataset>[0]));
+          return;
+        default:
+          element.replaceChildren(el('pre', {}, `SynthAD renderer: no view for ${item.mime}`));
+      }
+    },
+    disposeOutputItem(id?: string) {
+      if (id === undefined) {
+        mounted.forEach((m) => m.chart?.destroy());
+        mounted.clear();
+        return;
+      }
+      mounted.get(id)?.chart?.destroy();
+      mounted.delete(id);
+    },
+  };
+};

@@ -1,0 +1,210 @@
+/**
+ * The kernel without VS Code: cell transformation and a real worker thread running cells.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vm from 'vm';
+import { transformCell, CellSyntaxError } from '../../src/kernel/transform';
+import { KernelSession, ExecutionResult } from '../../src/kernel/session';
+import type { MimeBundle, TrainingProgress } from '../../src/kernel/protocol';
+import { MIME } from '../../src/kernel/protocol';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const WORKER = path.join(ROOT, 'out', 'src', 'kernel', 'worker.js');
+
+/** Runs a transformed cell in a fresh context and returns its value. */
+async function runInContext(ctx: vm.Context, source: string, lang: 'typescript' | 'javascript' = 'typescript'): Promise<unknown> {
+  const cell = transformCell(source, lang);
+  return new vm.Script(cell.code, { lineOffset: cell.lineOffset }).runInContext(ctx);
+}
+
+describe('kernel: cell transform', () => {
+  it('keeps top-level declarations as globals and returns the last expression', async () => {
+    const ctx = vm.createContext({});
+    assert.strictEqual(await runInContext(ctx, 'const a: number = 2;\nlet [b, {c}] = [3, {c: 4}];\nfunction f(x: number) { return x * a }\nclass K { v = 5 }\nf(b) + c'), 10);
+    assert.strictEqual(await runInContext(ctx, 'new K().v + a'), 7);
+    // Redeclaring in a re-run or later cell works.
+    assert.strictEqual(await runInContext(ctx, 'const a = 10;\na'), 10);
+    assert.strictEqual(await runInContext(ctx, 'f(1)'), 10);
+  });
+
+  it('hoists functions, supports top-level await and ignores a trailing declaration', async () => {
+    const ctx = vm.createContext({ setTimeout });
+    assert.strictEqual(await runInContext(ctx, 'const v = g();\nfunction g() { return 3 }\nv'), 3);
+    assert.strictEqual(await runInContext(ctx, 'const w = await new Promise<number>((r) => setTimeout(() => r(5), 5));\nw * 2'), 10);
+    assert.strictEqual(await runInContext(ctx, 'const z = 1'), undefined);
+  });
+
+  it('keeps line numbers: a throw on line 3 reports line 3', async () => {
+    const ctx = vm.createContext({});
+    const cell = transformCell('interface P { a: number }\nconst p: P = { a: 1 };\nthrow new Error("boom " + p.a);', 'typescript');
+    const script = new vm.Script(cell.code, { filename: 'In[1]', lineOffset: cell.lineOffset });
+    await assert.rejects(script.runInContext(ctx) as Promise<unknown>, (err: Error) => {
+      assert.match(err.stack!, /In\[1\]:3:7/);
+      return err.message === 'boom 1';
+    });
+  });
+
+  it('turns imports into globals', async () => {
+    const required: string[] = [];
+    const ctx = vm.createContext({
+      __synthadRequire: (m: string) => { required.push(m); return { __esModule: true, default: 'D', named: 'N' }; },
+      __synthadDefault: (m: { default: unknown }) => m.default,
+    });
+    assert.strictEqual(await runInContext(ctx, "import d, { named as n } from 'lib';\nimport * as ns from 'lib2';\n`${d}${n}${typeof ns}`"), 'DNobject');
+    assert.deepStrictEqual(required, ['lib', 'lib2']);
+    assert.strictEqual(await runInContext(ctx, 'n'), 'N');
+  });
+
+  it('reports syntax errors with the cell line and column', () => {
+    assert.throws(() => transformCell('const a = 1;\nconst b = ;', 'javascript'), (e: CellSyntaxError) => e.line === 2 && /line 2/.test(e.message));
+    assert.throws(() => transformCell('let x: = 3', 'typescript'), CellSyntaxError);
+  });
+});
+
+interface Collected {
+  stdout: string;
+  stderr: string;
+  displays: Array<{ bundle: MimeBundle; displayId?: string; update?: boolean }>;
+  progress: TrainingProgress[];
+}
+
+function sink(): Collected & { sink: Parameters<KernelSession['execute']>[3] } {
+  const c: Collected = { stdout: '', stderr: '', displays: [], progress: [] };
+  return Object.assign(c, {
+    sink: {
+      stream: (name: 'stdout' | 'stderr', text: string) => { c[name] += text; },
+      display: (bundle: MimeBundle, displayId?: string, update?: boolean) => { c.displays.push({ bundle, displayId, update }); },
+      progress: (p: TrainingProgress) => { c.progress.push(p); },
+    },
+  });
+}
+
+describe('kernel: worker session', function () {
+  this.timeout(120000);
+  let session: KernelSession;
+  let dir: string;
+  let n = 0;
+  const run = async (code: string, lang: 'typescript' | 'javascript' = 'typescript'): Promise<ExecutionResult & Collected> => {
+    const c = sink();
+    const r = await session.execute(code, lang, `In[${++n}]`, c.sink);
+    return { ...r, ...c };
+  };
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-kernel-'));
+    fs.mkdirSync(path.join(dir, 'node_modules', 'answer'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'node_modules', 'answer', 'index.js'), 'module.exports = { value: 42 };');
+    session = new KernelSession(WORKER, { cwd: dir, samplesDir: path.join(ROOT, 'samples'), detectorDefaults: { backend: 'cpu' } }, { graceMs: 1500 });
+  });
+  after(() => {
+    session.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps state across cells, displays the last value and streams console output in order', async () => {
+    const a = await run('const xs = [1, 2, 3];\nconsole.log("first");\nconsole.error("second");\nconsole.log("third", { k: 1 });\nxs.length');
+    assert.ok(a.ok);
+    assert.strictEqual(a.stdout, 'first\nthird { k: 1 }\n');
+    assert.strictEqual(a.stderr, 'second\n');
+    assert.deepStrictEqual(a.displays.map((d) => d.bundle['text/plain']), ['3']);
+    const b = await run('xs.map((x) => x * 2)');
+    assert.strictEqual(b.displays[0].bundle['text/plain'], '[ 2, 4, 6 ]');
+  });
+
+  it('shows an error with the cell line and lives on', async () => {
+    const bad = await run('const q = 1;\nnull.boom;');
+    assert.strictEqual(bad.ok, false);
+    assert.strictEqual(bad.error!.name, 'TypeError');
+    assert.match(bad.error!.stack!, new RegExp(`In\\[${n}\\]:2:`));
+    assert.doesNotMatch(bad.error!.stack!, /worker\.js/);
+    const after = await run('q + 1');
+    assert.strictEqual(after.displays[0].bundle['text/plain'], '2');
+  });
+
+  it('requires packages from the notebook folder and imports them', async () => {
+    const r = await run("import { value } from 'answer';\nconst other = require('answer');\nvalue + other.value");
+    assert.strictEqual(r.displays[0].bundle['text/plain'], '84');
+  });
+
+  it('loads the bundled sample and shows an escaped HTML preview', async () => {
+    fs.writeFileSync(path.join(dir, 'hostile.csv'), '"<img src=x onerror=alert(1)>",label\n1,normal\n2,<b>bad</b>\n3,normal\n');
+    const r = await run("const h = await load('hostile.csv', { label: 'label', normal: 'normal' });\nh");
+    assert.ok(r.ok, JSON.stringify(r.error));
+    const html = r.displays[0].bundle['text/html'] as string;
+    assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+    assert.ok(html.includes('&lt;b&gt;bad&lt;/b&gt;'));
+    assert.ok(!html.includes('<img') && !html.includes('<b>'));
+    const s = await run("const sample = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });\nsample.rowCount");
+    assert.ok(Number(s.displays[0].bundle['text/plain']) > 1000);
+  });
+
+  it('streams training progress and evaluates into a report bundle', async () => {
+    const r = await run([
+      "const tr = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });",
+      "const det = await new Detector({ known: ['hyperfunction'], epochs: 2, hidden: [16, 16] }).fit(tr);",
+      'det.evaluate(sample)',
+    ].join('\n'));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.deepStrictEqual(r.progress.map((p) => p.epoch), [1, 2]);
+    const training = r.displays.filter((d) => d.bundle[MIME.training]);
+    assert.strictEqual(training.length, 2);
+    assert.strictEqual(training[0].displayId, training[1].displayId);
+    assert.deepStrictEqual(training.map((d) => d.update), [false, true]);
+    const report = r.displays[r.displays.length - 1].bundle;
+    const auroc = (report[MIME.report] as { auroc: number }).auroc;
+    assert.ok(auroc >= 0 && auroc <= 1, String(auroc));
+    assert.ok((report['text/markdown'] as string).includes(`| all | 250 | ${auroc.toFixed(4)} |`));
+    assert.match(report['text/markdown'] as string, /\| hyperfunction \(known\) \|/);
+  });
+
+  it('interrupt stops training after the current batch and keeps the model', async () => {
+    const started = run("const slow = await new Detector({ known: ['hyperfunction'], epochs: 200, patience: 200, hidden: [64, 64], batchSize: 64 }).fit(tr);\nslow.fitted.summary.epochs");
+    await new Promise((r) => setTimeout(r, 2500));
+    session.interrupt();
+    const r = await started;
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.strictEqual(r.interrupted, true);
+    assert.match(r.stderr, /Training stopped after epoch \d+; kept the best weights/);
+    const epochs = Number(r.displays[r.displays.length - 1].bundle['text/plain']);
+    assert.ok(epochs >= 1 && epochs < 200, `epochs ${epochs}`);
+    const still = await run('slow.isFitted && xs.length');
+    assert.strictEqual(still.displays[0].bundle['text/plain'], '3');
+  });
+
+  it('interrupt of a busy loop restarts the worker after the grace period', async () => {
+    const started = run('while (true) {}');
+    await new Promise((r) => setTimeout(r, 300));
+    session.interrupt();
+    const r = await started;
+    assert.strictEqual(r.ok, false);
+    assert.strictEqual(r.restarted, true);
+    assert.match(r.stderr, /The kernel was restarted because the cell did not stop within 1\.5 s of the interrupt; all variables were cleared\./);
+    const after = await run('typeof xs');
+    assert.strictEqual(after.displays[0].bundle['text/plain'], "'undefined'");
+  });
+
+  it('restart clears state; queued cells are skipped on interrupt', async () => {
+    await run('const keep = 1');
+    await session.restart();
+    const r = await run('typeof keep');
+    assert.strictEqual(r.displays[0].bundle['text/plain'], "'undefined'");
+    const first = run('await new Promise((r) => setTimeout(r, 400)); 1');
+    const queued = run('2');
+    session.interrupt();
+    assert.strictEqual((await queued).skipped, true);
+    await first;
+  });
+
+  it('lists datasets, detectors and reports for commands', async () => {
+    await run("const ds = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' }); const d0 = new Detector({ method: 'iforest' })");
+    const vars = await session.variables();
+    const ds = vars.find((v) => v.name === 'ds')!;
+    assert.strictEqual(ds.kind, 'dataset');
+    assert.strictEqual(ds.labelColumn, 'class');
+    assert.deepStrictEqual(ds.labelValues, ['hyperfunction', 'normal', 'subnormal']);
+    assert.deepStrictEqual(vars.find((v) => v.name === 'd0'), { name: 'd0', kind: 'detector', detail: 'Isolation Forest, not fitted', fitted: false });
+  });
+});
