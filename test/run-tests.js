@@ -66,6 +66,7 @@ function runCounted(name, script, env, prefix) {
       SYNTHAD_IT_GREP: 'untrusted', SYNTHAD_IT_UNTRUSTED: '1',
       SYNTHAD_IT_SETTINGS: JSON.stringify({ 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }),
     }));
+    results.push(await runCounted('browser (e2e)', path.join(__dirname, 'e2e', 'notebook.e2e.js'), {}, 'e2e'));
   }
   let passed = 0, failed = 0;
   for (const r of results) {

@@ -9,7 +9,9 @@ import type { LoadOptions } from '../core/data/types';
 import { Detector } from '../core/detector';
 import { DetectorMethod, DetectorOptions } from '../core/options';
 import { loadDetector, saveDetector } from '../core/persist';
+import * as path from 'path';
 import { formatReport, reportSummary } from '../core/report';
+import { writeHtmlReport } from '../core/htmlReport';
 import { writeCsv } from '../core/export';
 import { SynthadInputError } from '../core/errors';
 import { BackendUnavailableError } from '../core/backend';
@@ -20,13 +22,15 @@ const USAGE = `synthad ${SYNTHAD_VERSION}: anomaly detection with synthetic anom
 Usage:
   synthad train DATA --label COL --normal V [--known V...] [options] --out MODEL_DIR
   synthad score MODEL_DIR DATA --out SCORES.csv
-  synthad evaluate --train A --test B --label COL --normal V [--known V...] [options] [--json]
+  synthad evaluate --train A --test B --label COL --normal V [--known V...] [options] [--json] [--report DIR]
 
 Data: CSV/TSV (delimiter sniffed), JSON (array of records) or JSON Lines.
   --label COL           the label column          --normal V...     its normal value(s)
   --known V...          anomaly types to train on (default: every anomaly type in the training data)
   --unsupervised        train on no known anomalies (normal rows and synthetic anomalies only)
   --drop COL...         columns to ignore          --categorical COL...  force columns categorical
+Output (evaluate): a metrics table; --json one JSON object instead; --report DIR also writes scores.png,
+  roc.png, pr.png, training.png and report.html into DIR.
 Detector:
   --detector vcsa|vc|iforest   (default vcsa: classifier with synthetic anomalies)
   --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500
@@ -41,7 +45,7 @@ const DATA_LISTS = ['normal', 'known', 'drop', 'categorical'];
 
 const SPECS: Record<string, ArgSpec> = {
   train: { values: DATA_VALUES, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
-  evaluate: { values: [...DATA_VALUES, 'train', 'test'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+  evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   score: { values: ['out'], lists: [], flags: ['quiet'] },
 };
 
@@ -160,6 +164,11 @@ async function evaluate(args: ParsedArgs): Promise<void> {
   const detector = await fitWithProgress(args, trainFile);
   const report = detector.evaluate(test);
   const s = detector.fitted.summary;
+  const reportDir = args.values.get('report');
+  if (reportDir !== undefined) {
+    const files = writeHtmlReport(reportDir, report, s, detector.options.epochs);
+    if (!args.flags.has('quiet')) process.stderr.write(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
+  }
   if (args.flags.has('json')) {
     const result = {
       ...reportSummary(report), backend: s.backend, seed: detector.options.seed, epochs: s.epochs, bestEpoch: s.bestEpoch,

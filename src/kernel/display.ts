@@ -10,7 +10,7 @@ import { formatReport, reportSummary, EvaluationReport } from '../core/report';
 import { ChartSpec, chartSummary, md } from '../core/charts';
 import { Detector } from '../core/detector';
 import { MIME, MimeBundle } from './protocol';
-import { chartPng } from './png';
+import { chartPng } from '../core/png';
 
 /** Rows a data preview shows. */
 export const PREVIEW_ROWS = 10;

@@ -49,10 +49,13 @@ export const activate: ActivationFunction = (context: RendererContext<unknown>) 
   const drawChart = (m: Mounted): void => {
     if (!m.canvas || !m.spec) return;
     m.chart?.destroy();
-    const config = chartConfig(m.spec, currentTheme());
+    const theme = currentTheme();
+    const config = chartConfig(m.spec, theme);
     m.chart = new Chart(m.canvas, config as never) as unknown as AnyChart;
     // The legend is drawn on the canvas; its text is also kept here for tests and screen readers.
     m.canvas.dataset.legend = config.data.datasets.map((d) => String(d.label ?? '')).join('|');
+    m.canvas.dataset.foreground = theme.foreground;
+    m.canvas.setAttribute('aria-label', m.spec.title);
   };
   // Theme changes: VS Code swaps the body's class (vscode-light / vscode-dark / vscode-high-contrast).
   new MutationObserver(() => mounted.forEach(drawChart)).observe(document.body, { attributes: true, attributeFilter: ['class'] });

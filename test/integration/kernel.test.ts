@@ -102,19 +102,19 @@ describe('SynthAD kernel in VS Code', () => {
     assert.equal(nb.cellAt(1).executionSummary?.executionOrder, 1, 'execution order restarts at 1');
   });
 
-  it('saves outputs into the .ipynb with text fallbacks (table, report, stream, error)', async () => {
+  it('saves outputs into the .ipynb with fallbacks (table, report, stream, error, chart PNG)', async () => {
     const file = path.join(WORKSPACE, 'saved.ipynb');
     const nb = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
     const editor = await vscode.window.showNotebookDocument(nb);
     await selectKernel(editor);
-    await runCells(nb, 0, 4);
+    await runCells(nb, 0, 5);
     assert.ok(await nb.save(), 'notebook saved');
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as {
       cells: Array<{ outputs: Array<{ output_type: string; data?: Record<string, unknown>; name?: string; text?: string | string[]; ename?: string }> }>;
       metadata: { kernelspec: { name: string } };
     };
     assert.equal(saved.metadata.kernelspec.name, 'synthad');
-    const [c0, c1, c2, c3] = saved.cells.map((c) => c.outputs);
+    const [c0, c1, c2, c3, c4] = saved.cells.map((c) => c.outputs);
     assert.deepEqual(c0.map((o) => o.output_type), ['execute_result']);
     assert.ok(c1[0].data?.['text/html'] && c1[0].data?.['text/plain'], 'dataset: html table and text');
     const report = c2.find((o) => o.data?.['application/vnd.synthad.report+json'])!;
@@ -122,5 +122,11 @@ describe('SynthAD kernel in VS Code', () => {
     assert.match(String(report.data!['text/plain']), /AUROC/);
     assert.deepEqual(c3.map((o) => o.output_type), ['stream', 'error']);
     assert.equal(c3[1].ename, 'TypeError');
+    // A chart: the renderer's JSON, a PNG for GitHub and Jupyter (base64 in the file), and markdown.
+    const png = Buffer.from(String(c4[0].data!['image/png']), 'base64');
+    assert.equal(png.readUInt32BE(0), 0x89504e47);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [800, 450]);
+    assert.match(String(c4[0].data!['text/markdown']), /\*\*ROC: Isolation Forest\*\*/);
+    assert.ok(c4[0].data!['application/vnd.synthad.chart+json']);
   });
 });

@@ -6,7 +6,7 @@ import type { Dataset } from '../../src/core/data/types';
 import { buildReport, EvaluationReport } from '../../src/core/report';
 import { chartSummary, comparisonChart, prChart, rocChart, scoreHistogram, thin, trainingChart, md, MAX_CURVE_POINTS } from '../../src/core/charts';
 import { chartConfig, LIGHT_THEME, withAlpha } from '../../src/core/chartConfig';
-import { chartPng, PNG_HEIGHT, PNG_WIDTH } from '../../src/kernel/png';
+import { chartPng, PNG_HEIGHT, PNG_WIDTH } from '../../src/core/png';
 
 /** 4 normal rows, 2 'a' (known), 2 'b' (unseen); scores chosen by hand. */
 function smallReport(): EvaluationReport {

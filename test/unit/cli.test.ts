@@ -22,6 +22,25 @@ describe('synthad command', () => {
 
   const FAST = ['--hidden', '16,16', '--epochs', '2', '--quiet'];
 
+  it('evaluate --report writes the charts as PNG files and an escaped HTML report', () => {
+    const hostile = write('hostile-train.csv', 'x,"<b>y</b>",label\n' + Array.from({ length: 60 }, (_, i) =>
+      `${i % 7},${(i * 3) % 5},${i % 10 === 0 ? '<script>alert(1)</script>' : 'normal'}`).join('\n') + '\n');
+    const r = synthad(['evaluate', '--train', hostile, '--test', hostile, '--label', 'label', '--normal', 'normal',
+      '--report', 'rep', ...FAST], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = path.join(dir, 'rep');
+    assert.deepEqual(fs.readdirSync(out).sort(), ['pr.png', 'report.html', 'roc.png', 'scores.png', 'training.png']);
+    for (const f of ['pr.png', 'roc.png', 'scores.png', 'training.png']) {
+      const png = fs.readFileSync(path.join(out, f));
+      assert.equal(png.readUInt32BE(0), 0x89504e47, f);
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [800, 450], f);
+    }
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt; \(known\)/);
+    assert.ok(!html.includes('<script>'));
+    assert.match(html, /<img src="roc.png" alt="ROC: VC-SA" width="800" height="450">/);
+  });
+
   it('evaluate --json prints exactly one JSON object with the metrics, timings and backend', () => {
     const r = synthad(['evaluate', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal',
       '--known', 'hyperfunction', '--seed', '1', '--json', ...FAST], dir);

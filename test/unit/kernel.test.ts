@@ -161,17 +161,22 @@ describe('kernel: worker session', function () {
   });
 
   it('interrupt stops training after the current batch and keeps the model', async () => {
-    const started = run("const slow = await new Detector({ known: ['hyperfunction'], epochs: 200, patience: 200, hidden: [64, 64], batchSize: 64 }).fit(tr);\nslow.fitted.summary.epochs");
-    await new Promise((r) => setTimeout(r, 2500));
+    const c = sink();
+    const started = session.execute("const trs = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\n" +
+      "const slow = await new Detector({ known: ['hyperfunction'], epochs: 200, patience: 200, hidden: [64, 64], batchSize: 64 }).fit(trs);\nslow.fitted.summary.epochs",
+      'typescript', `In[${++n}]`, c.sink);
+    let finished = false;
+    void started.then(() => { finished = true; });
+    while (c.progress.length < 2 && !finished) await new Promise((r) => setTimeout(r, 50));
     session.interrupt();
-    const r = await started;
+    const r = { ...(await started), ...c };
     assert.ok(r.ok, JSON.stringify(r.error));
     assert.strictEqual(r.interrupted, true);
     assert.match(r.stderr, /Training stopped after epoch \d+; kept the best weights/);
     const epochs = Number(r.displays[r.displays.length - 1].bundle['text/plain']);
-    assert.ok(epochs >= 1 && epochs < 200, `epochs ${epochs}`);
-    const still = await run('slow.isFitted && xs.length');
-    assert.strictEqual(still.displays[0].bundle['text/plain'], '3');
+    assert.ok(epochs >= 2 && epochs < 200, `epochs ${epochs}`);
+    const still = await run('slow.isFitted');
+    assert.strictEqual(still.displays[0].bundle['text/plain'], 'true');
   });
 
   it('interrupt of a busy loop restarts the worker after the grace period', async () => {

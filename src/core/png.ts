@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { chartConfig, ChartTheme, LIGHT_THEME } from '../core/chartConfig';
-import type { ChartSpec } from '../core/charts';
+import { chartConfig, ChartTheme, LIGHT_THEME } from './chartConfig';
+import type { ChartSpec } from './charts';
 
 export const PNG_WIDTH = 800;
 export const PNG_HEIGHT = 450;
