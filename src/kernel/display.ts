@@ -11,6 +11,9 @@ import { ChartSpec, chartSummary, md } from '../core/charts';
 import { Detector } from '../core/detector';
 import { MIME, MimeBundle } from './protocol';
 import { chartPng } from '../core/png';
+import { escapeHtml } from '../core/htmlReport';
+
+export { escapeHtml };
 
 /** Rows a data preview shows. */
 export const PREVIEW_ROWS = 10;
@@ -90,9 +93,6 @@ function detectorText(d: Detector): string {
     `${s.seconds.toFixed(1)} s on ${s.backend}`;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function cellText(t: Table, col: number, row: number): string {
   const c = t.columns[col];

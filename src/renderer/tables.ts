@@ -3,6 +3,7 @@
  * first rows) and evaluation reports (AUROC/AUPR per anomaly type).
  */
 import type { DatasetSummary } from '../core/data/summary';
+import type { reportSummary } from '../core/report';
 
 /** Creates an element; `text` goes in as textContent, never as HTML. */
 export function el(tag: string, attrs: Record<string, string> = {}, text?: string): HTMLElement {
@@ -40,18 +41,8 @@ function table(head: string[], rows: string[][], numeric: boolean[] = []): HTMLE
   return t;
 }
 
-export interface ReportData {
-  readonly detector: string;
-  readonly source: string;
-  readonly rows: number;
-  readonly normalRows: number;
-  readonly anomalyRows: number;
-  readonly auroc: number;
-  readonly aupr: number;
-  readonly threshold: number;
-  readonly atThreshold: { precision: number; recall: number; f1: number; fpr: number };
-  readonly perType: ReadonlyArray<{ type: string; count: number; auroc: number; aupr: number; known: boolean }>;
-}
+/** What the kernel sends for a report: the report without its per-row arrays. */
+export type ReportData = ReturnType<typeof reportSummary>;
 
 const f4 = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
 
