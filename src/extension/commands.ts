@@ -7,10 +7,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { CONTROLLER_ID, NOTEBOOK_TYPE, SynthadKernel } from './kernel';
 import { emptyNotebook, templateNotebook } from './template';
-import { peekFile, peekValues } from '../core/data/peek';
+import { FilePeek, peekFile, peekValues } from '../core/data/peek';
 import type { ExecutionResult } from '../kernel/session';
 import type { VariableInfo } from '../kernel/protocol';
-import { formatSeconds } from '../kernel/api';
+import { formatSeconds, resolveDataPath } from '../kernel/api';
 
 export const EXTENSION_ID = 'synthad.synthad';
 const DATA_FILTERS = { 'Data files': ['csv', 'tsv', 'txt', 'json', 'jsonl', 'ndjson'] };
@@ -92,15 +92,18 @@ class Commands {
     }
     const editor = await this.notebookEditor();
     const full = this.absolute(file, editor.notebook);
+    // Read the file's head once, only when a picker needs it (a synchronous 1 MB read on the host).
+    let peeked: FilePeek | undefined;
+    const peek = (): FilePeek => (peeked ??= peekFile(full));
     if (label === undefined) {
-      const columns = peekFile(full).columns;
+      const columns = peek().columns;
       const pick = need(await vscode.window.showQuickPick(
         [...columns.map((c) => ({ label: c })), { label: '(no label column)', description: 'score only' }],
         { title: `Label column of ${path.basename(full)}`, placeHolder: 'The column that says normal or which anomaly type' }));
       label = pick.label === '(no label column)' ? '' : pick.label;
     }
     if (label && normal === undefined) {
-      const values = peekValues(peekFile(full), label);
+      const values = peekValues(peek(), label);
       const pick = need(await vscode.window.showQuickPick(
         values.map((v) => ({ label: v.value, description: `${v.count} rows in the first part of the file` })),
         { title: `Which value of '${label}' means normal?` }));
@@ -240,10 +243,7 @@ class Commands {
 
   /** Path as the kernel resolves it: relative to the notebook's folder, `samples/` falling back to the bundled ones. */
   private absolute(file: string, nb: vscode.NotebookDocument): string {
-    if (path.isAbsolute(file)) return file;
-    const local = path.resolve(this.folderOf(nb), file);
-    if (file.startsWith('samples/') && !require('fs').existsSync(local)) return vscode.Uri.joinPath(this.context.extensionUri, file).fsPath;
-    return local;
+    return resolveDataPath(file, { cwd: this.folderOf(nb), samplesDir: vscode.Uri.joinPath(this.context.extensionUri, 'samples').fsPath });
   }
 
   /** A path for generated code: relative when inside the notebook's folder, else absolute. */

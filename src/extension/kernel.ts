@@ -13,8 +13,6 @@ export const CONTROLLER_ID = 'synthad-kernel';
 export const NOTEBOOK_TYPE = 'jupyter-notebook';
 export const KERNELSPEC = { name: 'synthad', display_name: 'SynthAD (TypeScript)', language: 'typescript' } as const;
 export const LANGUAGE_INFO = { name: 'typescript', file_extension: '.ts', mimetype: 'text/x.typescript' } as const;
-const STDOUT = 'application/vnd.code.notebook.stdout';
-const STDERR = 'application/vnd.code.notebook.stderr';
 
 export type ProgressListener = (p: TrainingProgress) => void;
 
@@ -250,5 +248,3 @@ class OutputWriter {
     this.chain = this.chain.then(op, op);
   }
 }
-
-export { STDOUT, STDERR };

@@ -112,11 +112,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
   };
 
   return {
-    load: async (file, options = {}) => {
-      const full = resolve(file);
-      const ds = await loadDataset(full, options);
-      return ds;
-    },
+    load: (file, options = {}) => loadDataset(resolve(file), options),
     Detector: Detector as typeof CoreDetector,
     plot,
     display,
