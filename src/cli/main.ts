@@ -56,6 +56,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === '--version' || command === 'version') { process.stdout.write(SYNTHAD_VERSION + '\n'); return 0; }
+  if (SPECS[command] && (rest.includes('--help') || rest.includes('-h'))) { process.stdout.write(USAGE); return 0; }
   try {
     const spec = SPECS[command];
     if (!spec) throw new UsageError(`unknown command '${command}' (commands: train, score, evaluate)`);

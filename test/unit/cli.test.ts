@@ -118,6 +118,16 @@ describe('synthad command', () => {
     assert.match(c.stderr, /^synthad: unknown command 'fit' \(commands: train, score, evaluate\)/);
   });
 
+  it('prints the usage for `synthad COMMAND --help` and `-h`, with exit 0 and nothing on stderr', () => {
+    for (const args of [['evaluate', '--help'], ['train', 'x.csv', '-h'], ['score', '--help']]) {
+      const r = synthad(args, dir);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /^synthad \S+: anomaly detection with synthetic anomalies\n/);
+      assert.match(r.stdout, /synthad evaluate --train A --test B --label COL/);
+    }
+  });
+
   it('picks the backend from SYNTHAD_BACKEND and reports it; a backend that cannot start is a one-line error', () => {
     const args = ['evaluate', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal', '--json', '--hidden', '8', '--epochs', '1', '--quiet'];
     const cpu = synthad(args, dir, { SYNTHAD_BACKEND: 'cpu' });
