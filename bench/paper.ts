@@ -113,6 +113,9 @@ function meanStd(values: number[]): string {
   return `${m.toFixed(3)} ± ${sd.toFixed(3)}`;
 }
 
+/** Any one run of an experiment: the anomaly types and their counts are the same in all of them. */
+const firstRun = (byMethod: Map<string, RunResult[]>): RunResult | undefined => [...byMethod.values()].find((r) => r.length > 0)?.[0];
+
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Anomaly types in a stable reading order: known first, then by name (numerically where names are numbers). */
@@ -127,7 +130,7 @@ function summary(experiments: Experiment[], results: Map<string, Map<string, Run
   const rows: string[] = [];
   for (const exp of experiments) {
     const byMethod = results.get(exp.id)!;
-    const first = [...byMethod.values()].find((r) => r.length > 0)?.[0];
+    const first = firstRun(byMethod);
     if (!first) continue;
     const seeds = Math.min(...METHODS.map((m) => byMethod.get(m)!.length));
     for (const t of sortedTypes(first).filter((p) => !p.known)) {
@@ -139,7 +142,7 @@ function summary(experiments: Experiment[], results: Map<string, Map<string, Run
 }
 
 function table(exp: Experiment, results: Map<string, RunResult[]>): string {
-  const first = [...results.values()].find((r) => r.length > 0)?.[0];
+  const first = firstRun(results);
   if (!first) return `${exp.title}: no runs yet.`;
   const pick = (m: string, f: (r: RunResult) => number): string => meanStd(results.get(m)!.map(f));
   const typeCell = (type: string, key: 'aupr' | 'auroc') => (r: RunResult): number => r.perType.find((p) => p.type === type)![key];

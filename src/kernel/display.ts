@@ -13,8 +13,6 @@ import { MIME, MimeBundle } from './protocol';
 import { chartPng } from '../core/png';
 import { escapeHtml } from '../core/htmlReport';
 
-export { escapeHtml };
-
 /** Rows a data preview shows. */
 export const PREVIEW_ROWS = 10;
 
@@ -92,7 +90,6 @@ function detectorText(d: Detector): string {
   return `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.epochs} epochs (best ${s.bestEpoch}, ${stop}), ` +
     `${s.seconds.toFixed(1)} s on ${s.backend}`;
 }
-
 
 function cellText(t: Table, col: number, row: number): string {
   const c = t.columns[col];
