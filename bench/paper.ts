@@ -7,6 +7,7 @@
  *   npm run bench:paper [-- --only nslkdd-dos] [--seeds 3] [--jobs 2] [--fresh] [--cached-only]
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { execFile } from 'child_process';
 import { createRng, permutation } from '../src/core/rng';
@@ -37,6 +38,7 @@ interface RunResult {
   readonly secondsPerEpoch: number;
   readonly rowsPerSecond: number;
   readonly backend: string;
+  readonly backendDetail?: string;
   readonly wallSeconds: number;
 }
 
@@ -77,6 +79,9 @@ function splitArrhythmia(seed: number): { train: string; test: string } {
   return { train, test };
 }
 
+/** Runs share the cores: each gets cores / parallel runs threads (set in main). */
+let THREADS_PER_RUN = 1;
+
 const cacheFile = (exp: Experiment, method: string, seed: number): string => path.join(RUNS, `${exp.id}-${method}-${seed}.json`);
 
 function runOne(exp: Experiment, method: string, seed: number): Promise<RunResult> {
@@ -85,7 +90,7 @@ function runOne(exp: Experiment, method: string, seed: number): Promise<RunResul
   const { train, test } = exp.files(seed);
   const args = [path.join(ROOT, 'bin/synthad.js'), 'evaluate', '--train', train, '--test', test, '--label', exp.label,
     '--normal', exp.normal, '--known', ...exp.known, ...(exp.drop ? ['--drop', ...exp.drop] : []),
-    '--detector', method, '--seed', String(seed), '--json', '--quiet'];
+    '--detector', method, '--seed', String(seed), '--threads', String(THREADS_PER_RUN), '--json', '--quiet'];
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
@@ -160,12 +165,13 @@ function table(exp: Experiment, results: Map<string, RunResult[]>): string {
     const epochs = m === 'iforest' ? '' : `, ${mean((r) => r.epochs).toFixed(0)} epochs at ${mean((r) => r.secondsPerEpoch).toFixed(2)} s/epoch`;
     return `${METHOD_NAMES[m]} ${mean((r) => r.wallSeconds).toFixed(0)} s (${plural(rs.length, 'seed')}${epochs})`;
   }).join('; ');
-  return [head, sep, ...rows, '', `Wall time per run, mean over seeds: ${time}. Backend: ${first.backend}.`].join('\n');
+  return [head, sep, ...rows, '', `Wall time per run, mean over seeds: ${time}. Backend: ${first.backendDetail ?? first.backend}.`].join('\n');
 }
 
 async function main(): Promise<void> {
   const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i < 0 ? undefined : process.argv[i + 1]; };
   const seeds = Number(arg('--seeds') ?? 3), parallel = Number(arg('--jobs') ?? 2);
+  THREADS_PER_RUN = Math.max(1, Math.floor(os.cpus().length / parallel));
   const only = arg('--only');
   const cachedOnly = process.argv.includes('--cached-only');
   const chosen = EXPERIMENTS.filter((e) => !only || only.split(',').some((o) => e.id.startsWith(o)));

@@ -13,9 +13,9 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   minify: process.argv.includes('--minify'),
-  // tfjs-node is optional and native; danfojs-node is large and required lazily; tfjs stays in node_modules so
+  // tfjs-node is optional and native, koffi is native (its binaries load by path); danfojs-node is large and required lazily; tfjs stays in node_modules so
   // the core and danfojs share one TensorFlow.js instance (two copies register every kernel twice).
-  external: ['vscode', '@tensorflow/tfjs-node', 'danfojs-node', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@napi-rs/canvas'],
+  external: ['vscode', 'koffi', '@tensorflow/tfjs-node', 'danfojs-node', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@napi-rs/canvas'],
   logLevel: 'warning',
 };
 
@@ -23,6 +23,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['src/kernel/worker.ts'], outfile: 'dist/kernel-worker.js'  }),
+  // The data-parallel trainer's worker thread (src/core/parallel.ts looks for it next to the bundle).
+  build({ ...common, entryPoints: ['src/core/parallelWorker.ts'], outfile: 'dist/parallel-worker.js' }),
   // The notebook renderer runs in the webview: an ES module for the browser, chart.js included.
   build({ ...common, entryPoints: ['src/renderer/index.ts'], outfile: 'media/renderer.js', platform: 'browser', format: 'esm', target: 'es2020', external: [] }),
 ]);

@@ -14,14 +14,14 @@ import { formatReport, reportSummary } from '../core/report';
 import { writeHtmlReport } from '../core/htmlReport';
 import { writeCsv } from '../core/export';
 import { SynthadInputError } from '../core/errors';
-import { BackendUnavailableError } from '../core/backend';
+import { BackendUnavailableError, lastBackendHint } from '../core/backend';
 import { SYNTHAD_VERSION } from '../core/version';
 
 const USAGE = `synthad ${SYNTHAD_VERSION}: anomaly detection with synthetic anomalies
 
 Usage:
   synthad train DATA --label COL --normal V [--known V...] [options] --out MODEL_DIR
-  synthad score MODEL_DIR DATA --out SCORES.csv
+  synthad score MODEL_DIR DATA --out SCORES.csv [--backend B] [--threads N]
   synthad evaluate --train A --test B --label COL --normal V [--known V...] [options] [--json] [--report DIR]
 
 Data: CSV/TSV (delimiter sniffed), JSON (array of records) or JSON Lines.
@@ -36,17 +36,19 @@ Detector:
   --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500
   --lr X (1e-3)  --weight-decay X (1e-2)  --loss hinge|bce  --activation leaky_relu|relu
   --val-split X (0.2)  --ratio X (synthetic per real row, 1)  --delta X (0)  --fpr X (threshold FPR, 0.05)
-  --backend auto|tensorflow|wasm|cpu (or SYNTHAD_BACKEND)  --quiet (no progress)
+Compute:
+  --backend auto|blas|tensorflow|wasm|cpu (or SYNTHAD_BACKEND; auto: the platform's BLAS, else tfjs-node, else wasm)
+  --threads N (0 = every core; SYNTHAD_THREADS)  --quiet (no progress)
 `;
 
 const DATA_VALUES = ['label', 'seed', 'epochs', 'patience', 'batch-size', 'hidden', 'lr', 'weight-decay', 'loss',
-  'activation', 'val-split', 'ratio', 'delta', 'fpr', 'backend', 'detector', 'out'];
+  'activation', 'val-split', 'ratio', 'delta', 'fpr', 'backend', 'threads', 'detector', 'out'];
 const DATA_LISTS = ['normal', 'known', 'drop', 'categorical'];
 
 const SPECS: Record<string, ArgSpec> = {
   train: { values: DATA_VALUES, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
-  score: { values: ['out'], lists: [], flags: ['quiet'] },
+  score: { values: ['out', 'backend', 'threads'], lists: [], flags: ['quiet'] },
 };
 
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
@@ -101,8 +103,25 @@ function detectorOptions(args: ParsedArgs): Partial<DetectorOptions> {
     syntheticRatio: numberArg(args, 'ratio'),
     delta: numberArg(args, 'delta'),
     targetFpr: numberArg(args, 'fpr'),
-    backend: args.values.get('backend') as DetectorOptions['backend'] | undefined,
+    ...computeOptions(args),
   };
+}
+
+/** --backend and --threads (threads also from SYNTHAD_THREADS). */
+function computeOptions(args: ParsedArgs): Pick<Partial<DetectorOptions>, 'backend' | 'threads'> {
+  const env = process.env.SYNTHAD_THREADS?.trim();
+  let threads = numberArg(args, 'threads', true);
+  if (threads === undefined && env) {
+    threads = Number(env);
+    if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`SYNTHAD_THREADS must be an integer >= 0, got '${env}'`);
+  }
+  return { backend: args.values.get('backend') as DetectorOptions['backend'] | undefined, threads };
+}
+
+/** The one-time hint when training fell back from BLAS, on stderr. */
+function printBackendHint(): void {
+  const hint = lastBackendHint();
+  if (hint) process.stderr.write(`synthad: ${hint}\n`);
 }
 
 function onePositional(args: ParsedArgs, what: string): string {
@@ -125,6 +144,7 @@ async function fitWithProgress(args: ParsedArgs, trainFile: string): Promise<Det
     process.off('SIGINT', stop);
     endProgress(process.stderr);
   }
+  printBackendHint();
   return detector;
 }
 
@@ -135,10 +155,10 @@ async function train(args: ParsedArgs): Promise<void> {
   const detector = await fitWithProgress(args, file);
   await saveDetector(detector, out);
   const s = detector.fitted.summary;
-  const summary = { model: out, detector: detector.name, backend: s.backend, epochs: s.epochs, bestEpoch: s.bestEpoch,
+  const summary = { model: out, detector: detector.name, backend: s.backend, backendDetail: s.backendDetail, threads: s.threads, epochs: s.epochs, bestEpoch: s.bestEpoch,
     trainSeconds: s.seconds, rowsPerSecond: s.rowsPerSecond, knownTypes: s.knownTypes, threshold: detector.fitted.threshold };
   if (args.flags.has('json')) process.stdout.write(JSON.stringify(summary) + '\n');
-  else process.stdout.write(`saved ${detector.name} model to ${out} (${s.epochs} epochs, best ${s.bestEpoch}, ${s.seconds.toFixed(1)} s, backend ${s.backend})\n`);
+  else process.stdout.write(`saved ${detector.name} model to ${out} (${s.epochs} epochs, best ${s.bestEpoch}, ${s.seconds.toFixed(1)} s on ${s.backendDetail})\n`);
 }
 
 async function score(args: ParsedArgs): Promise<void> {
@@ -146,7 +166,7 @@ async function score(args: ParsedArgs): Promise<void> {
   const [modelDir, dataFile] = args.positional;
   const out = args.values.get('out');
   if (out === undefined) throw new UsageError('--out SCORES.csv is required');
-  const detector = await loadDetector(modelDir);
+  const detector = await loadDetector(modelDir, computeOptions(args));
   const table = await loadTable(dataFile);
   const scores = detector.score(table);
   const t = detector.fitted.threshold;
@@ -154,7 +174,8 @@ async function score(args: ParsedArgs): Promise<void> {
     { name: 'score', values: scores },
     { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
   ]);
-  if (!args.flags.has('quiet')) process.stderr.write(`synthad: scored ${table.rowCount} rows into ${out}\n`);
+  printBackendHint();
+  if (!args.flags.has('quiet')) process.stderr.write(`synthad: scored ${table.rowCount} rows into ${out} on ${detector.computeDetail}\n`);
 }
 
 async function evaluate(args: ParsedArgs): Promise<void> {
@@ -172,14 +193,14 @@ async function evaluate(args: ParsedArgs): Promise<void> {
   }
   if (args.flags.has('json')) {
     const result = {
-      ...reportSummary(report), backend: s.backend, seed: detector.options.seed, epochs: s.epochs, bestEpoch: s.bestEpoch,
+      ...reportSummary(report), backend: s.backend, backendDetail: s.backendDetail, threads: s.threads, seed: detector.options.seed, epochs: s.epochs, bestEpoch: s.bestEpoch,
       trainSeconds: s.seconds, secondsPerEpoch: s.epochs > 0 ? s.seconds / s.epochs : 0, rowsPerSecond: s.rowsPerSecond,
       trainRows: s.trainRows, validationRows: s.validationRows, syntheticRows: s.syntheticRows,
     };
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
     process.stdout.write(formatReport(report) + '\n');
-    process.stdout.write(`\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on backend ${s.backend}, ` +
+    process.stdout.write(`\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
       `${Math.round(s.rowsPerSecond)} rows/s; ${s.trainRows} real + ${s.syntheticRows} synthetic training rows.\n`);
   }
 }

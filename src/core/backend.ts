@@ -1,18 +1,29 @@
 /**
- * TensorFlow.js backend selection: tfjs-node (native libtensorflow) when it loads, else WASM (SIMD),
- * else the pure-JS CPU backend. `SYNTHAD_BACKEND` or an explicit choice forces one.
+ * Compute backend selection: the platform's BLAS through koffi (blasMlp.ts) when a library loads, else
+ * TensorFlow.js on tfjs-node (native libtensorflow) when it is installed, else WASM (SIMD), else the
+ * pure-JS CPU backend. `SYNTHAD_BACKEND` or an explicit choice forces one. `createNetwork` builds the
+ * classifier on the chosen backend.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { Blas, BlasNotFoundError, blasInstallHint, defaultThreads, describeBlas, loadBlas } from './blas';
+import { BlasMlp } from './blasMlp';
+import { TfMlp } from './mlp';
+import { initialWeights, MlpShape, MlpWeights, Network } from './network';
+import type { Rng } from './rng';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: ReadonlyArray<BackendName> = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'blas' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: ReadonlyArray<BackendName> = ['blas', 'tensorflow', 'wasm', 'cpu'];
 
 export interface BackendChoice {
   readonly backend: BackendName;
   /** Why the preferred backends were passed over, one line each. */
   readonly skipped: ReadonlyArray<string>;
+  /** The BLAS library, for backend 'blas'. */
+  readonly blas?: Blas;
+  /** How to get a BLAS, where 'auto' found none (show it once: see takeBackendHint). */
+  readonly hint?: string;
 }
 
 let chosen: Promise<BackendChoice> | undefined;
@@ -29,9 +40,11 @@ export function selectBackend(preference: BackendName | 'auto' = 'auto'): Promis
   if (want !== 'auto' && !BACKEND_NAMES.includes(want as BackendName)) {
     return Promise.reject(new BackendUnavailableError(`SYNTHAD_BACKEND must be one of auto, ${BACKEND_NAMES.join(', ')}; got '${want}'`));
   }
-  if (chosen && chosenFor === want) return chosen;
-  chosenFor = want;
+  const key = `${want}|${process.env.SYNTHAD_BLAS ?? ''}`;
+  if (chosen && chosenFor === key) return chosen;
+  chosenFor = key;
   chosen = initialise(want as BackendName | 'auto');
+  chosen.then((c) => { lastChoice = c; }, () => undefined);
   return chosen;
 }
 
@@ -48,17 +61,20 @@ async function initialise(want: BackendName | 'auto'): Promise<BackendChoice> {
   tf.env().set('PROD', true);
   const order: BackendName[] = want === 'auto' ? [...BACKEND_NAMES] : [want];
   const skipped: string[] = [];
+  let hint: string | undefined;
   for (const name of order) {
     try {
+      if (name === 'blas') return { backend: name, skipped, blas: loadBlas() };
       await tryBackend(name);
-      return { backend: name, skipped };
+      return { backend: name, skipped, ...(hint ? { hint } : {}) };
     } catch (err) {
+      if (err instanceof BlasNotFoundError) hint = `no BLAS library found, so training runs slower: ${blasInstallHint()}`;
       const reason = `${name}: ${firstLine(err)}`;
       if (want !== 'auto') throw new BackendUnavailableError(`backend ${reason}`);
       skipped.push(reason);
     }
   }
-  throw new BackendUnavailableError(`no TensorFlow.js backend could start (${skipped.join('; ')})`);
+  throw new BackendUnavailableError(`no compute backend could start (${skipped.join('; ')})`);
 }
 
 async function tryBackend(name: BackendName): Promise<void> {
@@ -94,4 +110,52 @@ export function wasmDirectory(): string {
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split('\n')[0];
+}
+
+let hintShown = false;
+let lastChoice: BackendChoice | undefined;
+
+/** takeBackendHint for the backend chosen last in this process. */
+export function lastBackendHint(): string | undefined {
+  return lastChoice ? takeBackendHint(lastChoice) : undefined;
+}
+
+/** The choice's install hint the first time this process asks, undefined after (and where there is none). */
+export function takeBackendHint(choice: BackendChoice): string | undefined {
+  if (!choice.hint || hintShown) return undefined;
+  hintShown = true;
+  return choice.hint;
+}
+
+/** Threads to use: `threads` if positive, else every core. */
+export function resolveThreads(threads: number | undefined): number {
+  return threads !== undefined && threads > 0 ? Math.floor(threads) : defaultThreads();
+}
+
+/**
+ * One line naming the backend, its library and threads, for summaries:
+ * `blas: libopenblas.so.0 (OpenBLAS 0.3.21 SkylakeX), 2 threads`, `wasm (SIMD), 2 worker threads`.
+ */
+export function describeBackend(choice: BackendChoice, threads: number): string {
+  const parallel = dataParallelWorkers(choice.backend, threads);
+  const what = choice.blas ? `blas: ${describeBlas(choice.blas)}` : choice.backend;
+  return `${what}, ${parallel > 1 ? `${parallel} worker threads` : '1 thread'}`;
+}
+
+/**
+ * Worker threads the data-parallel trainer (parallel.ts) uses (1: train on this thread). tfjs-node
+ * threads inside its own library.
+ */
+export function dataParallelWorkers(backend: BackendName, threads: number): number {
+  return backend === 'tensorflow' ? 1 : Math.max(1, threads);
+}
+
+/** The classifier on the chosen backend, from a seeded initialisation or saved weights. */
+export function createNetwork(choice: BackendChoice, shape: MlpShape, init: Rng | MlpWeights, threads: number): Network {
+  const weights = 'next' in init ? initialWeights(shape, init) : init;
+  if (choice.backend === 'blas') {
+    if (!choice.blas) throw new BackendUnavailableError('backend blas chosen without a BLAS library');
+    return new BlasMlp(choice.blas, shape, weights, { workers: dataParallelWorkers(choice.backend, threads) });
+  }
+  return new TfMlp(shape, weights, { workers: dataParallelWorkers(choice.backend, threads), backend: choice.backend });
 }

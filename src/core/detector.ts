@@ -5,11 +5,11 @@
 import type { Dataset, Table } from './data/types';
 import { encode, EncoderState, encodedLayout, fitEncoder } from './encode';
 import { DetectorOptions, resolveOptions } from './options';
-import { Mlp, MlpWeights } from './mlp';
+import type { MlpWeights, Network } from './network';
 import { trainMlp, EpochProgress, LabelledMatrix, TrainResult } from './train';
 import { syntheticAnomalies } from './synthetic';
 import { createRng, Rng } from './rng';
-import { selectBackend } from './backend';
+import { createNetwork, describeBackend, resolveThreads, selectBackend } from './backend';
 import { thresholdAtFpr } from './metrics';
 import { fitIsolationForest, scoreIsolationForest, IsolationForestModel } from './iforest';
 import { trainingRows, trainValidationSplit } from './split';
@@ -25,7 +25,12 @@ export interface FitHooks {
 /** What fit learned about the data and how training went. Plain JSON. */
 export interface TrainingSummary {
   readonly source: string;
+  /** The compute backend (blas, tensorflow, wasm, cpu; js for the forest). */
   readonly backend: string;
+  /** The backend with its library and threads, e.g. `blas: libopenblas.so.0 (OpenBLAS 0.3.21 SkylakeX), 2 threads`. */
+  readonly backendDetail: string;
+  /** Threads training used. */
+  readonly threads: number;
   readonly knownTypes: ReadonlyArray<string>;
   readonly heldOutTypes: ReadonlyArray<string>;
   readonly trainRows: number;
@@ -47,7 +52,9 @@ export interface FittedState {
   readonly encoder: EncoderState;
   readonly threshold: number;
   readonly summary: TrainingSummary;
-  readonly mlp?: Mlp;
+  readonly mlp?: Network;
+  /** Where the network computes now (after loading, possibly not where it trained). */
+  readonly computeDetail?: string;
   readonly forest?: IsolationForestModel;
 }
 
@@ -104,7 +111,7 @@ export class Detector {
     return {
       encoder, forest, threshold: thresholdAtFpr(scores, this.options.targetFpr),
       summary: {
-        source: data.source, backend: 'js', knownTypes: [], heldOutTypes: [...picked.knownTypes, ...picked.heldOutTypes].sort(),
+        source: data.source, backend: 'js', backendDetail: 'js, 1 thread', threads: 1, knownTypes: [], heldOutTypes: [...picked.knownTypes, ...picked.heldOutTypes].sort(),
         trainRows: m.rows, validationRows: 0, syntheticRows: 0, epochs: 0, bestEpoch: 0, bestValLoss: NaN,
         stoppedEarly: false, cancelled: false, seconds, rowsPerSecond: m.rows / Math.max(seconds, 1e-6), history: [],
       },
@@ -116,19 +123,11 @@ export class Detector {
   ): Promise<FittedState> {
     const o = this.options;
     const label = data.label!;
-    const split = trainValidationSplit(picked.rows, label.isNormal, o.validationSplit, rng.fork());
-    const synthetic = o.method === 'vcsa';
-    const sampler = rng.fork();
-    const train = labelledRows(encoder, data, split.train, synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0, sampler, o.delta);
-    const validation = labelledRows(encoder, data, split.validation, synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0, sampler, o.delta);
-    if (!train.y.some((v) => v < 0)) {
-      throw new RangeError(
-        `${data.source}: the ${this.name} detector has no anomalies to train on: give known anomaly types ` +
-        `(anomaly types in the data: ${[...picked.knownTypes, ...picked.heldOutTypes].join(', ') || 'none'}) or use method 'vcsa'`,
-      );
-    }
+    const { split, train, validation } = classifierData(this.name, o, data, picked, encoder, rng);
     const choice = await selectBackend(o.backend);
-    const mlp = new Mlp({ inputs: train.cols, hidden: o.hidden, activation: o.activation }, rng.fork());
+    const threads = resolveThreads(o.threads);
+    const backendDetail = describeBackend(choice, threads);
+    const mlp = createNetwork(choice, { inputs: train.cols, hidden: o.hidden, activation: o.activation }, rng.fork(), threads);
     let result: TrainResult;
     try {
       result = await trainMlp(mlp, train, validation, o, rng.fork(), hooks);
@@ -141,9 +140,9 @@ export class Detector {
     const threshold = thresholdAtFpr(negate(mlp.predict(encode(encoder, data, normalRows).x, normalRows.length)), o.targetFpr);
     const epochSeconds = result.history.reduce((a, h) => a + h.seconds, 0);
     return {
-      encoder, mlp, threshold,
+      encoder, mlp, threshold, computeDetail: backendDetail,
       summary: {
-        source: data.source, backend: choice.backend, knownTypes: picked.knownTypes, heldOutTypes: picked.heldOutTypes,
+        source: data.source, backend: choice.backend, backendDetail, threads, knownTypes: picked.knownTypes, heldOutTypes: picked.heldOutTypes,
         trainRows: split.train.length, validationRows: split.validation.length, syntheticRows: train.rows - split.train.length,
         epochs: result.epochs, bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss,
         stoppedEarly: result.stoppedEarly, cancelled: result.cancelled, seconds: result.seconds,
@@ -178,11 +177,39 @@ export class Detector {
     return { scores: negate(s.mlp!.predict(m.x, m.rows)), unknownCategories: m.unknownCategories };
   }
 
+  /** The backend, library and threads scoring runs on, e.g. `blas: libopenblas.so.0 (…), 2 threads`. */
+  get computeDetail(): string {
+    const s = this.fitted;
+    return s.computeDetail ?? s.summary.backendDetail ?? s.summary.backend;
+  }
+
   /** Frees the model's tensors. */
   dispose(): void {
     this.state?.mlp?.dispose();
     this.state = undefined;
   }
+}
+
+/**
+ * The classifier's training and validation matrices: real rows split, then synthetic anomalies appended
+ * (vcsa). Consumes `rng` as fit does; exported for benchmarks that train a peer on the same rows.
+ */
+export function classifierData(
+  name: string, o: DetectorOptions, data: Dataset, picked: ReturnType<typeof trainingRows>, encoder: EncoderState, rng: Rng,
+): { split: ReturnType<typeof trainValidationSplit>; train: LabelledMatrix; validation: LabelledMatrix } {
+  const label = data.label!;
+  const split = trainValidationSplit(picked.rows, label.isNormal, o.validationSplit, rng.fork());
+  const synthetic = o.method === 'vcsa';
+  const sampler = rng.fork();
+  const train = labelledRows(encoder, data, split.train, synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0, sampler, o.delta);
+  const validation = labelledRows(encoder, data, split.validation, synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0, sampler, o.delta);
+  if (!train.y.some((v) => v < 0)) {
+    throw new RangeError(
+      `${data.source}: the ${name} detector has no anomalies to train on: give known anomaly types ` +
+      `(anomaly types in the data: ${[...picked.knownTypes, ...picked.heldOutTypes].join(', ') || 'none'}) or use method 'vcsa'`,
+    );
+  }
+  return { split, train, validation };
 }
 
 function labelledRows(

@@ -1,33 +1,28 @@
 /**
- * The classifier: a fully connected network d -> h1 -> ... -> 1 with a real-valued output f(x),
- * trained with AdamW. Weights are initialised from the seeded Rng (PyTorch's nn.Linear scheme:
- * uniform in ±1/sqrt(fan_in) for weights and biases), so runs are reproducible on a backend.
+ * The classifier on TensorFlow.js (the reference implementation, and the backend wherever no BLAS is
+ * found): the network of network.ts as tf.Variables, trained with AdamW through tf.variableGrads.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
+import {
+  AdamWOptions, checkWeights, initialWeights, LEAKY_SLOPE, LossName, MlpShape, MlpWeights, Network, Trainer,
+} from './network';
+import { DataParallelTrainer, ParallelModel } from './parallel';
 
-export type Activation = 'leaky_relu' | 'relu';
-
-export interface MlpShape {
-  readonly inputs: number;
-  readonly hidden: ReadonlyArray<number>;
-  readonly activation: Activation;
-}
-
-/** Weights as plain arrays: [W1, b1, W2, b2, ...], W row-major [fan_in, fan_out]. */
-export interface MlpWeights {
-  readonly shapes: ReadonlyArray<ReadonlyArray<number>>;
-  readonly values: ReadonlyArray<Float32Array>;
-}
-
-export class Mlp {
+export class TfMlp implements Network {
   readonly shape: MlpShape;
   readonly variables: tf.Variable[];
+  /** Worker threads for data-parallel training (1: train on this thread). */
+  readonly workers: number;
+  /** The TensorFlow.js backend the workers initialise (default: this thread's). */
+  private readonly backend: string | undefined;
 
-  constructor(shape: MlpShape, init: Rng | MlpWeights) {
+  constructor(shape: MlpShape, init: Rng | MlpWeights, options: { workers?: number; backend?: string } = {}) {
     this.shape = shape;
-    const sizes = [shape.inputs, ...shape.hidden, 1];
-    const weights = 'next' in init ? initialWeights(sizes, init) : init;
+    this.workers = options.workers ?? 1;
+    this.backend = options.backend;
+    const weights = 'next' in init ? initialWeights(shape, init) : init;
+    checkWeights(shape, weights);
     this.variables = weights.values.map((v, i) => variableFrom(tf.tensor(v, weights.shapes[i] as number[]), true));
   }
 
@@ -39,7 +34,7 @@ export class Mlp {
       const w = this.variables[2 * l] as tf.Variable<tf.Rank.R2>;
       const b = this.variables[2 * l + 1] as tf.Variable<tf.Rank.R1>;
       h = tf.add(linear(h, w), b);
-      if (l < layers - 1) h = this.shape.activation === 'relu' ? tf.relu(h) : tf.leakyRelu(h, 0.01);
+      if (l < layers - 1) h = this.shape.activation === 'relu' ? tf.relu(h) : tf.leakyRelu(h, LEAKY_SLOPE);
     }
     return h;
   }
@@ -67,9 +62,56 @@ export class Mlp {
     tf.tidy(() => weights.values.forEach((v, i) => this.variables[i].assign(tf.tensor(v, weights.shapes[i] as number[]))));
   }
 
+  /** The network as the data-parallel trainer reads and writes it. */
+  parallelModel(): ParallelModel {
+    // The variables' data as last read or written there: a difference means setWeights from outside.
+    let seen: ReadonlyArray<object> = [];
+    const mark = (): void => { seen = this.variables.map((v) => v.dataId); };
+    return {
+      shape: this.shape,
+      shapes: this.variables.map((v) => v.shape.slice()),
+      readWeights: (into) => { this.variables.forEach((v, i) => into[i].set(v.dataSync() as Float32Array)); mark(); },
+      // Copies: the cpu backend would otherwise keep the shared array itself as the tensor's data.
+      writeWeights: (from) => {
+        tf.tidy(() => this.variables.forEach((v, i) => v.assign(tf.tensor(from[i].slice(), v.shape))));
+        mark();
+      },
+      changedElsewhere: () => this.variables.some((v, i) => v.dataId !== seen[i]),
+    };
+  }
+
+  /** One AdamW state for this network: on this thread, or data-parallel over `workers` threads (parallel.ts). */
+  trainer(optimizer: AdamWOptions, loss: LossName): Trainer {
+    if (this.workers > 1) return new DataParallelTrainer(this.parallelModel(), this.workers, this.backend ?? tf.getBackend(), optimizer, loss);
+    const adam = new AdamW(this.variables, optimizer);
+    return {
+      step: (x, y, n) => {
+        const d = this.shape.inputs;
+        const value = tf.tidy(() => {
+          const xb = tf.tensor2d(x.subarray(0, n * d), [n, d]);
+          const yb = tf.tensor2d(y.subarray(0, n), [n, 1]);
+          const { value: v, grads } = tf.variableGrads(() => lossOf(this.apply(xb), yb, loss), this.variables);
+          adam.apply(this.variables.map((w) => grads[w.name]));
+          return v;
+        });
+        const out = value.dataSync()[0];
+        value.dispose();
+        return out;
+      },
+      dispose: () => adam.dispose(),
+    };
+  }
+
   dispose(): void {
     this.variables.forEach((v) => v.dispose());
   }
+}
+
+/** Mean loss of f(x) against targets y in {+1, -1} (see network.ts meanLoss). */
+export function lossOf(f: tf.Tensor2D, y: tf.Tensor2D, loss: LossName): tf.Scalar {
+  if (loss === 'hinge') return tf.mean(tf.relu(tf.sub(1, tf.mul(y, f))));
+  // Logistic loss on P(normal) = sigmoid(f); equals BCE with targets (y + 1) / 2.
+  return tf.mean(tf.softplus(tf.neg(tf.mul(y, f))));
 }
 
 /**
@@ -95,29 +137,6 @@ function variableFrom(initial: tf.Tensor, trainable: boolean): tf.Variable {
   const v = tf.variable(initial, trainable);
   initial.dispose();
   return v;
-}
-
-function initialWeights(sizes: ReadonlyArray<number>, rng: Rng): MlpWeights {
-  const shapes: number[][] = [], values: Float32Array[] = [];
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const fanIn = sizes[l], fanOut = sizes[l + 1];
-    const bound = 1 / Math.sqrt(fanIn);
-    const w = new Float32Array(fanIn * fanOut);
-    for (let i = 0; i < w.length; i++) w[i] = (2 * rng.next() - 1) * bound;
-    const b = new Float32Array(fanOut);
-    for (let i = 0; i < b.length; i++) b[i] = (2 * rng.next() - 1) * bound;
-    shapes.push([fanIn, fanOut], [fanOut]);
-    values.push(w, b);
-  }
-  return { shapes, values };
-}
-
-export interface AdamWOptions {
-  readonly learningRate: number;
-  readonly weightDecay: number;
-  readonly beta1?: number;
-  readonly beta2?: number;
-  readonly epsilon?: number;
 }
 
 /** AdamW as in torch.optim.AdamW: decoupled weight decay on every parameter, bias-corrected moments. */

@@ -1,8 +1,7 @@
 /**
  * Detector options with the paper's defaults (DESIGN.md §1), validated once at the edge.
  */
-import type { Activation } from './mlp';
-import type { LossName } from './train';
+import type { Activation, LossName } from './network';
 import type { BackendName } from './backend';
 
 export type DetectorMethod = 'vcsa' | 'vc' | 'iforest';
@@ -33,6 +32,8 @@ export interface DetectorOptions {
   readonly targetFpr: number;
   readonly seed: number;
   readonly backend: BackendName | 'auto';
+  /** Threads for training and scoring (the BLAS's threads, or data-parallel workers on wasm); 0 = every core. */
+  readonly threads: number;
   /** Isolation Forest: trees and subsample size. */
   readonly trees: number;
   readonly maxSamples: number;
@@ -55,6 +56,7 @@ export const DEFAULT_OPTIONS: DetectorOptions = {
   targetFpr: 0.05,
   seed: 0,
   backend: 'auto',
+  threads: 0,
   trees: 100,
   maxSamples: 256,
 };
@@ -87,7 +89,8 @@ const CHECKS: Record<keyof DetectorOptions, Check> = {
   validationSplit: fraction,
   targetFpr: fraction,
   seed: (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : 'an integer >= 0'),
-  backend: oneOf(['auto', 'tensorflow', 'wasm', 'cpu']),
+  backend: oneOf(['auto', 'blas', 'tensorflow', 'wasm', 'cpu']),
+  threads: nonNegativeInt,
   trees: positiveInt,
   maxSamples: positiveInt,
 };

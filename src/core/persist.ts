@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Detector, FittedState } from './detector';
-import { Mlp } from './mlp';
-import { selectBackend } from './backend';
+import { createNetwork, describeBackend, resolveThreads, selectBackend } from './backend';
+import type { Network } from './network';
 import { SynthadInputError } from './errors';
 import { MODEL_FORMAT_VERSION, SYNTHAD_VERSION } from './version';
 import type { DetectorOptions } from './options';
@@ -69,7 +69,8 @@ function replaceDir(from: string, to: string): void {
   }
 }
 
-export async function loadDetector(dir: string): Promise<Detector> {
+/** Reads a saved detector; `compute` picks the backend and threads to score on (default: those it was saved with). */
+export async function loadDetector(dir: string, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {}): Promise<Detector> {
   const file = path.join(dir, MODEL_FILE);
   if (!fs.existsSync(file)) {
     throw new SynthadInputError(`no ${MODEL_FILE} here: expected a folder written by 'synthad train --out' or saveDetector`, { file: dir });
@@ -87,16 +88,24 @@ export async function loadDetector(dir: string): Promise<Detector> {
       { file },
     );
   }
-  let mlp: Mlp | undefined;
+  const options: DetectorOptions = { ...saved.options };
+  if (compute.backend !== undefined) Object.assign(options, { backend: compute.backend });
+  if (compute.threads !== undefined) Object.assign(options, { threads: compute.threads });
+  let mlp: Network | undefined;
+  let computeDetail: string | undefined;
   if (saved.mlp) {
-    await selectBackend(saved.options.backend);
-    mlp = new Mlp(
+    const choice = await selectBackend(options.backend);
+    const threads = resolveThreads(options.threads);
+    computeDetail = describeBackend(choice, threads);
+    mlp = createNetwork(
+      choice,
       { inputs: saved.mlp.inputs, hidden: saved.mlp.hidden, activation: saved.mlp.activation as 'relu' | 'leaky_relu' },
       { shapes: saved.mlp.shapes, values: readWeights(path.join(dir, WEIGHTS_FILE), saved.mlp.shapes) },
+      threads,
     );
   }
-  return Detector.fromState(saved.options, {
-    encoder: saved.encoder, threshold: saved.threshold, summary: saved.summary, mlp, forest: saved.forest,
+  return Detector.fromState(options, {
+    encoder: saved.encoder, threshold: saved.threshold, summary: saved.summary, mlp, forest: saved.forest, computeDetail,
   });
 }
 

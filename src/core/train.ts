@@ -2,11 +2,10 @@
  * The training loop: mini-batch AdamW on hinge (or logistic) loss, early stopping on validation
  * loss with the best weights restored, progress per epoch, cancellation after the current batch.
  */
-import * as tf from '@tensorflow/tfjs';
-import { AdamW, Mlp, MlpWeights } from './mlp';
+import { LossName, meanLoss, MlpWeights, Network, Trainer } from './network';
 import { permutation, Rng } from './rng';
 
-export type LossName = 'hinge' | 'bce';
+export type { LossName };
 
 /** Rows with targets y = +1 (normal) or -1 (anomaly, known or synthetic). */
 export interface LabelledMatrix {
@@ -52,9 +51,9 @@ export interface TrainHooks {
 }
 
 export async function trainMlp(
-  mlp: Mlp, train: LabelledMatrix, val: LabelledMatrix, settings: TrainSettings, rng: Rng, hooks: TrainHooks = {},
+  mlp: Network, train: LabelledMatrix, val: LabelledMatrix, settings: TrainSettings, rng: Rng, hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const optimizer = new AdamW(mlp.variables, { learningRate: settings.learningRate, weightDecay: settings.weightDecay });
+  const optimizer = mlp.trainer({ learningRate: settings.learningRate, weightDecay: settings.weightDecay }, settings.loss);
   const history: EpochProgress[] = [];
   const started = Date.now();
   let best: MlpWeights = mlp.getWeights();
@@ -62,9 +61,9 @@ export async function trainMlp(
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const t0 = Date.now();
-      const { loss, completed } = await runEpoch(mlp, optimizer, train, settings, rng, hooks.signal);
+      const { loss, completed } = await runEpoch(optimizer, train, settings, rng, hooks.signal);
       if (!completed) { cancelled = true; break; }
-      const valLoss = evaluateLoss(mlp, val, settings.loss);
+      const valLoss = optimizer.meanLoss ? await optimizer.meanLoss(val.x, val.y, val.rows) : evaluateLoss(mlp, val, settings.loss);
       const seconds = (Date.now() - t0) / 1000;
       // Without validation rows (split 0) the last epoch is the best one.
       if (Number.isNaN(valLoss) || valLoss < bestValLoss || history.length === 0) {
@@ -86,53 +85,36 @@ export async function trainMlp(
 }
 
 async function runEpoch(
-  mlp: Mlp, optimizer: AdamW, data: LabelledMatrix, settings: TrainSettings, rng: Rng, signal?: AbortSignal,
+  optimizer: Trainer, data: LabelledMatrix, settings: TrainSettings, rng: Rng, signal?: AbortSignal,
 ): Promise<{ loss: number; completed: boolean }> {
   const order = permutation(data.rows, rng);
   const d = data.cols;
-  const batchX = new Float32Array(settings.batchSize * d);
-  const batchY = new Float32Array(settings.batchSize);
+  // Two batch buffers: the next batch is gathered while a data-parallel step is still running in workers.
+  const buffers = [0, 1].map(() => ({ x: new Float32Array(settings.batchSize * d), y: new Float32Array(settings.batchSize) }));
   let weighted = 0;
-  for (let start = 0; start < data.rows; start += settings.batchSize) {
-    if (signal?.aborted) return { loss: NaN, completed: false };
+  let inFlight: { loss: number | Promise<number>; n: number } | undefined;
+  let k = 0;
+  for (let start = 0; start < data.rows; start += settings.batchSize, k++) {
     const n = Math.min(settings.batchSize, data.rows - start);
+    const { x, y } = buffers[k % 2];
     for (let i = 0; i < n; i++) {
       const r = order[start + i];
-      batchX.set(data.x.subarray(r * d, (r + 1) * d), i * d);
-      batchY[i] = data.y[r];
+      x.set(data.x.subarray(r * d, (r + 1) * d), i * d);
+      y[i] = data.y[r];
     }
-    const lossTensor = tf.tidy(() => {
-      const xb = tf.tensor2d(batchX.subarray(0, n * d), [n, d]);
-      const yb = tf.tensor2d(batchY.subarray(0, n), [n, 1]);
-      const { value, grads } = tf.variableGrads(() => lossOf(mlp.apply(xb), yb, settings.loss), mlp.variables);
-      optimizer.apply(mlp.variables.map((v) => grads[v.name]));
-      return value;
-    });
-    weighted += (await lossTensor.data())[0] * n;
-    lossTensor.dispose();
+    if (inFlight) weighted += (await inFlight.loss) * inFlight.n;
+    // Cancellation takes effect between batches, after the step in flight has finished.
+    if (signal?.aborted) return { loss: NaN, completed: false };
+    inFlight = { loss: optimizer.step(x, y, n), n };
     // Let the event loop run (cancellation, progress rendering) between batches.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  if (inFlight) weighted += (await inFlight.loss) * inFlight.n;
   return { loss: weighted / data.rows, completed: true };
 }
 
-/** Mean loss of f(x) against targets y in {+1, -1}. */
-export function lossOf(f: tf.Tensor2D, y: tf.Tensor2D, loss: LossName): tf.Scalar {
-  if (loss === 'hinge') return tf.mean(tf.relu(tf.sub(1, tf.mul(y, f))));
-  // Logistic loss on P(normal) = sigmoid(f); equals BCE with targets (y + 1) / 2.
-  return tf.mean(tf.softplus(tf.neg(tf.mul(y, f))));
-}
-
-export function evaluateLoss(mlp: Mlp, data: LabelledMatrix, loss: LossName, chunk = 8192): number {
+/** Mean loss of the network's outputs on labelled rows; NaN without rows. */
+export function evaluateLoss(mlp: Network, data: LabelledMatrix, loss: LossName): number {
   if (data.rows === 0) return NaN;
-  let total = 0;
-  for (let start = 0; start < data.rows; start += chunk) {
-    const n = Math.min(chunk, data.rows - start);
-    total += tf.tidy(() => {
-      const xb = tf.tensor2d(data.x.subarray(start * data.cols, (start + n) * data.cols), [n, data.cols]);
-      const yb = tf.tensor2d(data.y.subarray(start, start + n), [n, 1]);
-      return lossOf(mlp.apply(xb), yb, loss).dataSync()[0] * n;
-    });
-  }
-  return total / data.rows;
+  return meanLoss(mlp.predict(data.x, data.rows), data.y, data.rows, loss);
 }

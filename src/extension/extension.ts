@@ -3,7 +3,7 @@
  * computes lives in src/core and src/kernel.
  */
 import * as vscode from 'vscode';
-import { selectBackend } from '../core/backend';
+import { describeBackend, resolveThreads, selectBackend } from '../core/backend';
 import { SYNTHAD_VERSION } from '../core/version';
 import { SynthadKernel } from './kernel';
 import { registerCommands } from './commands';
@@ -19,12 +19,14 @@ export function activate(context: vscode.ExtensionContext): SynthadApi {
   context.subscriptions.push(registerChartSaving());
   context.subscriptions.push(
     vscode.commands.registerCommand('synthad.showBackend', async () => {
-      const setting = vscode.workspace.getConfiguration('synthad').get<string>('backend', 'auto');
+      const cfg = vscode.workspace.getConfiguration('synthad');
       try {
-        const choice = await selectBackend(setting as 'auto');
+        const choice = await selectBackend(cfg.get<'auto'>('backend', 'auto'));
+        const detail = describeBackend(choice, resolveThreads(cfg.get<number>('threads', 0)));
         const skipped = choice.skipped.length ? ` (skipped: ${choice.skipped.join('; ')})` : '';
-        void vscode.window.showInformationMessage(`SynthAD ${SYNTHAD_VERSION} trains on the ${choice.backend} backend${skipped}.`);
-        return choice.backend;
+        const hint = choice.hint ? ` ${choice.hint}.` : '';
+        void vscode.window.showInformationMessage(`SynthAD ${SYNTHAD_VERSION} trains on ${detail}${skipped}.${hint}`);
+        return detail;
       } catch (err) {
         void vscode.window.showErrorMessage(`SynthAD: ${(err as Error).message}`);
         return undefined;

@@ -146,6 +146,7 @@ export class SynthadKernel implements vscode.Disposable {
       samplesDir: vscode.Uri.joinPath(this.extensionUri, 'samples').fsPath,
       detectorDefaults: {
         backend: cfg.get<'auto'>('backend', 'auto'),
+        threads: cfg.get<number>('threads', 0),
         seed: cfg.get<number>('seed', 0),
         epochs: cfg.get<number>('maxEpochs', 200),
         syntheticRatio: cfg.get<number>('syntheticRatio', 1),

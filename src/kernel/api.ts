@@ -16,6 +16,7 @@ import type { EvaluationReport } from '../core/report';
 import { Chart, isReport, RawDisplay, toMimeBundle } from './display';
 import type { KernelConfig, MimeBundle, TrainingProgress } from './protocol';
 import { MIME } from './protocol';
+import { lastBackendHint } from '../core/backend';
 
 /** The running cell, as the API needs it. */
 export interface CellContext {
@@ -75,6 +76,8 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
         cell.display(trainingBundle(history, progress, this.name), displayId, history.length > 1);
       };
       await super.fit(data, { onEpoch, signal });
+      const hint = lastBackendHint();
+      if (hint) cell.stderr(`SynthAD: ${hint}\n`);
       const s = this.fitted.summary;
       if (s.cancelled) cell.stderr(`Training stopped after epoch ${s.epochs}; kept the best weights (epoch ${s.bestEpoch}).\n`);
       return this;
@@ -87,7 +90,8 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     }
 
     static async load(dir: string): Promise<CoreDetector> {
-      return loadDetector(path.resolve(config.cwd, dir));
+      const d = config.detectorDefaults ?? {};
+      return loadDetector(path.resolve(config.cwd, dir), { backend: d.backend, threads: d.threads });
     }
   }
 
@@ -136,6 +140,7 @@ function defaultsFrom(config: KernelConfig): Partial<DetectorOptions> {
   if (d.epochs !== undefined) out.epochs = d.epochs;
   if (d.syntheticRatio !== undefined) out.syntheticRatio = d.syntheticRatio;
   if (d.backend !== undefined) out.backend = d.backend;
+  if (d.threads !== undefined) out.threads = d.threads;
   return out as Partial<DetectorOptions>;
 }
 

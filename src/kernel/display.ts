@@ -88,7 +88,7 @@ function detectorText(d: Detector): string {
   const s = d.fitted.summary;
   const stop = s.cancelled ? 'stopped by the user' : s.stoppedEarly ? 'stopped early' : 'ran all epochs';
   return `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.epochs} epochs (best ${s.bestEpoch}, ${stop}), ` +
-    `${s.seconds.toFixed(1)} s on ${s.backend}`;
+    `${s.seconds.toFixed(1)} s on ${d.computeDetail}`;
 }
 
 function cellText(t: Table, col: number, row: number): string {

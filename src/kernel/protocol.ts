@@ -17,7 +17,9 @@ export interface KernelConfig {
     readonly seed?: number;
     readonly epochs?: number;
     readonly syntheticRatio?: number;
-    readonly backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+    readonly backend?: 'auto' | 'blas' | 'tensorflow' | 'wasm' | 'cpu';
+    /** 0 = every core. */
+    readonly threads?: number;
   };
 }
 

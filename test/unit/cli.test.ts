@@ -52,7 +52,38 @@ describe('synthad command', () => {
     assert.deepEqual(out.perType.map((t: { type: string; known: boolean }) => [t.type, t.known]), [['hyperfunction', true], ['subnormal', false]]);
     assert.equal(out.epochs, 2);
     assert.ok(out.auroc > 0 && out.auroc <= 1);
-    assert.ok(['tensorflow', 'wasm'].includes(out.backend), out.backend);
+    // Debian's libopenblas0-pthread (installed by .ci/run) is found by auto, with every core.
+    assert.equal(out.backend, 'blas');
+    const cores = os.availableParallelism();
+    assert.equal(out.threads, cores);
+    assert.match(out.backendDetail, new RegExp(`^blas: libopenblas\\.so\\.0 \\(OpenBLAS [0-9.]+[^)]*\\), ${cores > 1 ? `${cores} worker threads` : '1 thread'}$`));
+  });
+
+  it('trains on --threads N and scores a saved model on another backend with the same scores', () => {
+    const t = synthad(['train', THYROID_TRAIN, '--label', 'class', '--normal', 'normal', '--threads', '1', '--json', '--out', 'model-threads', ...FAST], dir);
+    assert.equal(t.code, 0, t.stderr);
+    const summary = JSON.parse(t.stdout);
+    assert.equal(summary.threads, 1);
+    assert.match(summary.backendDetail, /^blas: .*, 1 thread$/);
+    const blas = synthad(['score', 'model-threads', THYROID_TEST, '--out', 'blas.csv', '--threads', '2'], dir);
+    assert.equal(blas.code, 0, blas.stderr);
+    assert.match(blas.stderr, /scored 3428 rows into blas\.csv on blas: libopenblas\.so\.0 .*, 2 worker threads\n$/);
+    const wasm = synthad(['score', 'model-threads', THYROID_TEST, '--out', 'wasm.csv', '--backend', 'wasm'], dir);
+    assert.equal(wasm.code, 0, wasm.stderr);
+    assert.match(wasm.stderr, /on wasm, /);
+    const scores = (f: string): number[] => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',').at(-2)));
+    const a = scores('blas.csv'), b = scores('wasm.csv');
+    assert.equal(a.length, 3428);
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-4 * Math.max(1, Math.abs(v)), `row ${i}: ${v} vs ${b[i]}`));
+  });
+
+  it('falls back to wasm without a BLAS and says once how to install one', () => {
+    const r = synthad(['evaluate', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal', '--json', ...FAST], dir,
+      { SYNTHAD_BLAS: '/nonexistent/libopenblas.so.0' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).backend, 'wasm');
+    assert.equal(r.stderr, 'synthad: no BLAS library found, so training runs slower: install OpenBLAS: `sudo apt install libopenblas0-pthread` ' +
+      '(Debian, Ubuntu), `sudo dnf install openblas-threads` (Fedora), `sudo pacman -S openblas` (Arch), or set SYNTHAD_BLAS to a libopenblas or MKL libmkl_rt path\n');
   });
 
   it('counts every anomaly type in the training file as known when --known is absent', () => {
@@ -136,7 +167,7 @@ describe('synthad command', () => {
     assert.equal(cpu.stderr, '', 'no tfjs banner on stderr');
     const bad = synthad(args, dir, { SYNTHAD_BACKEND: 'gpu' });
     assert.equal(bad.code, 1);
-    assert.equal(bad.stderr, "synthad: SYNTHAD_BACKEND must be one of auto, tensorflow, wasm, cpu; got 'gpu'\n");
+    assert.equal(bad.stderr, "synthad: SYNTHAD_BACKEND must be one of auto, blas, tensorflow, wasm, cpu; got 'gpu'\n");
     // tfjs-node is an optional dependency whose install downloads libtensorflow; where it is absent, forcing it fails clearly.
     let nodeBackend = true;
     try { require.resolve('@tensorflow/tfjs-node'); } catch { nodeBackend = false; }

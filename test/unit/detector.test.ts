@@ -38,6 +38,18 @@ describe('detector', () => {
     [a, b, c].forEach((d) => d.dispose());
   });
 
+  for (const compute of [{ backend: 'blas', threads: 1 }, { backend: 'blas', threads: 2 }, { backend: 'wasm', threads: 2 }] as const) {
+    it(`gives identical scores for the same seed, backend and threads (${compute.backend}, ${compute.threads} threads)`, async () => {
+      const opts = { ...SMALL, epochs: 5, seed: 8, ...compute };
+      const a = await new Detector(opts).fit(train);
+      const b = await new Detector(opts).fit(train);
+      assert.equal(a.fitted.summary.backend, compute.backend);
+      assert.equal(a.fitted.summary.threads, compute.threads);
+      assert.deepEqual(a.score(test), b.score(test));
+      [a, b].forEach((d) => d.dispose());
+    });
+  }
+
   it('keeps rows of anomaly types not in known out of training', async () => {
     const det = await new Detector({ ...SMALL, known: ['far'], validationSplit: 0.25 }).fit(train);
     const s = det.fitted.summary;
@@ -92,9 +104,9 @@ describe('detector', () => {
     assert.ok(rep.auroc > 0.9, `AUROC ${rep.auroc}`);
   });
 
-  it('holds only its weights while fitted and releases every tensor on dispose', async () => {
+  it('holds only its weights while fitted and releases every tensor on dispose (tfjs backend)', async () => {
     const before = tf.memory().numTensors;
-    const det = await new Detector({ ...SMALL, epochs: 3 }).fit(train);
+    const det = await new Detector({ ...SMALL, epochs: 3, backend: 'wasm', threads: 1 }).fit(train);
     det.score(test);
     assert.equal(tf.memory().numTensors - before, 6); // 3 layers: weight and bias each
     det.dispose();

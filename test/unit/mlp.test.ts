@@ -1,8 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/core/backend';
-import { Mlp } from '../../src/core/mlp';
-import { lossOf } from '../../src/core/train';
+import { lossOf, TfMlp } from '../../src/core/mlp';
 import { createRng } from '../../src/core/rng';
 
 describe('mlp', () => {
@@ -12,7 +11,7 @@ describe('mlp', () => {
   // gradients must equal those of tf.matMul's own gradient on the same network and batch.
   for (const loss of ['hinge', 'bce'] as const) {
     it(`gives the same ${loss} gradients as tf.matMul's own gradient`, () => {
-      const mlp = new Mlp({ inputs: 7, hidden: [12, 9], activation: 'leaky_relu' }, createRng(5));
+      const mlp = new TfMlp({ inputs: 7, hidden: [12, 9], activation: 'leaky_relu' }, createRng(5));
       const rng = createRng(6);
       const n = 33;
       const x = tf.tensor2d(Float32Array.from({ length: n * 7 }, () => rng.next() * 2 - 1), [n, 7]);
