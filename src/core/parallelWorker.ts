@@ -1,16 +1,25 @@
 /**
  * One worker thread of the data-parallel trainer (parallel.ts): a single-threaded replica of the network
- * on the same backend (BlasMlp on blas, TfMlp on the TensorFlow.js backends). Per request it takes the current weights from shared memory, computes the loss and gradients
- * of its shard of the batch, writes the gradients to its shared buffer and replies with the shard's loss.
- * Errors are replied, never thrown, so the step on the main thread rejects with their message.
+ * on the same backend (BlasMlp on blas, TfMlp on the TensorFlow.js backends). Per request it takes the
+ * current weights from shared memory, computes the loss and gradients of its shard of the batch, writes
+ * the gradients to its shared buffer and replies with the shard's loss. Errors are replied, never thrown,
+ * so the step on the main thread rejects with their message. On blas, TensorFlow.js is never loaded
+ * (it would add about a second to the worker's start).
  */
 import { parentPort, workerData } from 'worker_threads';
-import * as tf from '@tensorflow/tfjs';
-import { BackendName, selectBackend } from './backend';
-import { lossOf, TfMlp } from './mlp';
+import type * as TF from '@tensorflow/tfjs';
+import type { BackendName } from './backend';
+import type { TfMlp } from './mlp';
+import { loadBlas } from './blas';
 import { BlasMlp } from './blasMlp';
 import { meanLoss } from './network';
 import type { ParallelStepReply, ParallelStepRequest, ParallelWorkerInit } from './parallel';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** TensorFlow.js and the tfjs model, loaded only for the TensorFlow.js backends. */
+function tfjs(): { tf: typeof TF; lossOf: typeof import('./mlp').lossOf } {
+  return { tf: require('@tensorflow/tfjs') as typeof TF, lossOf: (require('./mlp') as typeof import('./mlp')).lossOf };
+}
 
 interface Replica {
   readonly mlp: TfMlp | BlasMlp;
@@ -28,12 +37,13 @@ const ready = start();
 ready.catch(() => undefined);
 
 async function start(): Promise<Replica> {
-  const choice = await selectBackend(init.backend as BackendName);
   const views = (offsets: ReadonlyArray<number>): Float32Array[] =>
     init.shapes.map((s, i) => new Float32Array(init.memory, offsets[i], s.reduce((a, b) => a * b, 1)));
   const params = views(init.params), grads = views(init.grads);
   const weights = { shapes: init.shapes, values: params.map((p) => p.slice()) };
-  const mlp = choice.blas ? new BlasMlp(choice.blas, init.shape, weights, { workers: 1 }) : new TfMlp(init.shape, weights, { workers: 1 });
+  if (init.backend === 'blas') return { mlp: new BlasMlp(loadBlas(), init.shape, weights, { workers: 1 }), params, grads };
+  await (require('./backend') as typeof import('./backend')).selectBackend(init.backend as BackendName);
+  const mlp = new (require('./mlp') as typeof import('./mlp')).TfMlp(init.shape, weights, { workers: 1 });
   return { mlp, params, grads };
 }
 
@@ -56,7 +66,7 @@ function shardStep(r: Replica, m: ParallelStepRequest): number {
     const x = new Float32Array(m.x, 0, m.xValues).slice(m.start * d, (m.start + m.rows) * d);
     const y = new Float32Array(m.y, 0, m.yValues).slice(m.start, m.start + m.rows);
     if (mlp instanceof BlasMlp) mlp.setWeights({ shapes: init.shapes, values: r.params });
-    else tf.tidy(() => mlp.variables.forEach((v, i) => v.assign(tf.tensor(r.params[i].slice(), v.shape))));
+    else { const { tf } = tfjs(); tf.tidy(() => mlp.variables.forEach((v, i) => v.assign(tf.tensor(r.params[i].slice(), v.shape)))); }
     return meanLoss(mlp.predict(x, m.rows), y, m.rows, init.loss);
   }
   if (mlp instanceof BlasMlp) {
@@ -69,6 +79,7 @@ function shardStep(r: Replica, m: ParallelStepRequest): number {
     mlp.grads.forEach((g, i) => scaled(r.grads[i], g, m.rows / n));
     return loss;
   }
+  const { tf, lossOf } = tfjs();
   // Copies throughout: a tensor must not alias memory the main thread writes (the cpu backend would keep it).
   tf.tidy(() => mlp.variables.forEach((v, i) => v.assign(tf.tensor(r.params[i].slice(), v.shape))));
   const x = new Float32Array(m.x, 0, m.xValues).slice(m.start * d, (m.start + m.rows) * d);

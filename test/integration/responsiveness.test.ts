@@ -14,7 +14,7 @@ if (process.env.SYNTHAD_IT_BENCH === 'responsiveness') {
     it('measures event-loop lag in the extension host while a cell trains on NSL-KDD', async () => {
       const ext = await api();
       const data = path.resolve(__dirname, '..', '..', '..', 'data', 'nslkdd-train.csv');
-      const epochs = Number(process.env.SYNTHAD_BENCH_EPOCHS ?? 3);
+      const epochs = Number(process.env.SYNTHAD_BENCH_EPOCHS ?? 20);
       const editor = await notebookWith([
         `const kdd = await load(${JSON.stringify(data)}, { label: 'family', normal: 'normal', drop: ['attack'] });\n` +
         `const det = await new Detector({ known: ['dos'], epochs: ${epochs}, patience: ${epochs} }).fit(kdd);\ndet.fitted.summary`,
