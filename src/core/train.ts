@@ -105,7 +105,10 @@ async function runEpoch(
     if (inFlight) weighted += (await inFlight.loss) * inFlight.n;
     // Cancellation takes effect between batches, after the step in flight has finished.
     if (signal?.aborted) return { loss: NaN, completed: false };
-    inFlight = { loss: optimizer.step(x, y, n), n };
+    const loss = optimizer.step(x, y, n);
+    // Awaited at the next batch; until then a failure must not count as an unhandled rejection.
+    if (loss instanceof Promise) loss.catch(() => undefined);
+    inFlight = { loss, n };
     // Let the event loop run (cancellation, progress rendering) between batches.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -29,6 +29,13 @@ describe('SynthAD commands', () => {
     }
   });
 
+  it('Show Compute Backend names the backend, its library and the threads', async () => {
+    await api();
+    const detail = await vscode.commands.executeCommand<string>('synthad.showBackend');
+    const cores = os.availableParallelism();
+    assert.match(detail ?? '', new RegExp(`^blas: libopenblas\\.so\\.0 \\(OpenBLAS [0-9.]+[^)]*\\), ${cores > 1 ? `${cores} worker threads` : '1 thread'}$`));
+  });
+
   it('load, train, plot, export, save and load a model, each inserting and running a cell', async () => {
     // With no notebook open, Load Dataset opens a new SynthAD notebook.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -42,6 +49,8 @@ describe('SynthAD commands', () => {
     assert.equal(train.cell.document.getText(), 'const d = await new Detector({ known: ["hyperfunction"], epochs: 2, seed: 3 }).fit(t);\nd');
     assert.match(allText(train.cell), /VC-SA detector \(seed 3, known: \[hyperfunction\]\)/);
     assert.match(allText(train.cell), /epoch 2\/2/);
+    // The fit summary names the backend, the library and the threads (Debian's OpenBLAS, installed by .ci/run).
+    assert.match(allText(train.cell), /s on blas: libopenblas\.so\.0 \(OpenBLAS [0-9.]+[^)]*\), (\d+ worker threads|1 thread)/);
 
     const evalEdit = new vscode.WorkspaceEdit();
     evalEdit.set(nb.uri, [vscode.NotebookEdit.insertCells(nb.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'const rep = d.evaluate(t);', 'typescript')])]);
