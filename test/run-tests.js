@@ -4,6 +4,8 @@
 // (code-server + headless Chromium, test/integration/run-code-server.js): once with workspace trust off
 // for everything but the untrusted-workspace suite, once with trust on for that suite.
 // Then the browser test (test/e2e): the template notebook's rendered charts in code-server.
+// Last the packaged extension (test/vsix): the linux-x64 VSIX (built by scripts/package.mjs when missing or
+// stale) installed into a clean code-server profile, its template notebook run through the UI.
 // SYNTHAD_TEST_GREP filters unit tests; SYNTHAD_SKIP_INTEGRATION=1 runs the unit tests alone.
 'use strict';
 const path = require('path');
@@ -67,6 +69,7 @@ function runCounted(name, script, env, prefix) {
       SYNTHAD_IT_SETTINGS: JSON.stringify({ 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }),
     }));
     results.push(await runCounted('browser (e2e)', path.join(__dirname, 'e2e', 'notebook.e2e.js'), {}, 'e2e'));
+    results.push(await runCounted('packaged (vsix)', path.join(__dirname, 'vsix', 'vsix.e2e.js'), {}, 'vsix'));
   }
   let passed = 0, failed = 0;
   for (const r of results) {

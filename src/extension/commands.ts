@@ -10,7 +10,13 @@ import { emptyNotebook, templateNotebook } from './template';
 import { FilePeek, peekFile, peekValues } from '../core/data/peek';
 import type { ExecutionResult } from '../kernel/session';
 import type { VariableInfo } from '../kernel/protocol';
-import { formatSeconds, resolveDataPath } from '../kernel/api';
+import { formatSeconds, resolveDataPath } from '../kernel/shared';
+import {
+  exportCellCode, identifier, identifierFrom, loadCellCode, loadModelCellCode, normalValue, plotCellCode, saveModelCellCode, text, textList,
+  trainCellCode, wholeNumber,
+} from './codegen';
+
+export { identifierFrom };
 
 export const EXTENSION_ID = 'synthad.synthad';
 const DATA_FILTERS = { 'Data files': ['csv', 'tsv', 'txt', 'json', 'jsonl', 'ndjson'] };
@@ -25,7 +31,7 @@ export interface CommandResult {
   readonly result: ExecutionResult;
 }
 
-export interface LoadArgs { readonly path?: string; readonly sample?: string; readonly label?: string; readonly normal?: string; readonly variable?: string }
+export interface LoadArgs { readonly path?: string; readonly sample?: string; readonly label?: string; readonly normal?: string | number | Array<string | number>; readonly variable?: string }
 export interface TrainArgs { readonly dataset?: string; readonly known?: string[]; readonly epochs?: number; readonly seed?: number; readonly method?: string; readonly variable?: string }
 export interface ReportArgs { readonly report?: string }
 export interface ExportArgs { readonly detector?: string; readonly dataset?: string; readonly file?: string }
@@ -55,6 +61,17 @@ export function registerCommands(context: vscode.ExtensionContext, kernel: Synth
   reg('synthad.restartKernel', () => c.restartKernel());
 }
 
+/** Names the kernel puts in every cell's scope: a generated variable never takes one. */
+const KERNEL_GLOBALS = ['load', 'Detector', 'plot', 'display', 'exportScores', 'tf', 'dfd', 'require'];
+
+/** Checks the arguments that were given (undefined ones are asked for later), before anything happens. */
+function checkArgs(a: object, kinds: Readonly<Record<string, (v: unknown, what: string) => unknown>>): void {
+  for (const [key, check] of Object.entries(kinds)) {
+    const v = (a as Record<string, unknown>)[key];
+    if (v !== undefined) check(v, key);
+  }
+}
+
 /** The user closed a picker: the command stops quietly. */
 class Cancelled extends Error {}
 
@@ -74,6 +91,7 @@ class Commands {
   }
 
   async loadDataset(a: LoadArgs): Promise<CommandResult> {
+    checkArgs(a, { path: text, sample: text, label: text, normal: normalValue, variable: identifier });
     let file = a.path, label = a.label, normal = a.normal;
     if (!file && a.sample) file = a.sample;
     if (!file) {
@@ -92,29 +110,29 @@ class Commands {
     }
     const editor = await this.notebookEditor();
     const full = this.absolute(file, editor.notebook);
-    // Read the file's head once, only when a picker needs it (a synchronous 1 MB read on the host).
-    let peeked: FilePeek | undefined;
-    const peek = (): FilePeek => (peeked ??= peekFile(full));
+    // Read the file's head once, only when a picker needs it (about 1 MB, read asynchronously).
+    let peeked: Promise<FilePeek> | undefined;
+    const peek = (): Promise<FilePeek> => (peeked ??= peekFile(full));
     if (label === undefined) {
-      const columns = peek().columns;
+      const columns = (await peek()).columns;
       const pick = need(await vscode.window.showQuickPick(
         [...columns.map((c) => ({ label: c })), { label: '(no label column)', description: 'score only' }],
         { title: `Label column of ${path.basename(full)}`, placeHolder: 'The column that says normal or which anomaly type' }));
       label = pick.label === '(no label column)' ? '' : pick.label;
     }
     if (label && normal === undefined) {
-      const values = peekValues(peek(), label);
+      const values = peekValues(await peek(), label);
       const pick = need(await vscode.window.showQuickPick(
         values.map((v) => ({ label: v.value, description: `${v.count} rows in the first part of the file` })),
         { title: `Which value of '${label}' means normal?` }));
       normal = pick.label;
     }
     const variable = a.variable ?? await this.freshName(editor.notebook, identifierFrom(path.basename(file).replace(/\.[^.]+$/, '')));
-    const options = label ? `, { label: ${JSON.stringify(label)}, normal: ${JSON.stringify(normal)} }` : '';
-    return this.insertAndRun(editor, `const ${variable} = await load(${JSON.stringify(this.relative(file, editor.notebook))}${options});\n${variable}`);
+    return this.insertAndRun(editor, loadCellCode({ variable, file: this.relative(file, editor.notebook), label, normal }));
   }
 
   async trainDetector(a: TrainArgs): Promise<CommandResult> {
+    checkArgs(a, { dataset: identifier, known: textList, epochs: (v, w) => wholeNumber(v, w, 1), seed: (v, w) => wholeNumber(v, w, 0), method: text, variable: identifier });
     const editor = await this.notebookEditor();
     const vars = await this.kernel.session(editor.notebook).variables();
     const datasets = vars.filter((v) => v.kind === 'dataset' && v.labelColumn);
@@ -137,8 +155,7 @@ class Commands {
       title: 'Seed', value: String(cfg.get('seed', 0)), validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'a whole number ≥ 0'),
     })));
     const variable = a.variable ?? await this.freshName(editor.notebook, 'detector');
-    const opts = [`known: ${JSON.stringify(known)}`, `epochs: ${epochs}`, `seed: ${seed}`, ...(a.method ? [`method: ${JSON.stringify(a.method)}`] : [])];
-    const code = `const ${variable} = await new Detector({ ${opts.join(', ')} }).fit(${dataset});\n${variable}`;
+    const code = trainCellCode({ variable, dataset, known, epochs, seed, method: a.method });
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SynthAD: training on ${dataset}`, cancellable: true },
       async (progress, token) => {
         const stop = token.onCancellationRequested(() => this.kernel.interrupt(editor.notebook));
@@ -154,36 +171,40 @@ class Commands {
   }
 
   async plotReport(kind: 'scores' | 'roc', a: ReportArgs): Promise<CommandResult> {
+    checkArgs(a, { report: identifier });
     const editor = await this.notebookEditor();
     const report = a.report ?? need(await pickVariable((await this.kernel.session(editor.notebook).variables()).filter((v) => v.kind === 'report'),
       'Which evaluation report?', 'No evaluation report in the kernel yet: run `const rep = detector.evaluate(test)` first.')).name;
-    return this.insertAndRun(editor, `plot.${kind}(${report})`);
+    return this.insertAndRun(editor, plotCellCode(kind, report));
   }
 
   async exportScores(a: ExportArgs): Promise<CommandResult> {
+    checkArgs(a, { detector: identifier, dataset: identifier, file: text });
     const editor = await this.notebookEditor();
     const vars = await this.kernel.session(editor.notebook).variables();
     const detector = a.detector ?? need(await pickVariable(vars.filter((v) => v.kind === 'detector' && v.fitted), 'Score with which detector?', 'No fitted detector in the kernel yet.')).name;
     const dataset = a.dataset ?? need(await pickVariable(vars.filter((v) => v.kind === 'dataset'), 'Score which dataset?', 'No dataset in the kernel yet.')).name;
     const file = a.file ?? need(await vscode.window.showSaveDialog({ filters: { CSV: ['csv'] }, title: 'Export scores to CSV',
       defaultUri: vscode.Uri.file(path.join(this.folderOf(editor.notebook), `${dataset}-scores.csv`)) })).fsPath;
-    return this.insertAndRun(editor, `await exportScores(${detector}, ${dataset}, ${JSON.stringify(this.relative(file, editor.notebook))})`);
+    return this.insertAndRun(editor, exportCellCode(detector, dataset, this.relative(file, editor.notebook)));
   }
 
   async saveModel(a: ModelArgs): Promise<CommandResult> {
+    checkArgs(a, { detector: identifier, folder: text });
     const editor = await this.notebookEditor();
     const detector = a.detector ?? need(await pickVariable((await this.kernel.session(editor.notebook).variables()).filter((v) => v.kind === 'detector' && v.fitted),
       'Save which detector?', 'No fitted detector in the kernel yet.')).name;
     const folder = a.folder ?? need(await vscode.window.showSaveDialog({ title: 'Save model as a folder',
       defaultUri: vscode.Uri.file(path.join(this.folderOf(editor.notebook), `${detector}-model`)) })).fsPath;
-    return this.insertAndRun(editor, `await ${detector}.save(${JSON.stringify(this.relative(folder, editor.notebook))})`);
+    return this.insertAndRun(editor, saveModelCellCode(detector, this.relative(folder, editor.notebook)));
   }
 
   async loadModel(a: ModelArgs): Promise<CommandResult> {
+    checkArgs(a, { folder: text, variable: identifier });
     const editor = await this.notebookEditor();
     const folder = a.folder ?? need(need(await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Load a saved SynthAD model' }))[0]).fsPath;
     const variable = a.variable ?? await this.freshName(editor.notebook, 'model');
-    return this.insertAndRun(editor, `const ${variable} = await Detector.load(${JSON.stringify(this.relative(folder, editor.notebook))});\n${variable}`);
+    return this.insertAndRun(editor, loadModelCellCode(variable, this.relative(folder, editor.notebook)));
   }
 
   async restartKernel(): Promise<boolean> {
@@ -253,10 +274,10 @@ class Commands {
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
   }
 
-  /** `base`, or `base2`, `base3`… when the kernel already has that name. */
+  /** `base`, or `base2`, `base3`… when the kernel already has that name (or it is one of the kernel's own). */
   private async freshName(nb: vscode.NotebookDocument, base: string): Promise<string> {
-    if (!this.kernel.hasSession(nb)) return base;
-    const taken = new Set((await this.kernel.session(nb).variables()).map((v) => v.name));
+    const taken = new Set(KERNEL_GLOBALS);
+    if (this.kernel.hasSession(nb)) for (const v of await this.kernel.session(nb).variables()) taken.add(v.name);
     let name = base;
     for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
     return name;
@@ -268,12 +289,4 @@ async function pickVariable(vars: ReadonlyArray<VariableInfo>, title: string, no
   if (vars.length === 1) return vars[0];
   const pick = await vscode.window.showQuickPick(vars.map((v) => ({ label: v.name, description: v.detail, v })), { title });
   return pick?.v;
-}
-
-/** 'thyroid-train' -> 'thyroidTrain'; a valid identifier for generated code. */
-export function identifierFrom(name: string): string {
-  const words = name.split(/[^A-Za-z0-9_$]+/).filter(Boolean);
-  let id = words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join('');
-  if (!id || /^\d/.test(id)) id = `data${id}`;
-  return id;
 }

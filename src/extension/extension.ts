@@ -1,39 +1,57 @@
 /**
  * VS Code glue: the notebook kernel, the commands and the compute-backend report. Everything that
- * computes lives in src/core and src/kernel.
+ * computes lives in src/core and src/kernel and runs in the kernel's worker thread: this bundle
+ * (dist/extension.js) loads no TensorFlow.js, danfojs, chart.js or BLAS, so activation stays fast
+ * (test/integration/activation.test.ts checks both).
  */
+import { MODULE_LOAD_START } from './loadClock'; // first: marks when this bundle started to load
 import * as vscode from 'vscode';
-import { describeBackend, resolveThreads, selectBackend } from '../core/backend';
-import { SYNTHAD_VERSION } from '../core/version';
 import { SynthadKernel } from './kernel';
 import { registerCommands } from './commands';
+import { registerIntellisense } from './intellisense';
+
+/** Every module of the bundle has run (extension.ts's body runs after its imports). */
+const MODULE_LOAD_END = performance.now();
 
 export interface SynthadApi {
   readonly kernel: SynthadKernel;
+  /** When SynthAD's code loaded and activated, in the extension host's performance.now() (ms). */
+  readonly activation: ActivationTimes;
+}
+
+export interface ActivationTimes {
+  /** The bundle's first module started to run. */
+  readonly moduleLoadStart: number;
+  /** All its modules had run (VS Code then prepares the extension context before calling activate()). */
+  readonly moduleLoadEnd: number;
+  readonly activateStart: number;
+  readonly activateEnd: number;
 }
 
 export function activate(context: vscode.ExtensionContext): SynthadApi {
+  const started = performance.now();
   const kernel = new SynthadKernel(context.extensionUri);
   context.subscriptions.push(kernel);
   registerCommands(context, kernel);
+  context.subscriptions.push(registerIntellisense(kernel, context.extensionUri));
   context.subscriptions.push(registerChartSaving());
   context.subscriptions.push(
     vscode.commands.registerCommand('synthad.showBackend', async () => {
-      const cfg = vscode.workspace.getConfiguration('synthad');
       try {
-        const choice = await selectBackend(cfg.get<'auto'>('backend', 'auto'));
-        const detail = describeBackend(choice, resolveThreads(cfg.get<number>('threads', 0)));
-        const skipped = choice.skipped.length ? ` (skipped: ${choice.skipped.join('; ')})` : '';
-        const hint = choice.hint ? ` ${choice.hint}.` : '';
-        void vscode.window.showInformationMessage(`SynthAD ${SYNTHAD_VERSION} trains on ${detail}${skipped}.${hint}`);
-        return detail;
+        // The kernel's worker picks the backend (the active notebook's kernel, or a short-lived worker).
+        const info = await kernel.backend(vscode.window.activeNotebookEditor?.notebook);
+        const skipped = info.skipped.length ? ` (skipped: ${info.skipped.join('; ')})` : '';
+        const hint = info.hint ? ` ${info.hint}.` : '';
+        const version = (context.extension.packageJSON as { version?: string }).version ?? '';
+        void vscode.window.showInformationMessage(`SynthAD ${version} trains on ${info.detail}${skipped}.${hint}`);
+        return info.detail;
       } catch (err) {
         void vscode.window.showErrorMessage(`SynthAD: ${(err as Error).message}`);
         return undefined;
       }
     }),
   );
-  return { kernel };
+  return { kernel, activation: { moduleLoadStart: MODULE_LOAD_START, moduleLoadEnd: MODULE_LOAD_END, activateStart: started, activateEnd: performance.now() } };
 }
 
 /** The renderer's "Save PNG" button: webviews cannot download, so the chart's pixels come here. */

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { KernelSession, ExecutionResult } from '../kernel/session';
-import type { KernelConfig, MimeBundle, TrainingProgress } from '../kernel/protocol';
+import type { BackendInfo, KernelConfig, MimeBundle, TrainingProgress } from '../kernel/protocol';
 
 export const CONTROLLER_ID = 'synthad-kernel';
 export const NOTEBOOK_TYPE = 'jupyter-notebook';
@@ -15,6 +15,9 @@ export const KERNELSPEC = { name: 'synthad', display_name: 'SynthAD (TypeScript)
 export const LANGUAGE_INFO = { name: 'typescript', file_extension: '.ts', mimetype: 'text/x.typescript' } as const;
 
 export type ProgressListener = (p: TrainingProgress) => void;
+
+/** How long a running kernel may take to answer Show Compute Backend before a fresh worker is asked. */
+const BACKEND_ANSWER_MS = 3000;
 
 export class SynthadKernel implements vscode.Disposable {
   readonly controller: vscode.NotebookController;
@@ -61,10 +64,42 @@ export class SynthadKernel implements vscode.Disposable {
     const key = notebook.uri.toString();
     let s = this.sessions.get(key);
     if (!s) {
-      s = new KernelSession(vscode.Uri.joinPath(this.extensionUri, 'dist', 'kernel-worker.js').fsPath, this.configFor(notebook));
+      s = new KernelSession(this.workerPath, this.configFor(notebook));
       this.sessions.set(key, s);
     }
     return s;
+  }
+
+  private get workerPath(): string {
+    return vscode.Uri.joinPath(this.extensionUri, 'dist', 'kernel-worker.js').fsPath;
+  }
+
+  /**
+   * The compute backend cells train on, as the kernel's worker picks it (the extension host loads no
+   * TensorFlow.js or BLAS). The notebook's kernel answers when it is idle; otherwise (none, a cell
+   * running) a short-lived worker answers and is shut down, with the running kernel's settings or the
+   * ones a kernel would start with now.
+   */
+  async backend(notebook?: vscode.NotebookDocument): Promise<BackendInfo> {
+    const running = notebook ? this.sessions.get(notebook.uri.toString()) : undefined;
+    if (running) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, BACKEND_ANSWER_MS, undefined); });
+      try {
+        const info = await Promise.race([running.backend(), late]);
+        if (info) return info;
+      } catch {
+        // Busy with a cell, restarted before it answered, or the backend cannot start: the fresh worker says.
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const probe = new KernelSession(this.workerPath, running?.config ?? this.configFor(notebook));
+    try {
+      return await probe.backend();
+    } finally {
+      probe.dispose();
+    }
   }
 
   hasSession(notebook: vscode.NotebookDocument): boolean {
@@ -137,10 +172,10 @@ export class SynthadKernel implements vscode.Disposable {
     return result;
   }
 
-  private configFor(notebook: vscode.NotebookDocument): KernelConfig {
-    const cfg = vscode.workspace.getConfiguration('synthad', notebook.uri);
-    const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
-    const cwd = notebook.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : folder?.uri.fsPath ?? os.homedir();
+  private configFor(notebook: vscode.NotebookDocument | undefined): KernelConfig {
+    const cfg = vscode.workspace.getConfiguration('synthad', notebook?.uri);
+    const folder = (notebook && vscode.workspace.getWorkspaceFolder(notebook.uri)) ?? vscode.workspace.workspaceFolders?.[0];
+    const cwd = notebook?.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : folder?.uri.fsPath ?? os.homedir();
     return {
       cwd,
       samplesDir: vscode.Uri.joinPath(this.extensionUri, 'samples').fsPath,

@@ -2,7 +2,6 @@
  * What cells see without imports: load, Detector, plot, display, exportScores, dfd (danfojs), tf.
  * The functions here are plain; the worker binds them to the running cell through `CellContext`.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
 import { loadDataset, datasetFromTable } from '../core/data/load';
@@ -17,6 +16,7 @@ import { Chart, isReport, RawDisplay, toMimeBundle } from './display';
 import type { KernelConfig, MimeBundle, TrainingProgress } from './protocol';
 import { MIME } from './protocol';
 import { lastBackendHint } from '../core/backend';
+import { formatSeconds, resolveDataPath } from './shared';
 
 /** The running cell, as the API needs it. */
 export interface CellContext {
@@ -144,21 +144,6 @@ function defaultsFrom(config: KernelConfig): Partial<DetectorOptions> {
   return out as Partial<DetectorOptions>;
 }
 
-/**
- * Relative paths resolve against the notebook's folder; `samples/...` falls back to the samples bundled
- * with the extension, so the template notebook runs anywhere.
- */
-export function resolveDataPath(file: string, config: KernelConfig): string {
-  const local = path.resolve(config.cwd, file);
-  if (fs.existsSync(local) || path.isAbsolute(file) || !config.samplesDir) return local;
-  const parts = file.split(/[\\/]/);
-  if (parts[0] === 'samples') {
-    const bundled = path.join(config.samplesDir, ...parts.slice(1));
-    if (fs.existsSync(bundled)) return bundled;
-  }
-  return local;
-}
-
 function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgress, name: string): MimeBundle {
   const eta = p.etaSeconds > 0 ? `, at most ${formatSeconds(p.etaSeconds)} left` : '';
   const line = `${name}: epoch ${p.epoch}/${p.maxEpochs}  loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  ` +
@@ -169,10 +154,4 @@ function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgre
   };
 }
 
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
-}
-
-export { datasetFromTable, toMimeBundle };
+export { datasetFromTable, toMimeBundle, formatSeconds, resolveDataPath };

@@ -26,7 +26,9 @@ export interface KernelConfig {
 export type HostToWorker =
   | { readonly type: 'execute'; readonly id: number; readonly code: string; readonly language: 'typescript' | 'javascript'; readonly cellName: string }
   | { readonly type: 'interrupt'; readonly id: number }
-  | { readonly type: 'variables'; readonly id: number };
+  | { readonly type: 'variables'; readonly id: number }
+  /** Which compute backend training in this kernel uses (Show Compute Backend). */
+  | { readonly type: 'backend'; readonly id: number };
 
 export interface SerializedError {
   readonly name: string;
@@ -46,6 +48,17 @@ export interface VariableInfo {
   readonly fitted?: boolean;
 }
 
+/** The compute backend the kernel trains on, as the worker's selectBackend and describeBackend give it. */
+export interface BackendInfo {
+  readonly backend: 'blas' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Backend, library and threads, e.g. `blas: libopenblas.so.0 (OpenBLAS 0.3.21 SkylakeX), 2 worker threads`. */
+  readonly detail: string;
+  /** Why preferred backends were passed over, one line each. */
+  readonly skipped: ReadonlyArray<string>;
+  /** How to get a faster backend, where 'auto' found no BLAS. */
+  readonly hint?: string;
+}
+
 /** Training progress the kernel streams while `Detector.fit` runs in a cell. */
 export interface TrainingProgress {
   readonly epoch: number;
@@ -63,7 +76,12 @@ export type WorkerToHost =
   | { readonly type: 'display'; readonly id: number; readonly bundle: MimeBundle; readonly displayId?: string; readonly update?: boolean; readonly result?: boolean }
   | { readonly type: 'progress'; readonly id: number; readonly progress: TrainingProgress }
   | { readonly type: 'done'; readonly id: number; readonly ok: boolean; readonly error?: SerializedError }
-  | { readonly type: 'variables'; readonly id: number; readonly variables: ReadonlyArray<VariableInfo> };
+  | { readonly type: 'variables'; readonly id: number; readonly variables: ReadonlyArray<VariableInfo> }
+  /**
+   * The answer to 'backend': `info`, or `error` where the configured backend cannot start, or `busy`
+   * while a cell runs (picking a backend then could switch TensorFlow.js's under a training cell).
+   */
+  | { readonly type: 'backend'; readonly id: number; readonly info?: BackendInfo; readonly error?: SerializedError; readonly busy?: boolean };
 
 /** MIME types the SynthAD renderer draws; each output also carries text fallbacks. */
 export const MIME = {

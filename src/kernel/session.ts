@@ -4,7 +4,7 @@
  * (and is tested) in plain Node; the notebook controller is a thin layer over it.
  */
 import { Worker } from 'worker_threads';
-import type { KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from './protocol';
+import type { BackendInfo, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from './protocol';
 
 export interface ExecutionSink {
   stream(name: 'stdout' | 'stderr', text: string): void;
@@ -41,6 +41,13 @@ interface Pending {
   interrupted?: boolean;
 }
 
+/** A question to the worker (variables, backend) waiting for its answer. */
+interface Request {
+  readonly generation: number;
+  readonly resolve: (m: WorkerToHost) => void;
+  readonly reject: (err: Error) => void;
+}
+
 export const DEFAULT_GRACE_MS = 5000;
 
 export class KernelSession {
@@ -51,10 +58,10 @@ export class KernelSession {
   private readonly queue: Pending[] = [];
   private current: Pending | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  private readonly variableRequests = new Map<number, (v: ReadonlyArray<VariableInfo>) => void>();
+  private readonly requests = new Map<number, Request>();
   private disposed = false;
 
-  constructor(private readonly workerPath: string, private readonly config: KernelConfig, private readonly options: SessionOptions = {}) {
+  constructor(private readonly workerPath: string, readonly config: KernelConfig, private readonly options: SessionOptions = {}) {
     this.start();
   }
 
@@ -98,12 +105,41 @@ export class KernelSession {
 
   /** Variables in the kernel's global scope that commands can offer (datasets, detectors, reports). */
   async variables(): Promise<ReadonlyArray<VariableInfo>> {
+    const m = await this.request('variables');
+    return m.type === 'variables' ? m.variables : [];
+  }
+
+  /**
+   * The compute backend cells in this kernel train on (backend, library, threads), as the worker's
+   * selectBackend and describeBackend give it. Rejects where the configured backend cannot start, and
+   * with a KernelBusy error while a cell runs (then ask a fresh session with the same `config`).
+   */
+  async backend(): Promise<BackendInfo> {
+    const m = await this.request('backend');
+    if (m.type === 'backend' && m.info) return m.info;
+    const err = new Error(m.type === 'backend' && m.busy ? 'a cell is running' : m.type === 'backend' && m.error ? m.error.message : 'the kernel gave no backend');
+    err.name = m.type === 'backend' && m.busy ? 'KernelBusy' : m.type === 'backend' && m.error ? m.error.name : 'Error';
+    throw err;
+  }
+
+  /** Asks the worker; rejects if the worker is replaced or the session disposed before it answers. */
+  private async request(type: 'variables' | 'backend'): Promise<WorkerToHost> {
+    if (this.disposed) throw new Error('the kernel was shut down');
     await this.ready;
+    if (this.disposed) throw new Error('the kernel was shut down');
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.variableRequests.set(id, resolve);
-      this.worker.postMessage({ type: 'variables', id });
+    return new Promise((resolve, reject) => {
+      this.requests.set(id, { generation: this.generation, resolve, reject });
+      this.worker.postMessage({ type, id });
     });
+  }
+
+  private failRequests(message: string): void {
+    for (const [id, r] of this.requests) {
+      if (r.generation === this.generation && !this.disposed) continue;
+      this.requests.delete(id);
+      r.reject(new Error(message));
+    }
   }
 
   /** Resolves once the worker is up (after start or restart). */
@@ -115,6 +151,7 @@ export class KernelSession {
     this.disposed = true;
     for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true });
     this.finishCurrent({ ok: false, error: { name: 'KernelDisposed', message: 'the kernel was shut down' } });
+    this.failRequests('the kernel was shut down');
     void this.worker.terminate();
   }
 
@@ -140,6 +177,7 @@ export class KernelSession {
     void old.terminate();
     const cur = this.current;
     this.start();
+    this.failRequests('the kernel was restarted before it answered');
     if (cur) {
       const message = `The kernel was restarted because ${reason}; all variables were cleared.`;
       cur.sink.stream('stderr', message + '\n');
@@ -155,9 +193,10 @@ export class KernelSession {
   }
 
   private onMessage(m: WorkerToHost): void {
-    if (m.type === 'variables') {
-      this.variableRequests.get(m.id)?.(m.variables);
-      this.variableRequests.delete(m.id);
+    if (m.type === 'variables' || m.type === 'backend') {
+      const r = this.requests.get(m.id);
+      this.requests.delete(m.id);
+      r?.resolve(m);
       return;
     }
     if (m.type === 'ready') return;

@@ -12,8 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createCellApi, CellContext } from './api';
 import { isReport, isTable, toMimeBundle } from './display';
 import { transformCell, CellSyntaxError, REQUIRE_NAME, INTEROP_NAME } from './transform';
-import type { HostToWorker, KernelConfig, SerializedError, VariableInfo, WorkerToHost } from './protocol';
+import type { BackendInfo, HostToWorker, KernelConfig, SerializedError, VariableInfo, WorkerToHost } from './protocol';
 import { Detector as CoreDetector } from '../core/detector';
+import { describeBackend, resolveThreads, selectBackend } from '../core/backend';
 
 const port = parentPort!;
 const config = workerData as KernelConfig;
@@ -127,12 +128,32 @@ function variables(): VariableInfo[] {
   return out;
 }
 
+/** The backend `new Detector()` in a cell trains on: the same selectBackend and describeBackend as its fit. */
+async function backendInfo(): Promise<BackendInfo> {
+  const d = config.detectorDefaults ?? {};
+  const choice = await selectBackend(d.backend ?? 'auto');
+  return {
+    backend: choice.backend,
+    detail: describeBackend(choice, resolveThreads(d.threads ?? 0)),
+    skipped: [...choice.skipped],
+    ...(choice.hint ? { hint: choice.hint } : {}),
+  };
+}
+
 let queue = Promise.resolve();
 port.on('message', (m: HostToWorker) => {
   if (m.type === 'interrupt') {
     if (running && running.id === m.id) running.controller.abort();
   } else if (m.type === 'variables') {
     send({ type: 'variables', id: m.id, variables: variables() });
+  } else if (m.type === 'backend') {
+    // While a cell runs, selectBackend for the settings' backend could switch TensorFlow.js's backend under
+    // a cell that chose another one: the host asks a fresh worker instead.
+    if (running) send({ type: 'backend', id: m.id, busy: true });
+    else backendInfo().then(
+      (info) => send({ type: 'backend', id: m.id, info }),
+      (err: unknown) => send({ type: 'backend', id: m.id, error: serializeError(err, '') }),
+    );
   } else if (m.type === 'execute') {
     queue = queue.then(() => execute(m.id, m.code, m.language, m.cellName));
   }

@@ -51,6 +51,9 @@ describe('SynthAD commands', () => {
     assert.match(allText(train.cell), /epoch 2\/2/);
     // The fit summary names the backend, the library and the threads (Debian's OpenBLAS, installed by .ci/run).
     assert.match(allText(train.cell), /s on blas: libopenblas\.so\.0 \(OpenBLAS [0-9.]+[^)]*\), (\d+ worker threads|1 thread)/);
+    // With a kernel running in the active notebook, that kernel answers Show Compute Backend, in the words of the fit summary.
+    const detail = await vscode.commands.executeCommand<string>('synthad.showBackend');
+    assert.ok(detail && allText(train.cell).includes(`s on ${detail}`), `${detail} is not where the detector trained`);
 
     const evalEdit = new vscode.WorkspaceEdit();
     evalEdit.set(nb.uri, [vscode.NotebookEdit.insertCells(nb.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'const rep = d.evaluate(t);', 'typescript')])]);
@@ -77,5 +80,61 @@ describe('SynthAD commands', () => {
     assert.equal(await vscode.commands.executeCommand('synthad.restartKernel'), true);
     const after = await run('synthad.loadDataset', { sample: 'samples/thyroid-test.csv', label: 'class', normal: 'normal' });
     assert.match(after.cell.document.getText(), /^const thyroidTest = /, 'after restart the default name is free again');
+  });
+
+  it('Load Dataset offers the columns and label values of a one-line JSON array of 8 MB in its pickers', async () => {
+    const file = path.join(dir, 'big-one-line.json');
+    const rows = Array.from({ length: 160000 }, (_, i) => ({ status: i % 9 === 0 ? 'odd' : 'fine', value: i, note: `record {${i}} "quoted"` }));
+    fs.writeFileSync(file, JSON.stringify(rows));
+    assert.ok(fs.statSync(file).size > 8 * 1024 * 1024);
+    // Answer each quick pick with its first item: the first column ('status'), then its most frequent value ('fine').
+    const done = Promise.resolve(vscode.commands.executeCommand<CommandResult>('synthad.loadDataset', { path: file, variable: 'big' }));
+    let finished = false;
+    void done.finally(() => { finished = true; });
+    const lags: number[] = [];
+    while (!finished) {
+      const t = performance.now();
+      await new Promise((r) => setTimeout(r, 100));
+      lags.push(performance.now() - t - 100);
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    const r = await done;
+    assert.equal(r.cell.document.getText(), `const big = await load(${JSON.stringify(file)}, { label: "status", normal: "fine" });\nbig`);
+    assert.equal(r.result.ok, true, allText(r.cell));
+    assert.match(outputsOf(r.cell, 'text/plain')[0], /160000 rows/);
+    console.log(`      event-loop lag while the pickers ran: max ${Math.max(...lags).toFixed(0)} ms`);
+  });
+
+  it('never turn arguments into code: values are quoted, variable names must be identifiers', async () => {
+    const marker = path.join(dir, 'pwned');
+    const label = 'x"); process.exit(1); ("';
+    const normal = `"); require("fs").writeFileSync(${JSON.stringify(marker)}, "pwned"); ("`;
+    const r = await vscode.commands.executeCommand<CommandResult>('synthad.loadDataset', { sample: 'samples/thyroid-test.csv', label, normal, variable: 'h' });
+    const nb = r.cell.notebook;
+    assert.equal(r.cell.document.getText(), `const h = await load("samples/thyroid-test.csv", { label: ${JSON.stringify(label)}, normal: ${JSON.stringify(normal)} });\nh`);
+    // The label is looked up as a column name (and not found); nothing else ran, the kernel lives on.
+    assert.equal(r.result.ok, false);
+    assert.ok(!r.result.restarted, 'the kernel worker exited');
+    assert.match(allText(r.cell), /process\.exit\(1\)/);
+    assert.equal(fs.existsSync(marker), false, 'an argument ran as code');
+
+    const cells = nb.cellCount;
+    const rejects = async (command: string, args: unknown, message: RegExp): Promise<void> => {
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(command, args)), message, command);
+      assert.equal(nb.cellCount, cells, `${command} inserted a cell`);
+    };
+    await rejects('synthad.loadDataset', { sample: 'samples/thyroid-test.csv', label: 'class', normal: 'normal', variable: 'a;b' },
+      /variable "a;b" is not a JavaScript identifier/);
+    await rejects('synthad.loadDataset', { sample: 'samples/thyroid-test.csv', label: 'class', normal: 'normal', variable: 'class' }, /variable "class" is a reserved word/);
+    await rejects('synthad.trainDetector', { dataset: 't); process.exit(1); (t', known: [], epochs: 1, seed: 0, variable: 'd2' },
+      /dataset "t\); process\.exit\(1\); \(t" is not a JavaScript identifier/);
+    await rejects('synthad.trainDetector', { dataset: 't', known: [], epochs: '1 }).fit(t); process.exit(1); ({', seed: 0 }, /epochs must be a whole number/);
+    await rejects('synthad.showRoc', { report: 'rep; process.exit(1)' }, /report .* is not a JavaScript identifier/);
+    await rejects('synthad.exportScores', { detector: 'd', dataset: 't', file: { toString: () => '"); process.exit(1); ("' } }, /file must be a string/);
+    await rejects('synthad.saveModel', { detector: 'process.exit(1)||d', folder: 'm' }, /detector .* is not a JavaScript identifier/);
+    await rejects('synthad.loadModel', { folder: 'm', variable: 'm = process.exit(1)' }, /variable .* is not a JavaScript identifier/);
+
+    const still = await run('synthad.loadDataset', { sample: 'samples/thyroid-test.csv', label: 'class', normal: 'normal', variable: 'ok1' });
+    assert.match(outputsOf(still.cell, 'text/plain')[0], /3428 rows/);
   });
 });

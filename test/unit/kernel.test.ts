@@ -212,4 +212,64 @@ describe('kernel: worker session', function () {
     assert.deepStrictEqual(ds.labelValues, ['hyperfunction', 'normal', 'subnormal']);
     assert.deepStrictEqual(vars.find((v) => v.name === 'd0'), { name: 'd0', kind: 'detector', detail: 'Isolation Forest, not fitted', fitted: false });
   });
+
+  it('says which compute backend it trains on (Show Compute Backend asks the worker, not the host)', async () => {
+    const info = await session.backend();
+    const threads = os.availableParallelism();
+    assert.strictEqual(info.backend, 'cpu');
+    assert.strictEqual(info.detail, `cpu, ${threads > 1 ? `${threads} worker threads` : '1 thread'}`);
+    assert.deepStrictEqual(info.skipped, []);
+    // The same words as a fitted detector's summary in this kernel.
+    await run("const dd = await new Detector({ epochs: 1, hidden: [4], known: ['hyperfunction'] }).fit(ds)");
+    const r = await run('dd.fitted.summary.backendDetail');
+    assert.strictEqual(r.displays[0].bundle['text/plain'], `'${info.detail}'`);
+  });
+
+  it('leaves the backend question to a fresh worker while a cell runs, and fails questions the restarted worker never saw', async () => {
+    const slow = run('await new Promise((r) => setTimeout(r, 300)); 1');
+    await assert.rejects(session.backend(), (err: Error) => err.name === 'KernelBusy');
+    await slow;
+    assert.strictEqual((await session.backend()).backend, 'cpu');
+    const busy = run('const until = Date.now() + 3000; while (Date.now() < until) {}');
+    const asked = session.variables().then(() => 'answered', (err: Error) => err.message);
+    await new Promise((r) => setTimeout(r, 200));
+    await session.restart();
+    assert.strictEqual(await asked, 'the kernel was restarted before it answered');
+    assert.strictEqual((await busy).restarted, true);
+    assert.strictEqual((await session.backend()).backend, 'cpu');
+  });
+
+  it('without a BLAS, says which backends it skipped and how to install one', async () => {
+    // A worker's process.env is a copy of ours when it starts.
+    const saved = process.env.SYNTHAD_BLAS;
+    process.env.SYNTHAD_BLAS = path.join(dir, 'no-such-libblas.so');
+    let noBlas: KernelSession;
+    try {
+      noBlas = new KernelSession(WORKER, { cwd: dir, detectorDefaults: { threads: 1 } });
+    } finally {
+      if (saved === undefined) delete process.env.SYNTHAD_BLAS; else process.env.SYNTHAD_BLAS = saved;
+    }
+    try {
+      const info = await noBlas.backend();
+      assert.strictEqual(info.detail, `${info.backend}, 1 thread`);
+      assert.notStrictEqual(info.backend, 'blas');
+      assert.match(info.skipped[0], /^blas: no BLAS library found \(.*no-such-libblas\.so/);
+      assert.match(info.hint ?? '', /^no BLAS library found, so training runs slower: ./);
+    } finally {
+      noBlas.dispose();
+    }
+  });
+
+  it('reports a forced backend that cannot start as an error', async function () {
+    let installed = true;
+    try { require.resolve('@tensorflow/tfjs-node'); } catch { installed = false; }
+    if (installed) this.skip(); // offline installs never have it, so a forced tensorflow backend cannot start
+    const bad = new KernelSession(WORKER, { cwd: dir, detectorDefaults: { backend: 'tensorflow' } });
+    try {
+      await assert.rejects(bad.backend(), (err: Error) => err.name === 'BackendUnavailableError' && /backend tensorflow/.test(err.message));
+    } finally {
+      bad.dispose();
+    }
+    await assert.rejects(bad.backend(), /shut down/);
+  });
 });

@@ -1,0 +1,93 @@
+/**
+ * The notebook cell API as the editor sees it: the real types of src/core and src/kernel, plus the
+ * documented shapes of `plot` and `display`. Nothing here runs: `tsc -p src/intellisense/tsconfig.types.json`
+ * emits this file's declarations (and those of everything it imports) into dist/types, and
+ * media/intellisense/globals.d.ts declares the cell globals (`load`, `Detector`, `plot`, `display`,
+ * `exportScores`) with them. test/unit/intellisense.test.ts holds `CellGlobals` to the kernel's
+ * `createCellApi` (src/kernel/api.ts), so the two cannot drift apart silently.
+ */
+import { Detector as CoreDetector } from '../core/detector';
+import type { FitHooks, TrainingSummary, FittedState } from '../core/detector';
+import type { Column, Dataset, LabelInfo, LoadOptions, Table } from '../core/data/types';
+import type { DetectorMethod, DetectorOptions } from '../core/options';
+import type { EvaluationReport } from '../core/report';
+import type { TypeMetrics, Confusion } from '../core/metrics';
+import type { EpochProgress } from '../core/train';
+import type { Chart } from '../kernel/display';
+
+export { CoreDetector };
+export type {
+  Chart, Column, Confusion, Dataset, DetectorMethod, DetectorOptions, EpochProgress, EvaluationReport, FitHooks, FittedState,
+  LabelInfo, LoadOptions, Table, TrainingSummary, TypeMetrics,
+};
+
+/** Charts of reports and training runs, drawn in the notebook (and saved as PNG in the .ipynb). */
+export interface Plot {
+  /**
+   * Histogram of anomaly scores, normal rows against each anomaly type, with the detector's threshold.
+   * @param report what `det.evaluate(data)` returned.
+   * @param bins number of histogram bins (default 40).
+   * @example plot.scores(rep)
+   */
+  scores(report: EvaluationReport, bins?: number): Chart;
+  /**
+   * ROC curve (true-positive rate against false-positive rate) with the AUROC, overall and per anomaly type.
+   * @param report what `det.evaluate(data)` returned.
+   * @example plot.roc(rep)
+   */
+  roc(report: EvaluationReport): Chart;
+  /**
+   * Precision-recall curve with the AUPR (average precision), overall and per anomaly type.
+   * @param report what `det.evaluate(data)` returned.
+   * @example plot.pr(rep)
+   */
+  pr(report: EvaluationReport): Chart;
+  /**
+   * Training and validation loss per epoch of a fitted detector, with the best epoch marked.
+   * @param detector a detector after `fit`.
+   * @example plot.training(det)
+   */
+  training(detector: CoreDetector): Chart;
+  /**
+   * AUROC and AUPR of several reports side by side (e.g. VC-SA against VC, or two seeds).
+   * @param reports reports from `evaluate`, in the order to show them.
+   * @example plot.compare(rep, rep2)
+   */
+  compare(...reports: EvaluationReport[]): Chart;
+}
+
+/** Shows a value in the cell's output; `display.html` and `display.markdown` show raw HTML or markdown. */
+export interface Display {
+  /**
+   * Shows a value in the cell's output as the last expression of a cell would be shown: datasets as
+   * tables, reports as metric tables, charts as charts, anything else as text.
+   */
+  (value: unknown): void;
+  /** Shows raw HTML in the cell's output. */
+  html(html: string): void;
+  /** Shows markdown in the cell's output. */
+  markdown(text: string): void;
+}
+
+/** A detector in a notebook cell: the core detector plus `save`, with training progress shown in the cell. */
+export interface CellDetector extends CoreDetector {
+  /** Saves the fitted model into a folder (synthad-model.json + weights.bin); resolves to the folder's absolute path. */
+  save(dir: string): Promise<string>;
+}
+
+/** The `Detector` class cells see. */
+export interface CellDetectorConstructor {
+  new (options?: Partial<DetectorOptions>): CellDetector;
+  /** Loads a model folder written by `det.save(dir)`. */
+  load(dir: string): Promise<CoreDetector>;
+  readonly prototype: CellDetector;
+}
+
+/** Every name the kernel puts in a cell's scope, with its type (`dfd` and `tf` are the libraries' own). */
+export interface CellGlobals {
+  load(file: string, options?: LoadOptions): Promise<Dataset>;
+  readonly Detector: CellDetectorConstructor;
+  readonly plot: Plot;
+  readonly display: Display;
+  exportScores(detector: CoreDetector, data: Table, file: string): Promise<string>;
+}
