@@ -34,19 +34,9 @@ export interface CellApi {
   exportScores(detector: CoreDetector, data: Table, file: string): Promise<string>;
 }
 
-export interface Plot {
-  scores(report: EvaluationReport, bins?: number): Chart;
-  roc(report: EvaluationReport): Chart;
-  pr(report: EvaluationReport): Chart;
-  training(detector: CoreDetector): Chart;
-  compare(...reports: EvaluationReport[]): Chart;
-}
-
-export interface Display {
-  (value: unknown): void;
-  html(html: string): void;
-  markdown(text: string): void;
-}
+// The documented shapes of `plot` and `display` (also what the editor's IntelliSense shows).
+export type { Display, Plot } from '../intellisense/cellApi';
+import type { Display, Plot } from '../intellisense/cellApi';
 
 export function createCellApi(config: KernelConfig, current: () => CellContext | undefined): CellApi {
   const resolve = (file: string): string => resolveDataPath(file, config);
