@@ -5,7 +5,8 @@
 import { ArgSpec, numberArg, parseArgs, ParsedArgs, UsageError } from './args';
 import { endProgress, progressPrinter } from './progress';
 import { loadDataset, loadTable } from '../core/data';
-import type { LoadOptions } from '../core/data/types';
+import type { Dataset, LoadOptions } from '../core/data/types';
+import { formatContribution } from '../core/explain';
 import { Detector } from '../core/detector';
 import { DetectorMethod, DetectorOptions } from '../core/options';
 import { loadDetector, saveDetector } from '../core/persist';
@@ -20,12 +21,16 @@ import { SYNTHAD_VERSION } from '../core/version';
 const USAGE = `synthad ${SYNTHAD_VERSION}: anomaly detection with synthetic anomalies
 
 Usage:
-  synthad train DATA --label COL --normal V [--known V...] [options] --out MODEL_DIR
+  synthad train DATA [--label COL --normal V [--known V...]] [options] --out MODEL_DIR
+  synthad detect DATA [--top 20] [--out SCORES.csv] [--json] [--label COL --normal V] [options]
   synthad score MODEL_DIR DATA --out SCORES.csv [--backend B] [--threads N]
   synthad evaluate --train A --test B --label COL --normal V [--known V...] [options] [--json] [--report DIR]
 
+No labels? train and detect without --label learn from every row (unsupervised); detect trains on the
+  file, scores it and lists the --top N most anomalous rows with the features that make them so.
 Data: CSV/TSV (delimiter sniffed), JSON (array of records) or JSON Lines.
-  --label COL           the label column          --normal V...     its normal value(s)
+  --label COL           the label column (empty cells, when most are empty, mean unknown: trained as normal)
+  --normal V...         its normal value(s)
   --known V...          anomaly types to train on (default: every anomaly type in the training data)
   --unsupervised        train on no known anomalies (normal rows and synthetic anomalies only)
   --drop COL...         columns to ignore          --categorical COL...  force columns categorical
@@ -36,19 +41,21 @@ Detector:
   --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500
   --lr X (1e-3)  --weight-decay X (1e-2)  --loss hinge|bce  --activation leaky_relu|relu
   --val-split X (0.2)  --ratio X (synthetic per real row, 1)  --delta X (0)  --fpr X (threshold FPR, 0.05)
+  --contamination P     expected anomaly fraction in (0, 0.5]: the threshold flags that share of the training rows
 Compute:
   --backend auto|blas|tensorflow|wasm|cpu (or SYNTHAD_BACKEND; auto: the platform's BLAS, else tfjs-node, else wasm)
   --threads N (0 = every core; SYNTHAD_THREADS)  --quiet (no progress)
 `;
 
 const DATA_VALUES = ['label', 'seed', 'epochs', 'patience', 'batch-size', 'hidden', 'lr', 'weight-decay', 'loss',
-  'activation', 'val-split', 'ratio', 'delta', 'fpr', 'backend', 'threads', 'detector', 'out'];
+  'activation', 'val-split', 'ratio', 'delta', 'fpr', 'backend', 'threads', 'detector', 'out', 'contamination'];
 const DATA_LISTS = ['normal', 'known', 'drop', 'categorical'];
 
 const SPECS: Record<string, ArgSpec> = {
   train: { values: DATA_VALUES, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   score: { values: ['out', 'backend', 'threads'], lists: [], flags: ['quiet'] },
+  detect: { values: [...DATA_VALUES, 'top'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
 };
 
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
@@ -61,10 +68,11 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
   if (SPECS[command] && (rest.includes('--help') || rest.includes('-h'))) { process.stdout.write(USAGE); return 0; }
   try {
     const spec = SPECS[command];
-    if (!spec) throw new UsageError(`unknown command '${command}' (commands: train, score, evaluate)`);
+    if (!spec) throw new UsageError(`unknown command '${command}' (commands: train, detect, score, evaluate)`);
     const args = parseArgs(rest, spec);
     if (command === 'train') await train(args);
     else if (command === 'score') await score(args);
+    else if (command === 'detect') await detect(args);
     else await evaluate(args);
     return 0;
   } catch (err) {
@@ -76,8 +84,13 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
   }
 }
 
-function loadOptions(args: ParsedArgs): LoadOptions {
+function loadOptions(args: ParsedArgs, labelRequired = true): LoadOptions {
   const label = args.values.get('label');
+  if (label === undefined && !labelRequired) {
+    if (args.lists.has('normal')) throw new UsageError('--normal needs --label COL (the column holding normal/anomaly labels)');
+    if (args.lists.has('known')) throw new UsageError('--known needs --label COL (the column holding normal/anomaly labels)');
+    return { drop: args.lists.get('drop'), categorical: args.lists.get('categorical') };
+  }
   if (label === undefined) throw new UsageError('--label COL is required (the column holding normal/anomaly labels)');
   const normal = args.lists.get('normal');
   if (normal === undefined) throw new UsageError(`--normal V is required (the value of '${label}' that means normal)`);
@@ -103,6 +116,7 @@ function detectorOptions(args: ParsedArgs): Partial<DetectorOptions> {
     syntheticRatio: numberArg(args, 'ratio'),
     delta: numberArg(args, 'delta'),
     targetFpr: numberArg(args, 'fpr'),
+    contamination: numberArg(args, 'contamination'),
     ...computeOptions(args),
   };
 }
@@ -129,9 +143,9 @@ function onePositional(args: ParsedArgs, what: string): string {
   return args.positional[0];
 }
 
-async function fitWithProgress(args: ParsedArgs, trainFile: string): Promise<Detector> {
+async function fitWithProgress(args: ParsedArgs, trainFile: string, data?: Dataset): Promise<Detector> {
   const detector = new Detector(detectorOptions(args));
-  const data = await loadDataset(trainFile, loadOptions(args));
+  data ??= await loadDataset(trainFile, loadOptions(args));
   const abort = new AbortController();
   const stop = (): void => { process.stderr.write('\nsynthad: stopping after this batch (Ctrl+C again to quit now)\n'); abort.abort(); process.off('SIGINT', stop); };
   process.on('SIGINT', stop);
@@ -152,7 +166,7 @@ async function train(args: ParsedArgs): Promise<void> {
   const file = onePositional(args, 'training data file');
   const out = args.values.get('out');
   if (out === undefined) throw new UsageError('--out MODEL_DIR is required (the folder to save the model in)');
-  const detector = await fitWithProgress(args, file);
+  const detector = await fitWithProgress(args, file, await loadDataset(file, loadOptions(args, false)));
   await saveDetector(detector, out);
   const s = detector.fitted.summary;
   const summary = { model: out, detector: detector.name, backend: s.backend, backendDetail: s.backendDetail, threads: s.threads, epochs: s.epochs, bestEpoch: s.bestEpoch,
@@ -203,4 +217,39 @@ async function evaluate(args: ParsedArgs): Promise<void> {
     process.stdout.write(`\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
       `${Math.round(s.rowsPerSecond)} rows/s; ${s.trainRows} real + ${s.syntheticRows} synthetic training rows.\n`);
   }
+}
+
+async function detect(args: ParsedArgs): Promise<void> {
+  const file = onePositional(args, 'data file');
+  const k = numberArg(args, 'top', true) ?? 20;
+  if (k < 1) throw new UsageError(`--top must be at least 1, got ${k}`);
+  const data = await loadDataset(file, loadOptions(args, false));
+  const detector = await fitWithProgress(args, file, data);
+  const scores = detector.score(data);
+  const t = detector.fitted.threshold;
+  const flagged = scores.reduce((a, s) => a + (s > t ? 1 : 0), 0);
+  const top = detector.top(data, k);
+  const out = args.values.get('out');
+  if (out !== undefined) {
+    writeCsv(out, data, [
+      { name: 'score', values: scores },
+      { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
+    ]);
+    if (!args.flags.has('quiet')) process.stderr.write(`synthad: wrote ${data.rowCount} scored rows to ${out}\n`);
+  }
+  if (args.flags.has('json')) {
+    process.stdout.write(JSON.stringify({ detector: detector.name, source: file, rows: data.rowCount, flagged, threshold: t, top }) + '\n');
+    return;
+  }
+  const where = data.lineOfRow === undefined ? 'record' : 'line';
+  const lines = [
+    `${detector.name} on ${file}: ${data.rowCount} rows, ${flagged} above the threshold ${t.toPrecision(4)}; the ${top.length} highest scores:`,
+    '',
+    ['rank'.padEnd(5), where.padStart(7), 'score'.padStart(10), '  flagged  ', 'why (feature = value, training range)'].join(''),
+    ...top.map((r, i) => [
+      String(i + 1).padEnd(5), String(r.line ?? r.row + 1).padStart(7), r.score.toFixed(4).padStart(10),
+      `  ${(r.flagged ? 'yes' : 'no').padEnd(7)}  `, r.explanation.map(formatContribution).join('; '),
+    ].join('')),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
 }

@@ -14,6 +14,23 @@ import { thresholdAtFpr } from './metrics';
 import { fitIsolationForest, scoreIsolationForest, IsolationForestModel } from './iforest';
 import { trainingRows, trainValidationSplit } from './split';
 import { buildReport, EvaluationReport } from './report';
+import { cellValue, explainRows, featureReferences, FeatureContribution, FeatureReference, RowExplanation } from './explain';
+import { SynthadInputError } from './errors';
+
+/** One of the most anomalous rows, from `Detector.top`. */
+export interface TopRow {
+  /** 0-based row index in the data. */
+  readonly row: number;
+  /** 1-based line in the file where the row starts, when known. */
+  readonly line?: number;
+  readonly score: number;
+  /** Above the threshold learned in fit. */
+  readonly flagged: boolean;
+  /** Every column's value as read (label included), null = missing. */
+  readonly values: Readonly<Record<string, number | string | null>>;
+  /** The features that push the score up most (three). */
+  readonly explanation: ReadonlyArray<FeatureContribution>;
+}
 
 export interface FitHooks {
   /** Called after every epoch (classifier methods). */
@@ -56,6 +73,8 @@ export interface FittedState {
   /** Where the network computes now (after loading, possibly not where it trained). */
   readonly computeDetail?: string;
   readonly forest?: IsolationForestModel;
+  /** Typical training values of the features (for explanations); absent in models saved before them. */
+  readonly reference?: ReadonlyArray<FeatureReference>;
 }
 
 export class Detector {
@@ -90,12 +109,19 @@ export class Detector {
     const o = this.options;
     const rng = createRng(o.seed);
     const picked = trainingRows(data, o.known);
+    if (o.method === 'vc' && picked.unlabelled) {
+      throw new SynthadInputError('VC needs labelled anomalies (use method vcsa or iforest)', { file: data.source });
+    }
     const encoder = fitEncoder(data.features, picked.rows, data.source);
+    const reference = featureReferences(encoder, data.features, picked.rows);
     this.dispose();
-    if (o.method === 'iforest') {
-      this.state = this.fitForest(data, picked, encoder, rng);
-    } else {
-      this.state = await this.fitClassifier(data, picked, encoder, rng, hooks);
+    const state = o.method === 'iforest'
+      ? this.fitForest(data, picked, encoder, rng)
+      : await this.fitClassifier(data, picked, encoder, rng, hooks);
+    this.state = { ...state, reference };
+    if (o.contamination !== undefined) {
+      const scores = this.scoreEncoded(encode(encoder, data, picked.rows).x, picked.rows.length);
+      this.state = { ...this.state, threshold: quantileThreshold(scores, o.contamination) };
     }
     return this;
   }
@@ -103,7 +129,7 @@ export class Detector {
   private fitForest(data: Dataset, picked: ReturnType<typeof trainingRows>, encoder: EncoderState, rng: Rng): FittedState {
     const t0 = Date.now();
     // The one-class setting: the forest is grown on normal rows only.
-    const normals = picked.rows.filter((r) => data.label!.isNormal[r] === 1);
+    const normals = picked.rows.filter((r) => picked.isNormal[r] === 1);
     const m = encode(encoder, data, normals);
     const forest = fitIsolationForest(m.x, m.rows, m.cols, { nEstimators: this.options.trees, maxSamples: this.options.maxSamples, seed: rng.int(2 ** 31) });
     const scores = scoreIsolationForest(forest, m.x, m.rows, m.cols);
@@ -122,7 +148,6 @@ export class Detector {
     data: Dataset, picked: ReturnType<typeof trainingRows>, encoder: EncoderState, rng: Rng, hooks: FitHooks,
   ): Promise<FittedState> {
     const o = this.options;
-    const label = data.label!;
     const { split, train, validation } = classifierData(this.name, o, data, picked, encoder, rng);
     const choice = await selectBackend(o.backend);
     const threads = resolveThreads(o.threads);
@@ -135,8 +160,8 @@ export class Detector {
       mlp.dispose();
       throw err;
     }
-    const thresholdRows = split.validation.some((r) => label.isNormal[r] === 1) ? split.validation : split.train;
-    const normalRows = thresholdRows.filter((r) => label.isNormal[r] === 1);
+    const thresholdRows = split.validation.some((r) => picked.isNormal[r] === 1) ? split.validation : split.train;
+    const normalRows = thresholdRows.filter((r) => picked.isNormal[r] === 1);
     const threshold = thresholdAtFpr(negate(mlp.predict(encode(encoder, data, normalRows).x, normalRows.length)), o.targetFpr);
     const epochSeconds = result.history.reduce((a, h) => a + h.seconds, 0);
     return {
@@ -171,10 +196,62 @@ export class Detector {
   }
 
   private scoreWithDetails(data: Table): { scores: Float64Array; unknownCategories: Readonly<Record<string, number>> } {
+    const m = encode(this.fitted.encoder, data);
+    return { scores: this.scoreEncoded(m.x, m.rows), unknownCategories: m.unknownCategories };
+  }
+
+  /** Scores encoded rows (row-major, the encoder's width). */
+  private scoreEncoded(x: Float32Array, rows: number): Float64Array {
+    const s = this.state!;
+    if (s.forest) return scoreIsolationForest(s.forest, x, rows, encodedLayout(s.encoder).width);
+    return negate(s.mlp!.predict(x, rows));
+  }
+
+  /**
+   * For each of the given rows (0-based), the features that push its score up most: the score change
+   * when the feature is set to its training median (numbers) or most frequent category. `features`
+   * limits how many are returned per row (default: all, largest first).
+   */
+  explain(data: Table, rows: ArrayLike<number>, options: { features?: number } = {}): RowExplanation[] {
     const s = this.fitted;
-    const m = encode(s.encoder, data);
-    if (s.forest) return { scores: scoreIsolationForest(s.forest, m.x, m.rows, m.cols), unknownCategories: m.unknownCategories };
-    return { scores: negate(s.mlp!.predict(m.x, m.rows)), unknownCategories: m.unknownCategories };
+    if (s.reference === undefined) {
+      throw new Error('this model was saved without the training values explanations need: train it again with this SynthAD');
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (!Number.isInteger(r) || r < 0 || r >= data.rowCount) {
+        throw new RangeError(`row ${String(r)} is not in ${data.source} (rows 0..${data.rowCount - 1})`);
+      }
+    }
+    // Each row is scored once per feature: chunks keep that matrix near 4M values.
+    const width = encodedLayout(s.encoder).width;
+    const chunk = Math.max(1, Math.floor(4_000_000 / (width * s.encoder.features.length)));
+    const k = options.features;
+    const out: RowExplanation[] = [];
+    for (let start = 0; start < rows.length; start += chunk) {
+      const part = Array.from({ length: Math.min(chunk, rows.length - start) }, (_, i) => rows[start + i]);
+      const m = encode(s.encoder, data, part);
+      const base = this.scoreEncoded(m.x, m.rows);
+      for (const e of explainRows(s.encoder, s.reference, data, part, m.x, base, (x, n) => this.scoreEncoded(x, n))) {
+        out.push(k === undefined ? e : { ...e, features: e.features.slice(0, k) });
+      }
+    }
+    return out;
+  }
+
+  /** The k highest-scoring rows, most anomalous first, with their values and top three features. */
+  top(data: Table, k = 20): TopRow[] {
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`top: k must be a positive integer, got ${String(k)}`);
+    const scores = this.score(data);
+    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
+    const explanations = this.explain(data, order, { features: 3 });
+    const t = this.fitted.threshold;
+    return order.map((row, i): TopRow => {
+      const values: Record<string, number | string | null> = {};
+      for (const c of data.columns) values[c.name] = cellValue(c, row);
+      const entry = { row, score: scores[row], flagged: scores[row] > t, values, explanation: explanations[i].features };
+      return data.lineOfRow === undefined ? entry : { ...entry, line: data.lineOfRow[row] };
+    });
   }
 
   /** The backend, library and threads scoring runs on, e.g. `blas: libopenblas.so.0 (…), 2 threads`. */
@@ -197,12 +274,11 @@ export class Detector {
 export function classifierData(
   name: string, o: DetectorOptions, data: Dataset, picked: ReturnType<typeof trainingRows>, encoder: EncoderState, rng: Rng,
 ): { split: ReturnType<typeof trainValidationSplit>; train: LabelledMatrix; validation: LabelledMatrix } {
-  const label = data.label!;
-  const split = trainValidationSplit(picked.rows, label.isNormal, o.validationSplit, rng.fork());
+  const split = trainValidationSplit(picked.rows, picked.isNormal, o.validationSplit, rng.fork());
   const synthetic = o.method === 'vcsa';
   const sampler = rng.fork();
-  const train = labelledRows(encoder, data, split.train, synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0, sampler, o.delta);
-  const validation = labelledRows(encoder, data, split.validation, synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0, sampler, o.delta);
+  const train = labelledRows(encoder, data, picked.isNormal, split.train, synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0, sampler, o.delta);
+  const validation = labelledRows(encoder, data, picked.isNormal, split.validation, synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0, sampler, o.delta);
   if (!train.y.some((v) => v < 0)) {
     throw new RangeError(
       `${data.source}: the ${name} detector has no anomalies to train on: give known anomaly types ` +
@@ -213,7 +289,7 @@ export function classifierData(
 }
 
 function labelledRows(
-  encoder: EncoderState, data: Dataset, rows: Uint32Array, syntheticCount: number, rng: Rng, delta: number,
+  encoder: EncoderState, data: Dataset, isNormal: Uint8Array, rows: Uint32Array, syntheticCount: number, rng: Rng, delta: number,
 ): LabelledMatrix {
   const real = encode(encoder, data, rows);
   const layout = encodedLayout(encoder);
@@ -222,8 +298,16 @@ function labelledRows(
   x.set(real.x);
   x.set(syntheticAnomalies(layout, syntheticCount, rng, delta), real.x.length);
   const y = new Float32Array(total).fill(-1);
-  rows.forEach((r, i) => { y[i] = data.label!.isNormal[r] === 1 ? 1 : -1; });
+  rows.forEach((r, i) => { y[i] = isNormal[r] === 1 ? 1 : -1; });
   return { x, y, rows: total, cols: real.cols };
+}
+
+/** The threshold above which a `contamination` fraction of `scores` lies (ties may flag fewer). */
+export function quantileThreshold(scores: ArrayLike<number>, contamination: number): number {
+  const sorted = Float64Array.from(scores).sort();
+  const n = sorted.length;
+  const flagged = Math.min(n - 1, Math.max(0, Math.round(contamination * n)));
+  return sorted[n - 1 - flagged];
 }
 
 function negate(f: Float32Array): Float64Array {

@@ -37,6 +37,11 @@ export interface DetectorOptions {
   /** Isolation Forest: trees and subsample size. */
   readonly trees: number;
   readonly maxSamples: number;
+  /**
+   * Expected fraction of anomalies, in (0, 0.5]. When set, the threshold is the (1 - contamination)
+   * quantile of the training rows' scores instead of the score at `targetFpr` on validation normals.
+   */
+  readonly contamination?: number;
 }
 
 export const DEFAULT_OPTIONS: DetectorOptions = {
@@ -93,6 +98,7 @@ const CHECKS: Record<keyof DetectorOptions, Check> = {
   threads: nonNegativeInt,
   trees: positiveInt,
   maxSamples: positiveInt,
+  contamination: (v) => (v === undefined || (typeof v === 'number' && v > 0 && v <= 0.5) ? undefined : 'a number in (0, 0.5]'),
 };
 
 /** Defaults merged with the given options; an unknown or bad option throws naming it and its value. */

@@ -27,6 +27,7 @@ interface SavedModel {
   readonly summary: FittedState['summary'];
   readonly mlp?: { readonly hidden: ReadonlyArray<number>; readonly activation: string; readonly inputs: number; readonly shapes: number[][] };
   readonly forest?: IsolationForestModel;
+  readonly reference?: FittedState['reference'];
 }
 
 export async function saveDetector(detector: Detector, dir: string): Promise<void> {
@@ -46,6 +47,7 @@ export async function saveDetector(detector: Detector, dir: string): Promise<voi
       format: 'synthad-model', formatVersion: MODEL_FORMAT_VERSION, synthadVersion: SYNTHAD_VERSION,
       savedAt: new Date().toISOString(), options: detector.options, encoder: state.encoder,
       threshold: state.threshold, summary: state.summary, mlp, forest: state.forest,
+      ...(state.reference ? { reference: state.reference } : {}),
     };
     fs.writeFileSync(path.join(tmp, MODEL_FILE), JSON.stringify(saved, null, 1));
     replaceDir(tmp, target);
@@ -106,6 +108,7 @@ export async function loadDetector(dir: string, compute: Partial<Pick<DetectorOp
   }
   return Detector.fromState(options, {
     encoder: saved.encoder, threshold: saved.threshold, summary: saved.summary, mlp, forest: saved.forest, computeDetail,
+    ...(saved.reference ? { reference: saved.reference } : {}),
   });
 }
 

@@ -11,6 +11,8 @@ export interface EvaluationReport {
   readonly rows: number;
   readonly normalRows: number;
   readonly anomalyRows: number;
+  /** Rows with an unknown (empty) label in partly labelled data: left out of every metric. */
+  readonly unknownRows: number;
   readonly auroc: number;
   readonly aupr: number;
   /** Score above which a row is predicted anomalous (set in fit at the target FPR). */
@@ -32,9 +34,16 @@ export function buildReport(
   detector: string, ds: Dataset, scores: Float64Array, threshold: number,
   knownTypes: ReadonlyArray<string>, unknownCategories: Readonly<Record<string, number>>,
 ): EvaluationReport {
-  const label = requireLabel(ds, 'evaluation');
+  const full = requireLabel(ds, 'evaluation');
+  const unknownRows = full.unknown === undefined ? 0 : full.unknown.reduce((a, b) => a + b, 0);
+  let label = full;
+  if (unknownRows > 0) {
+    const marked = Array.from(full.isNormal.keys()).filter((i) => full.unknown![i] === 0);
+    label = { ...full, values: marked.map((i) => full.values[i]), isNormal: Uint8Array.from(marked, (i) => full.isNormal[i]) };
+    scores = Float64Array.from(marked, (i) => scores[i]);
+  }
   const normalRows = label.isNormal.reduce((a, b) => a + b, 0);
-  const anomalyRows = ds.rowCount - normalRows;
+  const anomalyRows = label.isNormal.length - normalRows;
   if (normalRows === 0 || anomalyRows === 0) {
     throw new RangeError(
       `${ds.source}: evaluation needs both normal and anomalous rows; got ${normalRows} normal and ${anomalyRows} anomalous in column '${label.column}'`,
@@ -45,7 +54,7 @@ export function buildReport(
   const perType = perTypeMetrics(label.values, label.isNormal, scores, known);
   const anomalyLabels = label.isNormal.map((v) => 1 - v);
   return {
-    detector, source: ds.source, rows: ds.rowCount, normalRows, anomalyRows,
+    detector, source: ds.source, rows: label.isNormal.length, normalRows, anomalyRows, unknownRows,
     auroc: overall.auroc, aupr: overall.aupr, threshold,
     atThreshold: confusionAt(anomalyLabels, scores, threshold),
     perType,
@@ -66,7 +75,8 @@ export function reportSummary(r: EvaluationReport): Omit<EvaluationReport, 'scor
 export function formatReport(r: EvaluationReport): string {
   const f = (v: number): string => v.toFixed(4);
   const lines = [
-    `${r.detector} on ${r.source}: ${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)`,
+    `${r.detector} on ${r.source}: ${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)` +
+      (r.unknownRows > 0 ? `; ${r.unknownRows} rows with no label left out` : ''),
     '',
     pad(['', 'rows', 'AUROC', 'AUPR']),
     pad(['all anomalies', String(r.anomalyRows), f(r.auroc), f(r.aupr)]),

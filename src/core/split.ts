@@ -12,6 +12,15 @@ export interface TrainingRows {
   readonly knownTypes: ReadonlyArray<string>;
   /** Anomaly types in the data but kept out of training (unseen), sorted. */
   readonly heldOutTypes: ReadonlyArray<string>;
+  /**
+   * Per dataset row, the side it trains on: 1 = normal (normal rows, rows of unlabelled data and
+   * rows with an unknown label), 0 = anomaly.
+   */
+  readonly isNormal: Uint8Array;
+  /** Training rows whose label is unknown (every row when the data has no label). */
+  readonly unknownRows: number;
+  /** The data has no label column: every row trains as normal. */
+  readonly unlabelled: boolean;
 }
 
 export function requireLabel(ds: Dataset, what: string): LabelInfo {
@@ -27,8 +36,18 @@ export function labelCounts(label: LabelInfo): Map<string, number> {
 }
 
 export function trainingRows(ds: Dataset, known: 'all' | ReadonlyArray<string>): TrainingRows {
-  const label = requireLabel(ds, 'training');
+  const label = ds.label;
+  if (label === undefined) {
+    if (known !== 'all' && known.length > 0) {
+      throw new SynthadInputError(
+        `known anomaly types (${known.join(', ')}) need labelled data: load it with a label column and its normal value`, { file: ds.source });
+    }
+    const rows = new Uint32Array(ds.rowCount).map((_, i) => i);
+    return { rows, knownTypes: [], heldOutTypes: [], isNormal: new Uint8Array(ds.rowCount).fill(1), unknownRows: ds.rowCount, unlabelled: true };
+  }
+  const unknown = label.unknown;
   const counts = labelCounts(label);
+  if (unknown !== undefined) counts.delete('');
   const anomalyTypes = [...counts.keys()].filter((v) => !label.normalValues.includes(v)).sort();
   if (known !== 'all') {
     const missing = known.filter((k) => !anomalyTypes.includes(k));
@@ -42,15 +61,23 @@ export function trainingRows(ds: Dataset, known: 'all' | ReadonlyArray<string>):
   const knownTypes = known === 'all' ? anomalyTypes : [...new Set(known)].sort();
   const keep = new Set([...label.normalValues, ...knownTypes]);
   const rows: number[] = [];
-  for (let i = 0; i < ds.rowCount; i++) if (keep.has(label.values[i])) rows.push(i);
-  const normals = rows.filter((r) => label.isNormal[r] === 1).length;
+  const isNormal = Uint8Array.from(label.isNormal);
+  let unknownRows = 0;
+  for (let i = 0; i < ds.rowCount; i++) {
+    if (unknown !== undefined && unknown[i] === 1) { rows.push(i); isNormal[i] = 1; unknownRows++; }
+    else if (keep.has(label.values[i])) rows.push(i);
+  }
+  const normals = rows.filter((r) => isNormal[r] === 1).length;
   if (normals === 0) {
     throw new SynthadInputError(
       `no normal rows to train on (normal value: ${label.normalValues.join(', ')})`,
       { file: ds.source, column: label.column },
     );
   }
-  return { rows: Uint32Array.from(rows), knownTypes, heldOutTypes: anomalyTypes.filter((t) => !knownTypes.includes(t)) };
+  return {
+    rows: Uint32Array.from(rows), knownTypes, heldOutTypes: anomalyTypes.filter((t) => !knownTypes.includes(t)),
+    isNormal, unknownRows, unlabelled: false,
+  };
 }
 
 /**

@@ -146,7 +146,7 @@ describe('synthad command', () => {
     assert.equal(r.stderr, "synthad: --epochs must be an integer, got 'ten'\nRun 'synthad help' for usage.\n");
     const c = synthad(['fit'], dir);
     assert.equal(c.code, 2);
-    assert.match(c.stderr, /^synthad: unknown command 'fit' \(commands: train, score, evaluate\)/);
+    assert.match(c.stderr, /^synthad: unknown command 'fit' \(commands: train, detect, score, evaluate\)/);
   });
 
   it('prints the usage for `synthad COMMAND --help` and `-h`, with exit 0 and nothing on stderr', () => {
@@ -174,6 +174,110 @@ describe('synthad command', () => {
     const tf = synthad(args, dir, { SYNTHAD_BACKEND: 'tensorflow' });
     if (nodeBackend) assert.equal(JSON.parse(tf.stdout).backend, 'tensorflow');
     else assert.equal(tf.stderr, "synthad: backend tensorflow: Cannot find module '@tensorflow/tfjs-node'\n");
+  });
+
+  describe('without labels', () => {
+    /** 500 rows of 6 Gaussian features (x0..x5); rows 50, 150, ... 450 have x3 shifted by +8 (lines 52, 152, ...). */
+    const planted = (withLabel: boolean): string => {
+      let seed = 1;
+      const uniform = (): number => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
+      const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+      const lines = ['x0,x1,x2,x3,x4,x5' + (withLabel ? ',label' : '')];
+      for (let i = 0; i < 500; i++) {
+        const row = Array.from({ length: 6 }, (_, d) => (normal() + (d === 3 && i % 100 === 50 ? 8 : 0)).toFixed(3));
+        lines.push(row.join(',') + (withLabel ? `,${i % 100 === 50 ? 'odd' : 'normal'}` : ''));
+      }
+      return write(withLabel ? 'planted-labelled.csv' : 'planted.csv', lines.join('\n') + '\n');
+    };
+    const PLANTED_LINES = ['52', '152', '252', '352', '452'];
+
+    it('trains without --label on every row and scores files with or without a label column', () => {
+      const data = planted(false), labelled = planted(true);
+      const t = synthad(['train', data, '--json', '--out', 'unsup', '--hidden', '16,16', '--epochs', '5', '--quiet'], dir);
+      assert.equal(t.code, 0, t.stderr);
+      const summary = JSON.parse(t.stdout);
+      assert.equal(summary.detector, 'VC-SA');
+      assert.deepEqual(summary.knownTypes, []);
+      const model = JSON.parse(fs.readFileSync(path.join(dir, 'unsup', 'synthad-model.json'), 'utf8'));
+      assert.equal(model.summary.trainRows + model.summary.validationRows, 500);
+      assert.deepEqual(model.encoder.features.map((f: { name: string }) => f.name), ['x0', 'x1', 'x2', 'x3', 'x4', 'x5']);
+      for (const [file, header] of [[data, 'x0,x1,x2,x3,x4,x5,score,prediction'], [labelled, 'x0,x1,x2,x3,x4,x5,label,score,prediction']]) {
+        const s = synthad(['score', 'unsup', file, '--out', 'unsup.csv', '--quiet'], dir);
+        assert.equal(s.code, 0, s.stderr);
+        const lines = fs.readFileSync(path.join(dir, 'unsup.csv'), 'utf8').trim().split('\n');
+        assert.equal(lines[0], header);
+        assert.equal(lines.length, 501);
+      }
+      const f = synthad(['train', data, '--detector', 'iforest', '--contamination', '0.02', '--json', '--out', 'unsup-forest', '--quiet'], dir);
+      assert.equal(f.code, 0, f.stderr);
+      assert.equal(JSON.parse(f.stdout).detector, 'Isolation Forest');
+      const s = synthad(['score', 'unsup-forest', data, '--out', 'forest.csv', '--quiet'], dir);
+      assert.equal(s.code, 0, s.stderr);
+      const flagged = fs.readFileSync(path.join(dir, 'forest.csv'), 'utf8').trim().split('\n').slice(1).filter((l) => l.endsWith(',1'));
+      assert.equal(flagged.length, 10); // 2 % of 500 training rows
+    });
+
+    it('detect trains on the file and prints the top rows with the feature that makes them anomalous', () => {
+      const data = planted(false);
+      const r = synthad(['detect', data, '--top', '5', '--out', 'detect.csv', '--hidden', '16,16', '--epochs', '30', '--quiet'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      assert.match(lines[0], /^VC-SA on planted\.csv: 500 rows, \d+ above the threshold -?\d\.\d+(e-\d+)?; the 5 highest scores:$/);
+      assert.equal(lines[2], 'rank    line     score  flagged  why (feature = value, training range)');
+      assert.equal(lines.length, 8);
+      const rows = lines.slice(3).map((l) => l.trim().split(/\s+/));
+      assert.deepEqual(rows.map((c) => c[0]), ['1', '2', '3', '4', '5']);
+      assert.deepEqual(rows.map((c) => c[1]).sort(), [...PLANTED_LINES].sort());
+      for (const line of lines.slice(3)) {
+        assert.match(line, /yes {6}x3 = [6-9]\.\d \(training range -\d\.\d\.\.\d\.\d\); x\d = -?\d/);
+      }
+      const csv = fs.readFileSync(path.join(dir, 'detect.csv'), 'utf8').trim().split('\n');
+      assert.equal(csv.length, 501);
+      assert.equal(csv[0], 'x0,x1,x2,x3,x4,x5,score,prediction');
+      assert.equal(r.stderr, '');
+    });
+
+    it('detect --json with the Isolation Forest and --contamination; with --label it is semi-supervised', () => {
+      const r = synthad(['detect', planted(false), '--detector', 'iforest', '--contamination', '0.01', '--top', '3', '--json'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.detector, 'Isolation Forest');
+      assert.equal(out.rows, 500);
+      assert.equal(out.flagged, 5);
+      assert.equal(out.top.length, 3);
+      for (const row of out.top) {
+        assert.ok(PLANTED_LINES.includes(String(row.line)), `line ${row.line}`);
+        assert.equal(row.line, row.row + 2);
+        assert.equal(row.flagged, true);
+        assert.equal(row.explanation.length, 3);
+        assert.equal(row.explanation[0].feature, 'x3');
+        assert.equal(row.explanation[0].value, row.values.x3);
+        assert.ok(row.explanation[0].value > 5);
+      }
+      const s = synthad(['detect', planted(true), '--label', 'label', '--normal', 'normal', '--top', '2', '--json', '--hidden', '8', '--epochs', '3', '--quiet'], dir);
+      assert.equal(s.code, 0, s.stderr);
+      const semi = JSON.parse(s.stdout);
+      assert.equal(semi.top.length, 2);
+      assert.deepEqual(Object.keys(semi.top[0].values), ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'label']);
+      assert.ok(semi.top[0].explanation.every((e: { feature: string }) => e.feature !== 'label'));
+    });
+
+    it('refuses VC without labels, a bad --contamination, and --normal without --label, in one line', () => {
+      const data = planted(false);
+      const vc = synthad(['train', data, '--detector', 'vc', '--out', 'vc-model', '--quiet'], dir);
+      assert.equal(vc.code, 1);
+      assert.equal(vc.stderr, 'synthad: planted.csv: VC needs labelled anomalies (use method vcsa or iforest)\n');
+      assert.ok(!fs.existsSync(path.join(dir, 'vc-model')));
+      const c = synthad(['detect', data, '--contamination', '0.9', '--quiet'], dir);
+      assert.equal(c.code, 1);
+      assert.equal(c.stderr, "synthad: detector option 'contamination' must be a number in (0, 0.5], got 0.9\n");
+      const n = synthad(['train', data, '--normal', 'normal', '--out', 'm'], dir);
+      assert.equal(n.code, 2);
+      assert.equal(n.stderr, "synthad: --normal needs --label COL (the column holding normal/anomaly labels)\nRun 'synthad help' for usage.\n");
+      const e = synthad(['evaluate', '--train', data, '--test', data], dir);
+      assert.equal(e.code, 2);
+      assert.match(e.stderr, /^synthad: --label COL is required/);
+    });
   });
 
   it('rejects a bad detector option naming it', () => {

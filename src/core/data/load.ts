@@ -96,42 +96,57 @@ function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']):
   const file = table.source;
   const column = table.columns.find((c) => c.name === name);
   if (column === undefined) throw noColumnError(file, name, table.columns.map((c) => c.name));
-  const values = labelTexts(table, column);
+  const { values, unknown, unknownCount } = labelTexts(table, column);
+  const labelled = values.filter((_, row) => unknown === undefined || unknown[row] === 0);
   if (normal === undefined) {
     const message = `option 'normal' is required with 'label': give the value(s) of column '${name}' that mean normal`;
-    throw new SynthadInputError(`${message} (values seen: ${describeCounts(countLabels(values))})`, { file });
+    throw new SynthadInputError(`${message} (values seen: ${describeCounts(countLabels(labelled))})`, { file });
   }
   const normalValues = normalTexts(normal, column.kind !== 'categorical');
   const wanted = new Set(normalValues);
   const isNormal = new Uint8Array(values.length);
   let normalCount = 0;
   values.forEach((value, row) => {
-    if (!wanted.has(value)) return;
+    if (!wanted.has(value) || (unknown !== undefined && unknown[row] === 1)) return;
     isNormal[row] = 1;
     normalCount++;
   });
   if (normalCount === 0) {
     const quoted = normalValues.map((v) => `'${v}'`).join(', ');
     const what = normalValues.length === 1 ? `the normal value ${quoted}` : `the normal values ${quoted}`;
-    const seen = describeCounts(countLabels(values));
+    const seen = describeCounts(countLabels(labelled));
     throw new SynthadInputError(`no rows with ${what} (values seen: ${seen})`, { file, column: name });
   }
-  return { column: name, values, normalValues, isNormal };
+  const info: LabelInfo = { column: name, values, normalValues, isNormal };
+  return unknown === undefined ? info : { ...info, unknown, unknownCount };
 }
 
-/** The label of each row as text; a missing label is an error. */
-function labelTexts(table: Table, column: Column): string[] {
+/**
+ * The label of each row as text. A column whose cells are mostly (more than half) empty is partly
+ * labelled: its empty cells are unknown (text ''). Otherwise a missing label is an error.
+ */
+function labelTexts(table: Table, column: Column): { values: string[]; unknown?: Uint8Array; unknownCount: number } {
   const at = { file: table.source, lineOfRow: table.lineOfRow };
   const values: string[] = new Array(table.rowCount);
+  const unknown = new Uint8Array(table.rowCount);
+  let unknownCount = 0, firstMissing = -1;
   const texts = new Map<number, string>(); // one string per distinct numeric label
   const textOf = (value: number): string => texts.get(value) ?? texts.set(value, formatNumber(value)).get(value)!;
   for (let row = 0; row < table.rowCount; row++) {
     const value = column.values[row];
     const text = typeof value === 'number' ? (Number.isNaN(value) ? null : textOf(value)) : value;
-    if (text === null) throw cellError(at, row, column.name, 'missing label');
-    values[row] = text;
+    if (text === null) {
+      if (firstMissing < 0) firstMissing = row;
+      unknown[row] = 1;
+      unknownCount++;
+      values[row] = '';
+    } else {
+      values[row] = text;
+    }
   }
-  return values;
+  if (unknownCount === 0) return { values, unknownCount };
+  if (unknownCount * 2 <= table.rowCount) throw cellError(at, firstMissing, column.name, 'missing label');
+  return { values, unknown, unknownCount };
 }
 
 /** The normal option as label texts; against a numeric label, '1.0' and 1 both mean '1'. */

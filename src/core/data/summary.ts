@@ -31,6 +31,8 @@ export interface LabelSummary {
   readonly column: string;
   readonly normal: number;
   readonly anomalies: number;
+  /** Rows with an empty (unknown) label in a partly labelled column; absent when every row is labelled. */
+  readonly unknown?: number;
   /** Normal values first, then anomaly types, each most frequent first. */
   readonly classes: ReadonlyArray<ClassCount>;
 }
@@ -83,8 +85,11 @@ function describeColumn(column: Column): ColumnStats {
 function describeLabel(dataset: Dataset): LabelSummary {
   const label = dataset.label!;
   const normalValues = new Set(label.normalValues);
-  const counts = countLabels(label.values).map(([value, count]) => ({ value, count, normal: normalValues.has(value) }));
+  const unknown = label.unknown;
+  const marked = unknown === undefined ? label.values : label.values.filter((_, i) => unknown[i] === 0);
+  const counts = countLabels(marked).map(([value, count]) => ({ value, count, normal: normalValues.has(value) }));
   const classes = [...counts.filter((c) => c.normal), ...counts.filter((c) => !c.normal)];
   const normal = classes.filter((c) => c.normal).reduce((total, c) => total + c.count, 0);
-  return { column: label.column, normal, anomalies: label.values.length - normal, classes };
+  const summary: LabelSummary = { column: label.column, normal, anomalies: marked.length - normal, classes };
+  return unknown === undefined ? summary : { ...summary, unknown: label.values.length - marked.length };
 }

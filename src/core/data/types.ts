@@ -41,8 +41,16 @@ export interface LabelInfo {
   readonly values: ReadonlyArray<string>;
   /** Label values that mean "normal". */
   readonly normalValues: ReadonlyArray<string>;
-  /** 1 where the row is normal, 0 where it is an anomaly of some type. */
+  /** 1 where the row is normal, 0 where it is an anomaly of some type (or unknown). */
   readonly isNormal: Uint8Array;
+  /**
+   * Partly labelled data (most label cells empty): 1 where the row's label is empty, i.e. unknown.
+   * Its `values` entry is ''. Unknown rows train on the normal side and are left out of evaluation.
+   * Absent when every row is labelled.
+   */
+  readonly unknown?: Uint8Array;
+  /** How many rows are unknown (0 when `unknown` is absent). */
+  readonly unknownCount?: number;
 }
 
 /**
