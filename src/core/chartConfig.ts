@@ -59,13 +59,13 @@ export function chartConfig(spec: ChartSpec, theme: ChartTheme): ChartConfig {
       const centres = spec.edges.slice(0, -1).map((e, i) => (e + spec.edges[i + 1]) / 2);
       const top = Math.max(0, ...spec.series.flatMap((s) => s.density));
       const datasets: Array<Record<string, unknown>> = spec.series.map((s, i) => ({
-        label: `${s.label} (${s.role}, ${s.count} rows)`,
+        label: s.role === 'all' ? `${s.label} (${s.count} rows)` : `${s.label} (${s.role}, ${s.count} rows)`,
         data: centres.map((x, k) => ({ x, y: s.density[k] })),
         borderColor: colour(i), backgroundColor: withAlpha(colour(i), 0.25), fill: true, stepped: 'middle', pointRadius: 0,
         borderWidth: 1.5, borderDash: s.role === 'unseen' ? [5, 3] : [],
       }));
       datasets.push({
-        label: `threshold (FPR ${f4(spec.fpr)}, TPR ${f4(spec.tpr)})`, data: [{ x: spec.threshold, y: 0 }, { x: spec.threshold, y: top }],
+        label: typeof spec.flagged === 'number' ? `threshold (${(spec.flagged * 100).toFixed(1)} % of rows above)` : `threshold (FPR ${f4(spec.fpr)}, TPR ${f4(spec.tpr)})`, data: [{ x: spec.threshold, y: 0 }, { x: spec.threshold, y: top }],
         borderColor: theme.foreground, backgroundColor: 'rgba(0,0,0,0)', borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, fill: false,
       });
       return { type: 'line', data: { datasets }, options: options(axis('anomaly score', { type: 'linear' }), axis('fraction of rows', { beginAtZero: true })) };

@@ -23,7 +23,8 @@ export interface CurveSeries extends XY {
 
 export interface HistogramSeries {
   readonly label: string;
-  readonly role: 'normal' | 'known' | 'unseen';
+  /** 'all': every row of unlabelled data (`scoreDistribution`). */
+  readonly role: 'normal' | 'known' | 'unseen' | 'all';
   readonly count: number;
   /** Fraction of this group's rows in each bin (each series sums to 1). */
   readonly density: ReadonlyArray<number>;
@@ -31,7 +32,9 @@ export interface HistogramSeries {
 
 export type ChartSpec =
   | { readonly kind: 'scores'; readonly title: string; readonly edges: ReadonlyArray<number>; readonly series: ReadonlyArray<HistogramSeries>;
-      readonly threshold: number; readonly fpr: number; readonly tpr: number }
+      readonly threshold: number; readonly fpr: number; readonly tpr: number;
+      /** Unlabelled data: the fraction of rows above the threshold (fpr and tpr are then NaN). */
+      readonly flagged?: number }
   | { readonly kind: 'roc'; readonly title: string; readonly series: ReadonlyArray<CurveSeries> }
   | { readonly kind: 'pr'; readonly title: string; readonly series: ReadonlyArray<CurveSeries> }
   | { readonly kind: 'training'; readonly title: string; readonly epochs: ReadonlyArray<number>; readonly loss: ReadonlyArray<number>;
@@ -69,6 +72,31 @@ export function scoreHistogram(r: EvaluationReport, bins = 40): ChartSpec {
   return {
     kind: 'scores', title: `Anomaly scores: ${r.detector}`, edges, series,
     threshold: r.threshold, fpr: r.atThreshold.fpr, tpr: r.atThreshold.recall,
+  };
+}
+
+/**
+ * Histogram of every row's score with the threshold, for data without labels (`plot.scores(det, data)`):
+ * one series, 'all rows', and the fraction of rows above the threshold.
+ */
+export function scoreDistribution(detector: string, source: string, scores: ArrayLike<number>, threshold: number, bins = 40): ChartSpec {
+  if (scores.length === 0) throw new RangeError(`${source}: no rows to score`);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < scores.length; i++) { const s = scores[i]; if (s < lo) lo = s; if (s > hi) hi = s; }
+  if (!(hi > lo)) hi = lo + 1;
+  const width = (hi - lo) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
+  const counts = new Array<number>(bins).fill(0);
+  let above = 0;
+  for (let i = 0; i < scores.length; i++) {
+    counts[Math.min(bins - 1, Math.floor((scores[i] - lo) / width))]++;
+    if (scores[i] > threshold) above++;
+  }
+  const n = scores.length;
+  return {
+    kind: 'scores', title: `Anomaly scores: ${detector} on ${source}`, edges,
+    series: [{ label: 'all rows', role: 'all', count: n, density: counts.map((c) => c / n) }],
+    threshold, fpr: NaN, tpr: NaN, flagged: above / n,
   };
 }
 
@@ -147,8 +175,11 @@ export function chartSummary(spec: ChartSpec): string {
   const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
   switch (spec.kind) {
     case 'scores':
-      return [`**${spec.title}**`, '', '| group | rows |', '|---|---:|', ...spec.series.map((s) => `| ${md(s.label)} (${s.role}) | ${s.count} |`),
-        '', `Threshold ${spec.threshold.toPrecision(4)}: false-positive rate ${f(spec.fpr)}, true-positive rate ${f(spec.tpr)}.`].join('\n');
+      return [`**${md(spec.title)}**`, '', '| group | rows |', '|---|---:|',
+        ...spec.series.map((s) => `| ${md(s.label)}${s.role === 'all' ? '' : ` (${s.role})`} | ${s.count} |`), '',
+        spec.flagged !== undefined
+          ? `Threshold ${spec.threshold.toPrecision(4)}: ${(spec.flagged * 100).toFixed(1)} % of the rows above it.`
+          : `Threshold ${spec.threshold.toPrecision(4)}: false-positive rate ${f(spec.fpr)}, true-positive rate ${f(spec.tpr)}.`].join('\n');
     case 'roc':
     case 'pr': {
       const area = spec.kind === 'roc' ? 'AUROC' : 'AUPR';

@@ -69,7 +69,7 @@ export async function trainMlp(
       if (Number.isNaN(valLoss) || valLoss < bestValLoss || history.length === 0) {
         bestValLoss = valLoss; bestEpoch = epoch; best = mlp.getWeights();
       }
-      const progress = { epoch, epochs: settings.epochs, loss, valLoss, bestEpoch, seconds, rowsPerSecond: train.rows / seconds };
+      const progress = { epoch, epochs: settings.epochs, loss, valLoss, bestEpoch, seconds, rowsPerSecond: train.rows / Math.max(seconds, 1e-3) };
       history.push(progress);
       hooks.onEpoch?.(progress);
       if (settings.patience > 0 && epoch - bestEpoch >= settings.patience) { stoppedEarly = true; break; }

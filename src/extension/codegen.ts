@@ -104,16 +104,28 @@ export function loadCellCode(a: LoadCell): string {
 export interface TrainCell {
   readonly variable: unknown;
   readonly dataset: unknown;
-  readonly known: unknown;
+  /** Known anomaly types; undefined for unlabelled data (the option is left out). */
+  readonly known?: unknown;
   readonly epochs: unknown;
   readonly seed: unknown;
   readonly method?: unknown;
 }
 
-/** `const d = await new Detector({ known: […], epochs: N, seed: N }).fit(dataset);\nd` */
+/**
+ * `const d = await new Detector({ known: […], epochs: N, seed: N }).fit(dataset);\nd`; without `known`
+ * (a dataset loaded without a label column) `new Detector({ seed: N, epochs: N })`.
+ */
 export function trainCellCode(a: TrainCell): string {
   const variable = identifier(a.variable, 'variable');
   const dataset = identifier(a.dataset, 'dataset');
+  if (a.known === undefined) {
+    const opts = [
+      `seed: ${literal(wholeNumber(a.seed, 'seed', 0))}`,
+      `epochs: ${literal(wholeNumber(a.epochs, 'epochs', 1))}`,
+      ...(a.method !== undefined ? [`method: ${literal(text(a.method, 'method'))}`] : []),
+    ];
+    return `const ${variable} = await new Detector({ ${opts.join(', ')} }).fit(${dataset});\n${variable}`;
+  }
   const opts = [
     `known: ${literal(textList(a.known, 'known'))}`,
     `epochs: ${literal(wholeNumber(a.epochs, 'epochs', 1))}`,

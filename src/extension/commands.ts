@@ -12,7 +12,7 @@ import type { ExecutionResult } from '../kernel/session';
 import type { VariableInfo } from '../kernel/protocol';
 import { formatSeconds, resolveDataPath } from '../kernel/shared';
 import {
-  exportCellCode, identifier, identifierFrom, loadCellCode, loadModelCellCode, normalValue, plotCellCode, saveModelCellCode, text, textList,
+  CommandArgumentError, exportCellCode, identifier, identifierFrom, loadCellCode, loadModelCellCode, normalValue, plotCellCode, saveModelCellCode, text, textList,
   trainCellCode, wholeNumber,
 } from './codegen';
 
@@ -31,8 +31,22 @@ export interface CommandResult {
   readonly result: ExecutionResult;
 }
 
-export interface LoadArgs { readonly path?: string; readonly sample?: string; readonly label?: string; readonly normal?: string | number | Array<string | number>; readonly variable?: string }
-export interface TrainArgs { readonly dataset?: string; readonly known?: string[]; readonly epochs?: number; readonly seed?: number; readonly method?: string; readonly variable?: string }
+/**
+ * Load Dataset's arguments. No label column (data without labels, trained unsupervised): `label: null`
+ * (or `label: ''`), or `unsupervised: true`; the cell is then `const x = await load("file.csv");`.
+ */
+export interface LoadArgs {
+  readonly path?: string; readonly sample?: string; readonly label?: string | null; readonly normal?: string | number | Array<string | number>;
+  readonly unsupervised?: boolean; readonly variable?: string;
+}
+/**
+ * Train Detector's arguments. On a dataset loaded without a label column no known types are asked for
+ * and the cell leaves `known` out; `unsupervised: true` does the same for any dataset.
+ */
+export interface TrainArgs {
+  readonly dataset?: string; readonly known?: string[]; readonly unsupervised?: boolean; readonly epochs?: number; readonly seed?: number;
+  readonly method?: string; readonly variable?: string;
+}
 export interface ReportArgs { readonly report?: string }
 export interface ExportArgs { readonly detector?: string; readonly dataset?: string; readonly file?: string }
 export interface ModelArgs { readonly detector?: string; readonly folder?: string; readonly variable?: string }
@@ -72,6 +86,15 @@ function checkArgs(a: object, kinds: Readonly<Record<string, (v: unknown, what: 
   }
 }
 
+/** The label-column pick that loads the data without labels. */
+const NO_LABEL = '(no label: unsupervised)';
+
+/** A true/false argument, or a CommandArgumentError. */
+function flag(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw new CommandArgumentError(`${what} must be true or false, got ${typeof value}`);
+  return value;
+}
+
 /** The user closed a picker: the command stops quietly. */
 class Cancelled extends Error {}
 
@@ -91,8 +114,9 @@ class Commands {
   }
 
   async loadDataset(a: LoadArgs): Promise<CommandResult> {
-    checkArgs(a, { path: text, sample: text, label: text, normal: normalValue, variable: identifier });
-    let file = a.path, label = a.label, normal = a.normal;
+    checkArgs(a, { path: text, sample: text, label: (v, w) => (v === null ? v : text(v, w)), normal: normalValue, unsupervised: flag, variable: identifier });
+    let file = a.path, normal = a.normal;
+    let label = a.unsupervised === true || a.label === null ? '' : a.label;
     if (!file && a.sample) file = a.sample;
     if (!file) {
       const pick = need(await vscode.window.showQuickPick(
@@ -116,9 +140,9 @@ class Commands {
     if (label === undefined) {
       const columns = (await peek()).columns;
       const pick = need(await vscode.window.showQuickPick(
-        [...columns.map((c) => ({ label: c })), { label: '(no label column)', description: 'score only' }],
-        { title: `Label column of ${path.basename(full)}`, placeHolder: 'The column that says normal or which anomaly type' }));
-      label = pick.label === '(no label column)' ? '' : pick.label;
+        [{ label: NO_LABEL, description: 'every row trains as normal; score, top rows and plot.scores(det, data)', column: '' }, ...columns.map((c) => ({ label: c, column: c }))],
+        { title: `Label column of ${path.basename(full)}`, placeHolder: 'The column that says normal or which anomaly type, or none' }));
+      label = pick.column;
     }
     if (label && normal === undefined) {
       const values = peekValues(await peek(), label);
@@ -132,14 +156,16 @@ class Commands {
   }
 
   async trainDetector(a: TrainArgs): Promise<CommandResult> {
-    checkArgs(a, { dataset: identifier, known: textList, epochs: (v, w) => wholeNumber(v, w, 1), seed: (v, w) => wholeNumber(v, w, 0), method: text, variable: identifier });
+    checkArgs(a, { dataset: identifier, known: textList, unsupervised: flag, epochs: (v, w) => wholeNumber(v, w, 1), seed: (v, w) => wholeNumber(v, w, 0), method: text, variable: identifier });
     const editor = await this.notebookEditor();
     const vars = await this.kernel.session(editor.notebook).variables();
-    const datasets = vars.filter((v) => v.kind === 'dataset' && v.labelColumn);
-    const dataset = a.dataset ?? need(await pickVariable(datasets, 'Train on which dataset?', 'No labelled dataset in the kernel yet: run "SynthAD: Load Dataset…" first.')).name;
+    const datasets = vars.filter((v) => v.kind === 'dataset');
+    const dataset = a.dataset ?? need(await pickVariable(datasets, 'Train on which dataset?', 'No dataset in the kernel yet: run "SynthAD: Load Dataset…" first.')).name;
     const info = datasets.find((d) => d.name === dataset);
-    let known = a.known;
-    if (!known) {
+    // No label column (or asked for): unsupervised, the cell leaves `known` out.
+    const unlabelled = a.unsupervised === true || (a.known === undefined && info !== undefined && !info.labelColumn);
+    let known = unlabelled ? undefined : a.known;
+    if (!known && !unlabelled) {
       const types = (info?.labelValues ?? []).filter((v) => !(info?.normalValues ?? []).includes(v));
       const picks = need(await vscode.window.showQuickPick(types.map((t) => ({ label: t, picked: true })), {
         canPickMany: true, title: `Known anomaly types (normal: ${(info?.normalValues ?? []).join(', ')}, set when the dataset was loaded)`,

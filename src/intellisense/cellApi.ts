@@ -31,13 +31,24 @@ export interface Plot {
    */
   scores(report: EvaluationReport, bins?: number): Chart;
   /**
+   * Histogram of the anomaly scores of every row of `data`, with the detector's threshold and the share of
+   * rows above it. No labels needed: for data loaded without a label column.
+   * @param detector a detector after `fit`.
+   * @param data the rows to score (a dataset from `load`, labelled or not).
+   * @param bins number of histogram bins (default 40).
+   * @example plot.scores(det, data)
+   */
+  scores(detector: CoreDetector, data: Table, bins?: number): Chart;
+  /**
    * ROC curve (true-positive rate against false-positive rate) with the AUROC, overall and per anomaly type.
+   * Needs labels: a detector or unlabelled data is refused (use `plot.scores(det, data)` there).
    * @param report what `det.evaluate(data)` returned.
    * @example plot.roc(rep)
    */
   roc(report: EvaluationReport): Chart;
   /**
    * Precision-recall curve with the AUPR (average precision), overall and per anomaly type.
+   * Needs labels: a detector or unlabelled data is refused (use `plot.scores(det, data)` there).
    * @param report what `det.evaluate(data)` returned.
    * @example plot.pr(rep)
    */

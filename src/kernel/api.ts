@@ -10,9 +10,9 @@ import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
 import { writeCsv } from '../core/export';
-import { comparisonChart, prChart, rocChart, scoreHistogram, trainingChart } from '../core/charts';
+import { comparisonChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../core/charts';
 import type { EvaluationReport } from '../core/report';
-import { Chart, isReport, RawDisplay, toMimeBundle } from './display';
+import { Chart, isReport, isTable, RawDisplay, toMimeBundle } from './display';
 import type { KernelConfig, MimeBundle, TrainingProgress } from './protocol';
 import { MIME } from './protocol';
 import { lastBackendHint } from '../core/backend';
@@ -94,11 +94,22 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
   display.markdown = (text: string) => display(new RawDisplay({ 'text/markdown': text }));
 
   const needReport = (r: unknown, what: string): EvaluationReport => {
+    if (r instanceof CoreDetector || isTable(r)) {
+      throw new TypeError(`plot.${what} needs labels: pass the report of det.evaluate(data) on labelled data; without labels use plot.scores(det, data)`);
+    }
     if (!isReport(r)) throw new TypeError(`plot.${what}(report) needs the report from detector.evaluate(data)`);
     return r;
   };
+  // plot.scores(report, bins?) or, without labels, plot.scores(detector, data, bins?).
+  const scores = (r: EvaluationReport | CoreDetector, dataOrBins?: Table | number, bins?: number): Chart => {
+    if (r instanceof CoreDetector) {
+      if (!isTable(dataOrBins)) throw new TypeError('plot.scores(detector, data) needs the data to score, e.g. plot.scores(det, data)');
+      return new Chart(scoreDistribution(r.name, dataOrBins.source, r.score(dataOrBins), r.fitted.threshold, bins));
+    }
+    return new Chart(scoreHistogram(needReport(r, 'scores'), typeof dataOrBins === 'number' ? dataOrBins : undefined));
+  };
   const plot: Plot = {
-    scores: (r, bins) => new Chart(scoreHistogram(needReport(r, 'scores'), bins)),
+    scores: scores as Plot['scores'],
     roc: (r) => new Chart(rocChart(needReport(r, 'roc'))),
     pr: (r) => new Chart(prChart(needReport(r, 'pr'))),
     training: (d) => new Chart(trainingChart(d.fitted.summary, d.options.epochs)),

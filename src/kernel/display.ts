@@ -8,7 +8,8 @@ import type { Dataset, Table } from '../core/data/types';
 import { describeDataset } from '../core/data/summary';
 import { formatReport, reportSummary, EvaluationReport } from '../core/report';
 import { ChartSpec, chartSummary, md } from '../core/charts';
-import { Detector } from '../core/detector';
+import { Detector, TopRow } from '../core/detector';
+import { formatContribution } from '../core/explain';
 import { MIME, MimeBundle } from './protocol';
 import { chartPng } from '../core/png';
 import { escapeHtml } from '../core/htmlReport';
@@ -42,6 +43,7 @@ export function toMimeBundle(value: unknown): MimeBundle | undefined {
   if (value instanceof Chart) return chartBundle(value.spec);
   if (isReport(value)) return { [MIME.report]: reportSummary(value), 'text/markdown': reportMarkdown(value), 'text/plain': formatReport(value) };
   if (isTable(value)) return datasetBundle(value);
+  if (isTopRows(value)) return topRowsBundle(value);
   if (value instanceof Detector) return { 'text/plain': detectorText(value) };
   if (isDataFrame(value)) return { 'text/plain': String((value as { toString(): string }).toString()) };
   return { 'text/plain': inspect(value, { depth: 4, colors: false, maxArrayLength: 50, breakLength: 100 }) };
@@ -119,4 +121,44 @@ export function datasetBundle(t: Table): MimeBundle {
     .filter(Boolean).join('\n');
   const preview = Array.from({ length: rows }, (_, r) => t.columns.map((_, c) => cellText(t, c, r)));
   return { 'text/html': html, 'text/plain': text, [MIME.dataset]: { ...summary, preview } };
+}
+
+/** What `det.top(data, k)` returns: a non-empty array of rows with score, flag, values and explanation. */
+export function isTopRows(v: unknown): v is TopRow[] {
+  return Array.isArray(v) && v.length > 0 && v.every((r) => {
+    const t = r as Partial<TopRow> | null;
+    return typeof t === 'object' && t !== null && typeof t.row === 'number' && typeof t.score === 'number' &&
+      typeof t.flagged === 'boolean' && typeof t.values === 'object' && t.values !== null && Array.isArray(t.explanation);
+  });
+}
+
+/**
+ * The most anomalous rows (`det.top(data, k)`): line in the file (or row number), score, flagged, the
+ * row's values and the features that raise its score most, as an HTML table with markdown and text fallbacks.
+ */
+export function topRowsBundle(rows: ReadonlyArray<TopRow>): MimeBundle {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
+  const where = (r: TopRow): string => (r.line !== undefined ? String(r.line) : `row ${r.row + 1}`);
+  const value = (v: number | string | null | undefined): string => (v === null || v === undefined ? '' : String(v));
+  const why = (r: TopRow): string => r.explanation.map(formatContribution).join('; ');
+  const score = (s: number): string => s.toPrecision(4);
+  const flagged = rows.filter((r) => r.flagged).length;
+  const head = `${rows.length} most anomalous rows (${flagged} above the threshold)`;
+  const e = escapeHtml;
+  const html = [
+    `<div class="synthad-top"><p>${e(head)}</p><table><thead><tr>`,
+    ['line', 'score', 'flagged', ...columns, 'why'].map((c) => `<th>${e(c)}</th>`).join(''),
+    '</tr></thead><tbody>',
+    ...rows.map((r) => `<tr>${[where(r), score(r.score), r.flagged ? 'yes' : 'no', ...columns.map((c) => value(r.values[c])), why(r)]
+      .map((c) => `<td>${e(c)}</td>`).join('')}</tr>`),
+    '</tbody></table></div>',
+  ].join('');
+  const markdown = [
+    `**${md(head)}**`, '',
+    `| line | score | flagged | ${columns.map(md).join(' | ')} | why |`,
+    `|---:|---:|---|${columns.map(() => '---|').join('')}---|`,
+    ...rows.map((r) => `| ${md(where(r))} | ${score(r.score)} | ${r.flagged ? 'yes' : 'no'} | ${columns.map((c) => md(value(r.values[c]))).join(' | ')} | ${md(why(r))} |`),
+  ].join('\n');
+  const text = [head, ...rows.map((r) => `${where(r)}  score ${score(r.score)}${r.flagged ? '  flagged' : ''}  ${why(r)}`)].join('\n');
+  return { 'text/html': html, 'text/markdown': markdown, 'text/plain': text };
 }

@@ -87,22 +87,51 @@ describe('SynthAD commands', () => {
     const rows = Array.from({ length: 160000 }, (_, i) => ({ status: i % 9 === 0 ? 'odd' : 'fine', value: i, note: `record {${i}} "quoted"` }));
     fs.writeFileSync(file, JSON.stringify(rows));
     assert.ok(fs.statSync(file).size > 8 * 1024 * 1024);
-    // Answer each quick pick with its first item: the first column ('status'), then its most frequent value ('fine').
-    const done = Promise.resolve(vscode.commands.executeCommand<CommandResult>('synthad.loadDataset', { path: file, variable: 'big' }));
-    let finished = false;
-    void done.finally(() => { finished = true; });
     const lags: number[] = [];
-    while (!finished) {
-      const t = performance.now();
-      await new Promise((r) => setTimeout(r, 100));
-      lags.push(performance.now() - t - 100);
-      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    }
-    const r = await done;
+    // Answers each quick pick with its first item while the command runs.
+    const answerFirst = async (args: object): Promise<CommandResult> => {
+      const done = Promise.resolve(vscode.commands.executeCommand<CommandResult>('synthad.loadDataset', args));
+      let finished = false;
+      void done.finally(() => { finished = true; });
+      while (!finished) {
+        const t = performance.now();
+        await new Promise((r) => setTimeout(r, 100));
+        lags.push(performance.now() - t - 100);
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      }
+      return done;
+    };
+    // The label column picker's first item is "(no label: unsupervised)": a load cell without options.
+    const none = await answerFirst({ path: file, variable: 'bigNoLabel' });
+    assert.equal(none.cell.document.getText(), `const bigNoLabel = await load(${JSON.stringify(file)});\nbigNoLabel`);
+    assert.equal(none.result.ok, true, allText(none.cell));
+    // With the column given, the value picker offers its most frequent value ('fine') first.
+    const r = await answerFirst({ path: file, label: 'status', variable: 'big' });
     assert.equal(r.cell.document.getText(), `const big = await load(${JSON.stringify(file)}, { label: "status", normal: "fine" });\nbig`);
     assert.equal(r.result.ok, true, allText(r.cell));
     assert.match(outputsOf(r.cell, 'text/plain')[0], /160000 rows/);
     console.log(`      event-loop lag while the pickers ran: max ${Math.max(...lags).toFixed(0)} ms`);
+  });
+
+  it('load a CSV without labels and train on it unsupervised (label: null / unsupervised: true)', async () => {
+    const file = path.join(dir, 'no-label.csv');
+    const lines = ['a,b,colour'];
+    for (let i = 0; i < 200; i++) lines.push(`${(Math.sin(i) * 0.5).toFixed(3)},${(Math.cos(i * 0.7) * 0.5).toFixed(3)},${i % 3 === 0 ? 'red' : 'blue'}`);
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const load = await run('synthad.loadDataset', { path: file, label: null, variable: 'u' });
+    assert.equal(load.cell.document.getText(), `const u = await load(${JSON.stringify(file)});\nu`);
+    assert.match(outputsOf(load.cell, 'text/plain')[0], /200 rows, 3 columns$/m);
+    const again = await run('synthad.loadDataset', { path: file, unsupervised: true, variable: 'u2' });
+    assert.equal(again.cell.document.getText(), `const u2 = await load(${JSON.stringify(file)});\nu2`);
+
+    // No known types asked for: the dataset has no label column.
+    const train = await run('synthad.trainDetector', { dataset: 'u', epochs: 2, seed: 0, variable: 'du' });
+    assert.equal(train.cell.document.getText(), 'const du = await new Detector({ seed: 0, epochs: 2 }).fit(u);\ndu');
+    assert.match(allText(train.cell), /VC-SA detector \(seed 0, known: all\)\nfitted on .*no-label\.csv: \d+ training rows, 2 epochs/);
+    const forced = await run('synthad.trainDetector', { dataset: 'u2', unsupervised: true, epochs: 2, seed: 1, variable: 'du2' });
+    assert.equal(forced.cell.document.getText(), 'const du2 = await new Detector({ seed: 1, epochs: 2 }).fit(u2);\ndu2');
+    assert.match(allText(forced.cell), /fitted on .*no-label\.csv/);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('synthad.loadDataset', { path: file, unsupervised: 'yes' })), /unsupervised must be true or false/);
   });
 
   it('never turn arguments into code: values are quoted, variable names must be identifiers', async () => {

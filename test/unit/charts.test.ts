@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import type { Dataset } from '../../src/core/data/types';
 import { buildReport, EvaluationReport } from '../../src/core/report';
-import { chartSummary, comparisonChart, prChart, rocChart, scoreHistogram, thin, trainingChart, md, MAX_CURVE_POINTS } from '../../src/core/charts';
+import { chartSummary, comparisonChart, prChart, rocChart, scoreDistribution, scoreHistogram, thin, trainingChart, md, MAX_CURVE_POINTS } from '../../src/core/charts';
 import { chartConfig, LIGHT_THEME, withAlpha } from '../../src/core/chartConfig';
 import { chartPng, PNG_HEIGHT, PNG_WIDTH } from '../../src/core/png';
 
@@ -51,6 +51,24 @@ describe('chart specs', () => {
     assert.strictEqual(pr.series[0].baseRate, 0.5);
     assert.strictEqual(pr.series[1].baseRate, 2 / 6);
     assert.strictEqual(pr.series[0].area, r.aupr);
+  });
+
+  it('bins every row of unlabelled scores into one series with the threshold and the share above it', () => {
+    const spec = scoreDistribution('VC-SA', 'data_1.csv', [0, 1, 2, 3, 4, 5, 2.5, 3.5], 3.2, 5);
+    assert.strictEqual(spec.kind, 'scores');
+    if (spec.kind !== 'scores') return;
+    assert.deepStrictEqual(spec.edges, [0, 1, 2, 3, 4, 5]);
+    assert.deepStrictEqual(spec.series.map((s) => [s.label, s.role, s.count]), [['all rows', 'all', 8]]);
+    assert.deepStrictEqual(spec.series[0].density, [1 / 8, 1 / 8, 2 / 8, 2 / 8, 2 / 8]);
+    assert.strictEqual(spec.threshold, 3.2);
+    assert.strictEqual(spec.flagged, 3 / 8);
+    const summary = chartSummary(spec);
+    assert.match(summary, /\*\*Anomaly scores: VC-SA on data\\_1\.csv\*\*/);
+    assert.match(summary, /\| all rows \| 8 \|/);
+    assert.match(summary, /Threshold 3\.200: 37\.5 % of the rows above it\./);
+    const config = chartConfig(spec, LIGHT_THEME) as unknown as { data: { datasets: Array<{ label: string }> } };
+    assert.deepStrictEqual(config.data.datasets.map((d) => d.label), ['all rows (8 rows)', 'threshold (37.5 % of rows above)']);
+    assert.throws(() => scoreDistribution('VC-SA', 'empty.csv', [], 0), /empty\.csv: no rows to score/);
   });
 
   it('thins long curves to MAX_CURVE_POINTS, keeping both ends', () => {

@@ -57,6 +57,11 @@ describe('commands: generated cells', () => {
       'const d = await new Detector({ known: ["hyperfunction"], epochs: 2, seed: 3 }).fit(t);\nd');
     assert.strictEqual(trainCellCode({ variable: 'd', dataset: 't', known: [], epochs: 5, seed: 0, method: 'iforest' }),
       'const d = await new Detector({ known: [], epochs: 5, seed: 0, method: "iforest" }).fit(t);\nd');
+    // Data without labels: no `known`, seed before epochs.
+    assert.strictEqual(trainCellCode({ variable: 'd', dataset: 'x', epochs: 2, seed: 0 }), 'const d = await new Detector({ seed: 0, epochs: 2 }).fit(x);\nd');
+    assert.strictEqual(trainCellCode({ variable: 'd', dataset: 'x', known: undefined, epochs: 2, seed: 1, method: 'iforest' }),
+      'const d = await new Detector({ seed: 1, epochs: 2, method: "iforest" }).fit(x);\nd');
+    assert.throws(() => trainCellCode({ variable: 'd', dataset: 'x', epochs: '2 }); process.exit(1); ({', seed: 0 }), /epochs must be a whole number/);
     assert.strictEqual(plotCellCode('roc', 'rep'), 'plot.roc(rep)');
     assert.strictEqual(exportCellCode('d', 't', 'out/scores.csv'), 'await exportScores(d, t, "out/scores.csv")');
     assert.strictEqual(saveModelCellCode('d', 'model'), 'await d.save("model")');

@@ -254,7 +254,7 @@ describe('intellisense: language service over a notebook', function () {
     assert.match(detector.signature, /Detector\(options\?: Partial<DetectorOptions>\): Detector/);
     assert.match(detector.documentation, /synthetic anomalies/);
     const scores = service.quickInfo('hover', 'cell5', 'plot.sc'.length)!;
-    assert.strictEqual(scores.signature, '(method) Plot.scores(report: EvaluationReport, bins?: number): Chart');
+    assert.strictEqual(scores.signature, '(method) Plot.scores(report: EvaluationReport, bins?: number): Chart (+1 overload)');
     assert.match(scores.documentation, /^Histogram of anomaly scores/);
     const help = service.signatureHelp('hover', 'cell6', 'plot.roc('.length, { kind: 'invoked' })!;
     assert.strictEqual(help.signatures[0].label, 'roc(report: EvaluationReport): Chart');

@@ -10,6 +10,8 @@ import { transformCell, CellSyntaxError } from '../../src/kernel/transform';
 import { KernelSession, ExecutionResult } from '../../src/kernel/session';
 import type { MimeBundle, TrainingProgress } from '../../src/kernel/protocol';
 import { MIME } from '../../src/kernel/protocol';
+import { isTopRows, toMimeBundle, topRowsBundle } from '../../src/kernel/display';
+import type { TopRow } from '../../src/core/detector';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WORKER = path.join(ROOT, 'out', 'src', 'kernel', 'worker.js');
@@ -61,6 +63,36 @@ describe('kernel: cell transform', () => {
   it('reports syntax errors with the cell line and column', () => {
     assert.throws(() => transformCell('const a = 1;\nconst b = ;', 'javascript'), (e: CellSyntaxError) => e.line === 2 && /line 2/.test(e.message));
     assert.throws(() => transformCell('let x: = 3', 'typescript'), CellSyntaxError);
+  });
+});
+
+describe('kernel: display of det.top rows', () => {
+  const rows: TopRow[] = [
+    { row: 4, line: 6, score: 1.23456, flagged: true, values: { '<b>x</b>': 9.1, colour: '<script>alert(1)</script>', note: null },
+      explanation: [{ feature: '<b>x</b>', value: 9.1, contribution: 0.8, reference: 0.2, min: -2.9, max: 3.2 },
+        { feature: 'colour', value: '<script>alert(1)</script>', contribution: 0.1, reference: 'red|blue' }] },
+    { row: 0, score: -0.5, flagged: false, values: { '<b>x</b>': 0.25, colour: 'red', note: 'a|b' }, explanation: [] },
+  ];
+
+  it('is an escaped HTML table with line, score, flagged, values and explanation, plus markdown and text', () => {
+    assert.ok(isTopRows(rows));
+    assert.ok(!isTopRows([]) && !isTopRows([{ row: 1 }]) && !isTopRows({ row: 1, score: 1, flagged: true, values: {}, explanation: [] }));
+    const b = toMimeBundle(rows)!;
+    assert.deepStrictEqual(b, topRowsBundle(rows));
+    const html = b['text/html'] as string;
+    assert.ok(!html.includes('<script>') && !html.includes('<b>'), html);
+    assert.ok(html.includes('<th>line</th><th>score</th><th>flagged</th><th>&lt;b&gt;x&lt;/b&gt;</th><th>colour</th><th>note</th><th>why</th>'), html);
+    assert.ok(html.includes('<td>6</td><td>1.235</td><td>yes</td><td>9.1</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td></td>'), html);
+    assert.ok(html.includes('&lt;b&gt;x&lt;/b&gt; = 9.1 (training range -2.9..3.2); colour = &lt;script&gt;alert(1)&lt;/script&gt; (training: mostly red|blue)'), html);
+    // Without a line in the file, the 1-based row number.
+    assert.ok(html.includes('<td>row 1</td><td>-0.5000</td><td>no</td>'), html);
+    const markdown = b['text/markdown'] as string;
+    assert.match(markdown, /^\*\*2 most anomalous rows \(1 above the threshold\)\*\*/);
+    assert.ok(markdown.includes('| line | score | flagged | \\<b\\>x\\</b\\> | colour | note | why |'), markdown);
+    assert.ok(markdown.includes('| row 1 | -0.5000 | no | 0.25 | red | a\\|b |  |'), markdown);
+    assert.strictEqual(b['text/plain'], '2 most anomalous rows (1 above the threshold)\n' +
+      '6  score 1.235  flagged  <b>x</b> = 9.1 (training range -2.9..3.2); colour = <script>alert(1)</script> (training: mostly red|blue)\n' +
+      'row 1  score -0.5000  ');
   });
 });
 
@@ -158,6 +190,41 @@ describe('kernel: worker session', function () {
     assert.ok(auroc >= 0 && auroc <= 1, String(auroc));
     assert.ok((report['text/markdown'] as string).includes(`| all | 250 | ${auroc.toFixed(4)} |`));
     assert.match(report['text/markdown'] as string, /\| hyperfunction \(known\) \|/);
+  });
+
+  it('works without labels: load, fit, det.top as a table, plot.scores(det, data); ROC/PR say they need labels', async () => {
+    const lines = ['a,b,colour'];
+    for (let i = 0; i < 300; i++) lines.push(`${(Math.sin(i) * 0.5).toFixed(3)},${(Math.cos(i * 0.7) * 0.5).toFixed(3)},${i % 3 === 0 ? 'red' : 'blue'}`);
+    lines.splice(101, 0, '40,-35,blue'); // row 100, line 102: far outside
+    fs.writeFileSync(path.join(dir, 'unlabelled.csv'), lines.join('\n') + '\n');
+    const load = await run("const data = await load('unlabelled.csv')");
+    assert.ok(load.ok, JSON.stringify(load.error));
+    // `new Detector().fit(data)` works too (200 epochs here: ~30 s); a few epochs keep the test short.
+    const fit = await run('const det = await new Detector({ epochs: 10 }).fit(data);\ndet');
+    assert.ok(fit.ok, JSON.stringify(fit.error));
+    assert.match(fit.displays[fit.displays.length - 1].bundle['text/plain'] as string, /VC-SA detector \(seed 0, known: all\)\nfitted on .*unlabelled\.csv: \d+ training rows/);
+    const top = await run('det.top(data, 5)');
+    assert.ok(top.ok, JSON.stringify(top.error));
+    const b = top.displays[0].bundle;
+    assert.match(b['text/html'] as string, /<th>line<\/th><th>score<\/th><th>flagged<\/th><th>a<\/th><th>b<\/th><th>colour<\/th><th>why<\/th>/);
+    assert.match(b['text/html'] as string, /<tbody><tr><td>102<\/td><td>[-0-9.e+]+<\/td><td>yes<\/td><td>40<\/td><td>-35<\/td><td>blue<\/td><td>[ab] = /);
+    assert.match(b['text/plain'] as string, /^5 most anomalous rows \(\d above the threshold\)\n102  score \S+  flagged  [ab] = -?\d+ \(training range/);
+    assert.match(b['text/markdown'] as string, /\| 102 \| \S+ \| yes \| 40 \| -35 \| blue \|/);
+    const chart = await run('plot.scores(det, data)');
+    assert.ok(chart.ok, JSON.stringify(chart.error));
+    const spec = chart.displays[0].bundle[MIME.chart] as { kind: string; series: Array<{ role: string; count: number }>; flagged: number; edges: number[] };
+    assert.strictEqual(spec.kind, 'scores');
+    assert.deepStrictEqual(spec.series.map((s) => [s.role, s.count]), [['all', 301]]);
+    assert.ok(spec.flagged > 0 && spec.flagged < 0.5, String(spec.flagged));
+    assert.strictEqual(spec.edges.length, 41);
+    assert.strictEqual((await run('plot.scores(det, data, 10)')).displays[0].bundle[MIME.chart] !== undefined, true);
+    for (const code of ['plot.roc(det)', 'plot.pr(data)', 'plot.roc(data)', 'plot.scores(data)']) {
+      const r = await run(code);
+      assert.strictEqual(r.ok, false, code);
+      assert.match(r.error!.message, /^plot\.(roc|pr|scores) needs labels: pass the report of det\.evaluate\(data\) on labelled data; without labels use plot\.scores\(det, data\)$/, code);
+    }
+    const noData = await run('plot.scores(det)');
+    assert.match(noData.error!.message, /plot\.scores\(detector, data\) needs the data to score/);
   });
 
   it('interrupt stops training after the current batch and keeps the model', async () => {
