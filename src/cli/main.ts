@@ -25,6 +25,7 @@ Usage:
   synthad detect DATA [--top 20] [--out SCORES.csv] [--json] [--label COL --normal V] [options]
   synthad score MODEL_DIR DATA --out SCORES.csv [--backend B] [--threads N]
   synthad evaluate --train A --test B --label COL --normal V [--known V...] [options] [--json] [--report DIR]
+  synthad evaluate --model MODEL_DIR --test B --label COL --normal V [--json] [--report DIR]   (a saved model, e.g. trained without labels)
 
 No labels? train and detect without --label learn from every row (unsupervised); detect trains on the
   file, scores it and lists the --top N most anomalous rows with the features that make them so.
@@ -53,7 +54,7 @@ const DATA_LISTS = ['normal', 'known', 'drop', 'categorical'];
 
 const SPECS: Record<string, ArgSpec> = {
   train: { values: DATA_VALUES, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
-  evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+  evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report', 'model'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   score: { values: ['out', 'backend', 'threads'], lists: [], flags: ['quiet'] },
   detect: { values: [...DATA_VALUES, 'top'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
 };
@@ -194,10 +195,13 @@ async function score(args: ParsedArgs): Promise<void> {
 
 async function evaluate(args: ParsedArgs): Promise<void> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --train A --test B)`);
-  const trainFile = args.values.get('train'), testFile = args.values.get('test');
-  if (trainFile === undefined || testFile === undefined) throw new UsageError('--train FILE and --test FILE are required');
+  const trainFile = args.values.get('train'), testFile = args.values.get('test'), modelDir = args.values.get('model');
+  if (modelDir !== undefined && trainFile !== undefined) throw new UsageError('--model and --train exclude each other (evaluate a saved model, or train one)');
+  if ((trainFile === undefined && modelDir === undefined) || testFile === undefined) {
+    throw new UsageError('--train FILE (or --model MODEL_DIR) and --test FILE are required');
+  }
   const test = await loadDataset(testFile, loadOptions(args));
-  const detector = await fitWithProgress(args, trainFile);
+  const detector = modelDir !== undefined ? await loadDetector(modelDir, computeOptions(args)) : await fitWithProgress(args, trainFile!);
   const report = detector.evaluate(test);
   const s = detector.fitted.summary;
   const reportDir = args.values.get('report');

@@ -280,6 +280,20 @@ describe('synthad command', () => {
     });
   });
 
+  it('evaluates a saved model trained without labels against the labels (evaluate --model)', () => {
+    const t = synthad(['train', THYROID_TRAIN, '--drop', 'class', '--detector', 'iforest', '--seed', '0', '--out', 'unlabelled', '--quiet'], dir);
+    assert.equal(t.code, 0, t.stderr);
+    const e = synthad(['evaluate', '--model', 'unlabelled', '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal', '--json'], dir);
+    assert.equal(e.code, 0, e.stderr);
+    const out = JSON.parse(e.stdout);
+    // Measured: Isolation Forest seed 0 on every training row, label dropped: AUROC 0.5951 (README "No labels?").
+    assert.ok(Math.abs(out.auroc - 0.5951) < 1e-3, `AUROC ${out.auroc}`);
+    assert.deepEqual(out.perType.map((p: { type: string; known: boolean }) => [p.type, p.known]), [['hyperfunction', false], ['subnormal', false]]);
+    const both = synthad(['evaluate', '--model', 'unlabelled', '--train', THYROID_TRAIN, '--test', THYROID_TEST, '--label', 'class', '--normal', 'normal'], dir);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /^synthad: --model and --train exclude each other/);
+  });
+
   it('rejects a bad detector option naming it', () => {
     write('v.csv', 'a,b,class\n1,2,normal\n3,4,bad\n');
     const r = synthad(['train', 'v.csv', '--label', 'class', '--normal', 'normal', '--val-split', '1.5', '--out', 'm'], dir);
