@@ -12,7 +12,7 @@ import { DetectorMethod, DetectorOptions } from '../core/options';
 import { loadDetector, saveDetector } from '../core/persist';
 import * as path from 'path';
 import { formatReport, reportSummary } from '../core/report';
-import { writeHtmlReport } from '../core/htmlReport';
+import { writeDetectReport, writeHtmlReport } from '../core/htmlReport';
 import { writeCsv } from '../core/export';
 import { SynthadInputError } from '../core/errors';
 import { BackendUnavailableError, lastBackendHint } from '../core/backend';
@@ -22,7 +22,7 @@ const USAGE = `synthad ${SYNTHAD_VERSION}: anomaly detection with synthetic anom
 
 Usage:
   synthad train DATA [--label COL --normal V [--known V...]] [options] --out MODEL_DIR
-  synthad detect DATA [--top 20] [--out SCORES.csv] [--json] [--label COL --normal V] [options]
+  synthad detect DATA [--top 20] [--out SCORES.csv] [--report DIR] [--json] [--label COL --normal V] [options]
   synthad score MODEL_DIR DATA --out SCORES.csv [--backend B] [--threads N]
   synthad evaluate --train A --test B --label COL --normal V [--known V...] [options] [--json] [--report DIR]
   synthad evaluate --model MODEL_DIR --test B --label COL --normal V [--json] [--report DIR]   (a saved model, e.g. trained without labels)
@@ -56,7 +56,7 @@ const SPECS: Record<string, ArgSpec> = {
   train: { values: DATA_VALUES, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report', 'model'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   score: { values: ['out', 'backend', 'threads'], lists: [], flags: ['quiet'] },
-  detect: { values: [...DATA_VALUES, 'top'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+  detect: { values: [...DATA_VALUES, 'top', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
 };
 
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
@@ -240,6 +240,11 @@ async function detect(args: ParsedArgs): Promise<void> {
       { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
     ]);
     if (!args.flags.has('quiet')) process.stderr.write(`synthad: wrote ${data.rowCount} scored rows to ${out}\n`);
+  }
+  const reportDir = args.values.get('report');
+  if (reportDir !== undefined) {
+    const files = writeDetectReport(reportDir, { detector: detector.name, source: file, scores, threshold: t, top }, detector.fitted.summary, detector.options.epochs);
+    if (!args.flags.has('quiet')) process.stderr.write(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
   }
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify({ detector: detector.name, source: file, rows: data.rowCount, flagged, threshold: t, top }) + '\n');

@@ -237,6 +237,27 @@ describe('synthad command', () => {
       assert.equal(r.stderr, '');
     });
 
+    it('detect --report writes the score distribution and an escaped HTML page of the top rows and why', () => {
+      const r = synthad(['detect', planted(false), '--detector', 'iforest', '--top', '5', '--report', 'detect-report', '--quiet'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      const out = path.join(dir, 'detect-report');
+      assert.deepEqual(fs.readdirSync(out).sort(), ['report.html', 'scores.png']);
+      assert.deepEqual([...fs.readFileSync(path.join(out, 'scores.png')).subarray(1, 4)], [0x50, 0x4e, 0x47]); // PNG
+      const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+      assert.match(html, /<h1>Isolation Forest on planted\.csv<\/h1>/);
+      const ranks = [...html.matchAll(/<tr><td class="n">(\d)<\/td><td class="n">(\d+)<\/td>/g)].map((m) => m[2]);
+      assert.equal(ranks.length, 5);
+      assert.ok(ranks.filter((l) => PLANTED_LINES.includes(l)).length >= 3, `top lines ${ranks.join(', ')}`);
+      assert.match(html, /<td>x3 = [6-9]\.\d \(training range -?\d\.\d\.\.\d\.\d\)<br>x\d = /);
+      // Text from the data is escaped.
+      const hostile = write('hostile-unlabelled.csv', '"<img src=x>",b\n' + Array.from({ length: 80 }, (_, i) => `${i % 9},${(i * 7) % 5}`).join('\n') + '\n');
+      const h = synthad(['detect', hostile, '--detector', 'iforest', '--report', 'hostile-report', '--quiet'], dir);
+      assert.equal(h.code, 0, h.stderr);
+      const page = fs.readFileSync(path.join(dir, 'hostile-report', 'report.html'), 'utf8');
+      assert.ok(!page.includes('<img src=x>'));
+      assert.match(page, /&lt;img src=x&gt;/);
+    });
+
     it('detect --json with the Isolation Forest and --contamination; with --label it is semi-supervised', () => {
       const r = synthad(['detect', planted(false), '--detector', 'iforest', '--contamination', '0.01', '--top', '3', '--json'], dir);
       assert.equal(r.code, 0, r.stderr);
