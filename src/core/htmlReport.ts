@@ -20,12 +20,7 @@ export function writeHtmlReport(dir: string, report: EvaluationReport, training?
   fs.mkdirSync(dir, { recursive: true });
   const charts: Array<[string, ChartSpec]> = [['scores.png', scoreHistogram(report)], ['roc.png', rocChart(report)], ['pr.png', prChart(report)]];
   if (training && training.history.length > 0) charts.push(['training.png', trainingChart(training, maxEpochs)]);
-  const written: string[] = [];
-  for (const [file, spec] of charts) {
-    const target = path.join(dir, file);
-    fs.writeFileSync(target, chartPng(spec));
-    written.push(target);
-  }
+  const written = writeCharts(dir, charts);
   const e = escapeHtml;
   const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
   const rows = [
@@ -44,13 +39,8 @@ td,th{padding:3px 10px;border-bottom:1px solid #ccc}td.n,th.n{text-align:right}i
 ${rows.map((r) => `<tr><td>${e(r[0])}</td>${r.slice(1).map((v) => `<td class="n">${e(v)}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>
 <p>At threshold ${e(report.threshold.toPrecision(4))}: precision ${f(c.precision)}, recall ${f(c.recall)}, F1 ${f(c.f1)}, false-positive rate ${f(c.fpr)}.</p>
-${training ? `<p>Training: ${training.epochs} epochs (best ${training.bestEpoch}), ${training.seconds.toFixed(1)} s on ${e(training.backend)}.</p>` : ''}
-${charts.map(([file, spec]) => `<img src="${e(file)}" alt="${e(spec.title)}" width="800" height="450">`).join('\n')}
-</body></html>
-`;
-  const page = path.join(dir, 'report.html');
-  fs.writeFileSync(page, html);
-  written.push(page);
+${pageTail(charts, training)}`;
+  written.push(writePage(dir, html));
   return written;
 }
 
@@ -72,11 +62,7 @@ export function writeDetectReport(dir: string, found: DetectionSummary, training
   fs.mkdirSync(dir, { recursive: true });
   const charts: Array<[string, ChartSpec]> = [['scores.png', scoreDistribution(found.detector, found.source, found.scores, found.threshold)]];
   if (training && training.history.length > 0) charts.push(['training.png', trainingChart(training, maxEpochs)]);
-  const written = charts.map(([file, spec]) => {
-    const target = path.join(dir, file);
-    fs.writeFileSync(target, chartPng(spec));
-    return target;
-  });
+  const written = writeCharts(dir, charts);
   const e = escapeHtml;
   let flagged = 0;
   for (let i = 0; i < found.scores.length; i++) if (found.scores[i] > found.threshold) flagged++;
@@ -94,12 +80,33 @@ td,th{padding:3px 10px;border-bottom:1px solid #ccc;vertical-align:top}td.n,th.n
 <table><thead><tr><th class="n">rank</th><th class="n">line</th><th class="n">score</th><th>flagged</th><th>why: the features that raise the score most (value, training range)</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>
-${training && training.history.length > 0 ? `<p>Training: ${training.epochs} epochs (best ${training.bestEpoch}), ${training.seconds.toFixed(1)} s on ${e(training.backendDetail ?? training.backend)}.</p>` : ''}
-${charts.map(([file, spec]) => `<img src="${e(file)}" alt="${e(spec.title)}" width="800" height="450">`).join('\n')}
+${pageTail(charts, training && training.history.length > 0 ? training : undefined)}`;
+  written.push(writePage(dir, html));
+  return written;
+}
+
+/** Each chart as a PNG file in `dir`; returns the paths. */
+function writeCharts(dir: string, charts: ReadonlyArray<[string, ChartSpec]>): string[] {
+  return charts.map(([file, spec]) => {
+    const target = path.join(dir, file);
+    fs.writeFileSync(target, chartPng(spec));
+    return target;
+  });
+}
+
+/** The end of a report page: the training line (backend, library, threads) and the chart images. */
+function pageTail(charts: ReadonlyArray<[string, ChartSpec]>, training?: TrainingSummary): string {
+  const e = escapeHtml;
+  const line = training
+    ? `<p>Training: ${training.epochs} epochs (best ${training.bestEpoch}), ${training.seconds.toFixed(1)} s on ${e(training.backendDetail ?? training.backend)}.</p>\n`
+    : '';
+  return `${line}${charts.map(([file, spec]) => `<img src="${e(file)}" alt="${e(spec.title)}" width="800" height="450">`).join('\n')}
 </body></html>
 `;
+}
+
+function writePage(dir: string, html: string): string {
   const page = path.join(dir, 'report.html');
   fs.writeFileSync(page, html);
-  written.push(page);
-  return written;
+  return page;
 }

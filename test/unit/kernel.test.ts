@@ -177,7 +177,8 @@ describe('kernel: worker session', function () {
     const r = await run([
       "const tr = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });",
       "const det = await new Detector({ known: ['hyperfunction'], epochs: 2, hidden: [16, 16] }).fit(tr);",
-      'det.evaluate(sample)',
+      "const te = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });",
+      'det.evaluate(te)',
     ].join('\n'));
     assert.ok(r.ok, JSON.stringify(r.error));
     assert.deepStrictEqual(r.progress.map((p) => p.epoch), [1, 2]);
