@@ -95,7 +95,10 @@ function runOne(exp: Experiment, method: string, seed: number): Promise<RunResul
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) { reject(new Error(`${exp.id} ${method} seed ${seed} failed: ${stderr.trim() || err.message}`)); return; }
-      const result: RunResult = { ...JSON.parse(stdout), wallSeconds: (Date.now() - t0) / 1000 };
+      const parsed = JSON.parse(stdout) as RunResult & { source?: string };
+      // Paths relative to the repository, so committed runs name no machine's folders.
+      const source = parsed.source === undefined ? undefined : path.relative(ROOT, parsed.source);
+      const result: RunResult = { ...parsed, ...(source === undefined ? {} : { source }), wallSeconds: (Date.now() - t0) / 1000 };
       fs.mkdirSync(RUNS, { recursive: true });
       fs.writeFileSync(cache, JSON.stringify(result));
       process.stderr.write(`${exp.id} ${method} seed ${seed}: AUROC ${result.auroc.toFixed(4)} AUPR ${result.aupr.toFixed(4)} ` +

@@ -118,10 +118,15 @@ export class BlasMlp implements Network {
   }
 
   getWeights(): MlpWeights {
+    return { shapes: this.shapes(), values: this.b.params.map((p) => p.slice()) };
+  }
+
+  /** Shapes of [W1, b1, W2, b2, ...]. */
+  private shapes(): number[][] {
     const sizes = this.sizes;
     const shapes: number[][] = [];
     for (let l = 0; l + 1 < sizes.length; l++) shapes.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
-    return { shapes, values: this.b.params.map((p) => p.slice()) };
+    return shapes;
   }
 
   setWeights(weights: MlpWeights): void {
@@ -135,7 +140,7 @@ export class BlasMlp implements Network {
     let seen = this.version;
     return {
       shape: this.shape,
-      shapes: this.getWeights().shapes,
+      shapes: this.shapes(),
       readWeights: (into) => { this.b.params.forEach((p, i) => into[i].set(p)); seen = this.version; },
       writeWeights: (from) => { from.forEach((v, i) => this.b.params[i].set(v)); seen = this.version; },
       changedElsewhere: () => this.version !== seen,
