@@ -9,18 +9,11 @@
 const fs = require('fs');
 const path = require('path');
 const h = require('../test/integration/run-code-server.js');
+const { command } = require('../test/e2e/workbench.js');
 
 const OUT = path.resolve(process.argv[2] || path.join(h.ROOT, 'media', 'intellisense-completion.png'));
 const t0 = Date.now();
 const log = (m) => console.log(`[screenshot ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-
-async function command(page, text) {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 20000 });
-  await page.keyboard.type(text);
-  await page.waitForTimeout(700);
-  await page.keyboard.press('Enter');
-}
 
 /** Labels of the rows the suggest widget shows now. */
 function suggestLabels(page) {

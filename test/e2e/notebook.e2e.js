@@ -9,6 +9,7 @@
 const fs = require('fs');
 const path = require('path');
 const h = require('../integration/run-code-server.js');
+const wb = require('./workbench.js');
 
 const t0 = Date.now();
 const log = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
@@ -21,14 +22,6 @@ const check = (name, ok, detail = '') => {
 // logged by an idle workbench here too (seen 16-20 s after start with no command run, right after the
 // failed open-vsx lookup), so it is the marketplace being unreachable, not the extension.
 const NOISE = /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
-
-async function command(page, text) {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 20000 });
-  await page.keyboard.type(text);
-  await page.waitForTimeout(700);
-  await page.keyboard.press('Enter');
-}
 
 /** Ctrl+K Ctrl+T (Preferences: Color Theme), then the theme by name. */
 async function pickTheme(page, name) {
@@ -81,32 +74,11 @@ async function inspectFrames(page) {
   return out;
 }
 
-/**
- * Polls the frames until `probe` holds. With `scroll`, the notebook is scrolled down step by step once the
- * report is out (VS Code renders outputs only near the viewport), and charts seen so far are remembered.
- */
-async function waitForFrames(page, what, probe, ms, scroll = false) {
-  const end = Date.now() + ms;
-  let lastReport = Date.now();
-  const seen = new Map();
-  for (;;) {
-    const facts = await inspectFrames(page);
-    for (const c of facts.canvases) if (!seen.has(c.label) || seen.get(c.label).painted < c.painted) seen.set(c.label, c);
-    facts.canvases = [...seen.values()];
-    if (probe(facts)) return facts;
-    if (scroll && facts.reports.length > 0) {
-      await page.mouse.move(900, 1200);
-      await page.mouse.wheel(0, 700);
-    }
-    if (Date.now() - lastReport > 30000) {
-      lastReport = Date.now();
-      log(`waiting for ${what}: ${page.frames().length} frames, charts [${facts.canvases.map((c) => `${c.label.slice(0, 20)}:${c.painted}`).join(', ')}], ${facts.reports.length} reports`);
-      await page.screenshot({ path: path.join(h.ARTIFACTS, 'e2e-waiting.png') });
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ canvases: facts.canvases.map((c) => c.label), reports: facts.reports.length })}`);
-    await page.waitForTimeout(1000);
-  }
-}
+const { command } = wb;
+const waitForFrames = (page, what, probe, ms, scroll = false) => wb.waitForFrames(page, inspectFrames, what, probe, ms, {
+  scroll, log, shot: path.join(h.ARTIFACTS, 'e2e-waiting.png'),
+  detail: (facts) => JSON.stringify({ canvases: facts.canvases.map((c) => c.label), reports: facts.reports.length }),
+});
 
 async function main() {
   h.ensureHarness();

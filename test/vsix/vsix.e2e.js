@@ -17,6 +17,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { pathToFileURL } = require('url');
 const h = require('../integration/run-code-server.js');
+const wb = require('../e2e/workbench.js');
 
 const ROOT = h.ROOT;
 const TARGET = 'linux-x64';
@@ -118,29 +119,8 @@ async function inspectFrames(page) {
   return out;
 }
 
-/** Polls the frames until `probe` holds; with `scroll`, scrolls the notebook down (outputs render near the viewport). */
-async function waitForFrames(page, what, probe, ms, scroll = false) {
-  const end = Date.now() + ms;
-  let lastReport = Date.now();
-  const seen = new Map();
-  for (;;) {
-    const facts = await inspectFrames(page);
-    for (const c of facts.canvases) if (!seen.has(c.label) || seen.get(c.label).painted < c.painted) seen.set(c.label, c);
-    facts.canvases = [...seen.values()];
-    if (probe(facts)) return facts;
-    if (scroll && facts.reports.length > 0) {
-      await page.mouse.move(900, 1200);
-      await page.mouse.wheel(0, 700);
-    }
-    if (Date.now() - lastReport > 30000) {
-      lastReport = Date.now();
-      log(`waiting for ${what}: ${page.frames().length} frames, charts [${facts.canvases.map((c) => `${c.label.slice(0, 20)}:${c.painted}`).join(', ')}], ${facts.reports.length} reports`);
-      await page.screenshot({ path: path.join(h.ARTIFACTS, 'vsix-waiting.png') });
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(1000);
-  }
-}
+const waitForFrames = (page, what, probe, ms, scroll = false) =>
+  wb.waitForFrames(page, inspectFrames, what, probe, ms, { scroll, log, shot: path.join(h.ARTIFACTS, 'vsix-waiting.png') });
 
 /** A notebook with the SynthAD kernelspec whose one cell uses danfojs with the kernel's tf. */
 function danfoNotebook() {
