@@ -7,13 +7,15 @@ import { endProgress, progressPrinter } from './progress';
 import { loadDataset, loadTable } from '../core/data';
 import type { Dataset, LoadOptions } from '../core/data/types';
 import { formatContribution } from '../core/explain';
-import { Detector } from '../core/detector';
-import { DetectorMethod, DetectorOptions } from '../core/options';
-import { loadDetector, saveDetector } from '../core/persist';
+import { checkScoringColumns, Detector } from '../core/detector';
+import { DetectorMethod, DetectorOptions, resolveOptions } from '../core/options';
+import { checkModelFolder, loadDetector, MODEL_FILE, saveDetector } from '../core/persist';
+import * as os from 'os';
 import * as path from 'path';
 import { formatReport, reportSummary } from '../core/report';
 import { writeDetectReport, writeHtmlReport } from '../core/htmlReport';
-import { writeCsv } from '../core/export';
+import { checkOutputFile, checkOutputFolder, writeCsv } from '../core/export';
+import { removeAllPartials } from '../core/safeFiles';
 import { SynthadInputError } from '../core/errors';
 import { BackendUnavailableError, lastBackendHint } from '../core/backend';
 import { SYNTHAD_VERSION } from '../core/version';
@@ -35,11 +37,13 @@ Data: CSV/TSV (delimiter sniffed), JSON (array of records) or JSON Lines.
   --known V...          anomaly types to train on (default: every anomaly type in the training data)
   --unsupervised        train on no known anomalies (normal rows and synthetic anomalies only)
   --drop COL...         columns to ignore          --categorical COL...  force columns categorical
+  --decimal , | .       the decimal separator (default: ',' is read as one in ';'-separated files when cells look like 0,97)
 Output (evaluate): a metrics table; --json one JSON object instead; --report DIR also writes scores.png,
   roc.png, pr.png, training.png and report.html into DIR.
 Detector:
   --detector vcsa|vc|iforest   (default vcsa: classifier with synthetic anomalies)
   --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500
+  --trees N (100)  --max-samples N (256)   (iforest)
   --lr X (1e-3)  --weight-decay X (1e-2)  --loss hinge|bce  --activation leaky_relu|relu
   --val-split X (0.2)  --ratio X (synthetic per real row, 1)  --delta X (0)  --fpr X (threshold FPR, 0.05)
   --contamination P     expected anomaly fraction in (0, 0.5]: the threshold flags that share of the training rows
@@ -49,24 +53,62 @@ Compute:
 `;
 
 const DATA_VALUES = ['label', 'seed', 'epochs', 'patience', 'batch-size', 'hidden', 'lr', 'weight-decay', 'loss',
-  'activation', 'val-split', 'ratio', 'delta', 'fpr', 'backend', 'threads', 'detector', 'out', 'contamination'];
+  'activation', 'val-split', 'ratio', 'delta', 'fpr', 'backend', 'threads', 'detector', 'out', 'contamination', 'trees', 'max-samples', 'decimal'];
+
+/** Detector options as the command line names them, for messages (`--lr`, not `learningRate`). */
+const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
+  method: 'detector', known: 'known', syntheticRatio: 'ratio', delta: 'delta', hidden: 'hidden', activation: 'activation',
+  loss: 'loss', learningRate: 'lr', weightDecay: 'weight-decay', batchSize: 'batch-size', epochs: 'epochs',
+  patience: 'patience', validationSplit: 'val-split', targetFpr: 'fpr', seed: 'seed', backend: 'backend',
+  threads: 'threads', trees: 'trees', maxSamples: 'max-samples', contamination: 'contamination',
+};
+const flagName = (key: string): string => (FLAG_OF_OPTION[key] ? `--${FLAG_OF_OPTION[key]}` : `detector option '${key}'`);
+
+/**
+ * Text for a terminal: control characters (escape sequences, carriage returns, backspaces) and bidi
+ * overrides removed, newlines and tabs kept, so a column name or cell cannot rewrite the screen.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
+}
+const out = (text: string): void => { process.stdout.write(terminalSafe(text)); };
+const err = (text: string): void => { process.stderr.write(terminalSafe(text)); };
+
+/** Set while training: the first Ctrl+C stops after the current batch instead of quitting. */
+let stopTraining: (() => void) | undefined;
+
+/** Ctrl+C, SIGTERM, SIGHUP: partial output files are removed before the process ends (exit 128 + signal). */
+function onSignal(signal: NodeJS.Signals): void {
+  if (signal === 'SIGINT' && stopTraining) {
+    const stop = stopTraining;
+    stopTraining = undefined;
+    stop();
+    return;
+  }
+  removeAllPartials();
+  endProgress(process.stderr);
+  err(`synthad: ${signal === 'SIGINT' ? 'interrupted' : `ended by ${signal}`}; no partial output left behind\n`);
+  process.exit(128 + (os.constants.signals[signal] ?? 0));
+}
+const SIGNALS: ReadonlyArray<NodeJS.Signals> = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const DATA_LISTS = ['normal', 'known', 'drop', 'categorical'];
 
 const SPECS: Record<string, ArgSpec> = {
   train: { values: DATA_VALUES, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report', 'model'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
-  score: { values: ['out', 'backend', 'threads'], lists: [], flags: ['quiet'] },
+  score: { values: ['out', 'backend', 'threads', 'decimal'], lists: [], flags: ['quiet'] },
   detect: { values: [...DATA_VALUES, 'top', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
 };
 
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
+    out(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command === '--version' || command === 'version') { process.stdout.write(SYNTHAD_VERSION + '\n'); return 0; }
-  if (SPECS[command] && (rest.includes('--help') || rest.includes('-h'))) { process.stdout.write(USAGE); return 0; }
+  if (command === '--version' || command === 'version') { out(SYNTHAD_VERSION + '\n'); return 0; }
+  if (SPECS[command] && (rest.includes('--help') || rest.includes('-h'))) { out(USAGE); return 0; }
+  for (const signal of SIGNALS) process.on(signal, onSignal);
   try {
     const spec = SPECS[command];
     if (!spec) throw new UsageError(`unknown command '${command}' (commands: train, detect, score, evaluate)`);
@@ -76,16 +118,37 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     else if (command === 'detect') await detect(args);
     else await evaluate(args);
     return 0;
-  } catch (err) {
+  } catch (e) {
     endProgress(process.stderr);
-    if (err instanceof UsageError) { process.stderr.write(`synthad: ${err.message}\nRun 'synthad help' for usage.\n`); return 2; }
-    if (err instanceof SynthadInputError || err instanceof RangeError || err instanceof BackendUnavailableError) { process.stderr.write(`synthad: ${err.message}\n`); return 1; }
-    process.stderr.write(`synthad: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    removeAllPartials();
+    if (e instanceof UsageError) { err(`synthad: ${oneLine(e.message)}\nRun 'synthad help' for usage.\n`); return 2; }
+    if (e instanceof SynthadInputError || e instanceof BackendUnavailableError) { err(`synthad: ${oneLine(e.message)}\n`); return 1; }
+    err(`synthad: internal error (a bug in SynthAD; please report it with this trace): ${e instanceof Error ? e.stack : String(e)}\n`);
     return 70;
+  } finally {
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+    stopTraining = undefined;
   }
 }
 
+/** A user-facing message on one line (a file name or cell with a newline cannot break it). */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
+
+/** --decimal: ',' or '.'. */
+function decimalOption(args: ParsedArgs): Pick<LoadOptions, 'decimal'> {
+  const decimal = args.values.get('decimal');
+  if (decimal === undefined) return {};
+  if (decimal !== ',' && decimal !== '.') throw new UsageError(`--decimal must be ',' or '.', got '${decimal}'`);
+  return { decimal };
+}
+
 function loadOptions(args: ParsedArgs, labelRequired = true): LoadOptions {
+  return { ...labelOptions(args, labelRequired), ...decimalOption(args) };
+}
+
+function labelOptions(args: ParsedArgs, labelRequired: boolean): LoadOptions {
   const label = args.values.get('label');
   if (label === undefined && !labelRequired) {
     if (args.lists.has('normal')) throw new UsageError('--normal needs --label COL (the column holding normal/anomaly labels)');
@@ -98,9 +161,17 @@ function loadOptions(args: ParsedArgs, labelRequired = true): LoadOptions {
   return { label, normal, drop: args.lists.get('drop'), categorical: args.lists.get('categorical') };
 }
 
-function detectorOptions(args: ParsedArgs): Partial<DetectorOptions> {
+/** The detector options from the command line, validated (bounds included) before any data is read. */
+function detectorOptions(args: ParsedArgs): DetectorOptions {
+  return resolveOptions(rawDetectorOptions(args), flagName);
+}
+
+function rawDetectorOptions(args: ParsedArgs): Partial<DetectorOptions> {
   if (args.flags.has('unsupervised') && args.lists.has('known')) throw new UsageError('--unsupervised and --known exclude each other');
   const hidden = args.values.get('hidden');
+  if (hidden !== undefined && !/^\s*\d+\s*(,\s*\d+\s*)*$/.test(hidden)) {
+    throw new UsageError(`--hidden must be layer widths separated by commas, e.g. 500,500; got '${hidden}'`);
+  }
   return {
     method: args.values.get('detector') as DetectorMethod | undefined,
     known: args.flags.has('unsupervised') ? [] : args.lists.get('known'),
@@ -118,6 +189,8 @@ function detectorOptions(args: ParsedArgs): Partial<DetectorOptions> {
     delta: numberArg(args, 'delta'),
     targetFpr: numberArg(args, 'fpr'),
     contamination: numberArg(args, 'contamination'),
+    trees: numberArg(args, 'trees', true),
+    maxSamples: numberArg(args, 'max-samples', true),
     ...computeOptions(args),
   };
 }
@@ -136,7 +209,12 @@ function computeOptions(args: ParsedArgs): Pick<Partial<DetectorOptions>, 'backe
 /** The one-time hint when training fell back from BLAS, on stderr. */
 function printBackendHint(): void {
   const hint = lastBackendHint();
-  if (hint) process.stderr.write(`synthad: ${hint}\n`);
+  if (hint) err(`synthad: ${hint}\n`);
+}
+
+/** Warnings about the input (not valid UTF-8, …) and about scoring (unseen categories, rows scored +Infinity). */
+function printWarnings(warnings: ReadonlyArray<string> | undefined): void {
+  for (const w of warnings ?? []) err(`synthad: warning: ${oneLine(w)}\n`);
 }
 
 function onePositional(args: ParsedArgs, what: string): string {
@@ -144,19 +222,17 @@ function onePositional(args: ParsedArgs, what: string): string {
   return args.positional[0];
 }
 
-async function fitWithProgress(args: ParsedArgs, trainFile: string, data?: Dataset): Promise<Detector> {
-  const detector = new Detector(detectorOptions(args));
-  data ??= await loadDataset(trainFile, loadOptions(args));
+async function fitWithProgress(args: ParsedArgs, options: DetectorOptions, data: Dataset): Promise<Detector> {
+  const detector = new Detector(options);
   const abort = new AbortController();
-  const stop = (): void => { process.stderr.write('\nsynthad: stopping after this batch (Ctrl+C again to quit now)\n'); abort.abort(); process.off('SIGINT', stop); };
-  process.on('SIGINT', stop);
+  stopTraining = (): void => { err('\nsynthad: stopping after this batch (Ctrl+C again to quit now)\n'); abort.abort(); };
   try {
     await detector.fit(data, {
       onEpoch: args.flags.has('quiet') ? undefined : progressPrinter(process.stderr, detector.name),
       signal: abort.signal,
     });
   } finally {
-    process.off('SIGINT', stop);
+    stopTraining = undefined;
     endProgress(process.stderr);
   }
   printBackendHint();
@@ -165,32 +241,40 @@ async function fitWithProgress(args: ParsedArgs, trainFile: string, data?: Datas
 
 async function train(args: ParsedArgs): Promise<void> {
   const file = onePositional(args, 'training data file');
-  const out = args.values.get('out');
-  if (out === undefined) throw new UsageError('--out MODEL_DIR is required (the folder to save the model in)');
-  const detector = await fitWithProgress(args, file, await loadDataset(file, loadOptions(args, false)));
-  await saveDetector(detector, out);
+  const modelDir = args.values.get('out');
+  if (modelDir === undefined) throw new UsageError('--out MODEL_DIR is required (the folder to save the model in)');
+  const options = detectorOptions(args);
+  checkModelFolder(modelDir);
+  const data = await loadDataset(file, loadOptions(args, false));
+  printWarnings(data.warnings);
+  const detector = await fitWithProgress(args, options, data);
+  await saveDetector(detector, modelDir);
   const s = detector.fitted.summary;
-  const summary = { model: out, detector: detector.name, backend: s.backend, backendDetail: s.backendDetail, threads: s.threads, epochs: s.epochs, bestEpoch: s.bestEpoch,
+  const summary = { model: modelDir, detector: detector.name, backend: s.backend, backendDetail: s.backendDetail, threads: s.threads, epochs: s.epochs, bestEpoch: s.bestEpoch,
     trainSeconds: s.seconds, rowsPerSecond: s.rowsPerSecond, knownTypes: s.knownTypes, threshold: detector.fitted.threshold };
-  if (args.flags.has('json')) process.stdout.write(JSON.stringify(summary) + '\n');
-  else process.stdout.write(`saved ${detector.name} model to ${out} (${s.epochs} epochs, best ${s.bestEpoch}, ${s.seconds.toFixed(1)} s on ${s.backendDetail})\n`);
+  if (args.flags.has('json')) out(JSON.stringify(summary) + '\n');
+  else out(`saved ${detector.name} model to ${modelDir} (${s.epochs} epochs, best ${s.bestEpoch}, ${s.seconds.toFixed(1)} s on ${s.backendDetail})\n`);
 }
 
 async function score(args: ParsedArgs): Promise<void> {
   if (args.positional.length !== 2) throw new UsageError('expected MODEL_DIR and DATA');
   const [modelDir, dataFile] = args.positional;
-  const out = args.values.get('out');
-  if (out === undefined) throw new UsageError('--out SCORES.csv is required');
+  const outFile = args.values.get('out');
+  if (outFile === undefined) throw new UsageError('--out SCORES.csv is required');
+  const inputs = [dataFile, path.join(modelDir, MODEL_FILE)];
+  checkOutputFile(outFile, inputs, '--out');
   const detector = await loadDetector(modelDir, computeOptions(args));
-  const table = await loadTable(dataFile);
-  const scores = detector.score(table);
+  const table = await loadTable(dataFile, decimalOption(args));
+  printWarnings(table.warnings);
+  const { scores, warnings } = detector.scoreDetailed(table);
+  printWarnings(warnings);
   const t = detector.fitted.threshold;
-  writeCsv(out, table, [
+  await writeCsv(outFile, table, [
     { name: 'score', values: scores },
     { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
-  ]);
+  ], inputs);
   printBackendHint();
-  if (!args.flags.has('quiet')) process.stderr.write(`synthad: scored ${table.rowCount} rows into ${out} on ${detector.computeDetail}\n`);
+  if (!args.flags.has('quiet')) err(`synthad: scored ${table.rowCount} rows into ${outFile} on ${detector.computeDetail}\n`);
 }
 
 async function evaluate(args: ParsedArgs): Promise<void> {
@@ -200,14 +284,27 @@ async function evaluate(args: ParsedArgs): Promise<void> {
   if ((trainFile === undefined && modelDir === undefined) || testFile === undefined) {
     throw new UsageError('--train FILE (or --model MODEL_DIR) and --test FILE are required');
   }
-  const test = await loadDataset(testFile, loadOptions(args));
-  const detector = modelDir !== undefined ? await loadDetector(modelDir, computeOptions(args)) : await fitWithProgress(args, trainFile!);
-  const report = detector.evaluate(test);
-  const s = detector.fitted.summary;
+  // Everything the run needs is checked before training: options, output folder, both files, their columns.
+  const options = modelDir === undefined ? detectorOptions(args) : undefined;
   const reportDir = args.values.get('report');
+  if (reportDir !== undefined) checkOutputFolder(reportDir, '--report');
+  const test = await loadDataset(testFile, loadOptions(args));
+  printWarnings(test.warnings);
+  let detector: Detector;
+  if (modelDir !== undefined) {
+    detector = await loadDetector(modelDir, computeOptions(args));
+  } else {
+    const train = await loadDataset(trainFile!, loadOptions(args));
+    printWarnings(train.warnings);
+    checkScoringColumns(train.features, test);
+    detector = await fitWithProgress(args, options!, train);
+  }
+  const report = detector.evaluate(test);
+  printWarnings(report.warnings);
+  const s = detector.fitted.summary;
   if (reportDir !== undefined) {
     const files = writeHtmlReport(reportDir, report, s, detector.options.epochs);
-    if (!args.flags.has('quiet')) process.stderr.write(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
+    if (!args.flags.has('quiet')) err(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
   }
   if (args.flags.has('json')) {
     const result = {
@@ -215,10 +312,10 @@ async function evaluate(args: ParsedArgs): Promise<void> {
       trainSeconds: s.seconds, secondsPerEpoch: s.epochs > 0 ? s.seconds / s.epochs : 0, rowsPerSecond: s.rowsPerSecond,
       trainRows: s.trainRows, validationRows: s.validationRows, syntheticRows: s.syntheticRows,
     };
-    process.stdout.write(JSON.stringify(result) + '\n');
+    out(JSON.stringify(result) + '\n');
   } else {
-    process.stdout.write(formatReport(report) + '\n');
-    process.stdout.write(`\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
+    out(formatReport(report) + '\n');
+    out(`\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
       `${Math.round(s.rowsPerSecond)} rows/s; ${s.trainRows} real + ${s.syntheticRows} synthetic training rows.\n`);
   }
 }
@@ -226,28 +323,33 @@ async function evaluate(args: ParsedArgs): Promise<void> {
 async function detect(args: ParsedArgs): Promise<void> {
   const file = onePositional(args, 'data file');
   const k = numberArg(args, 'top', true) ?? 20;
-  if (k < 1) throw new UsageError(`--top must be at least 1, got ${k}`);
+  if (k < 1 || k > MAX_TOP) throw new UsageError(`--top must be from 1 to ${MAX_TOP}, got ${k}`);
+  const options = detectorOptions(args);
+  const outFile = args.values.get('out');
+  if (outFile !== undefined) checkOutputFile(outFile, [file], '--out');
+  const reportDir = args.values.get('report');
+  if (reportDir !== undefined) checkOutputFolder(reportDir, '--report');
   const data = await loadDataset(file, loadOptions(args, false));
-  const detector = await fitWithProgress(args, file, data);
-  const scores = detector.score(data);
+  printWarnings(data.warnings);
+  const detector = await fitWithProgress(args, options, data);
+  const { scores, warnings } = detector.scoreDetailed(data);
+  printWarnings(warnings);
   const t = detector.fitted.threshold;
   const flagged = scores.reduce((a, s) => a + (s > t ? 1 : 0), 0);
   const top = detector.top(data, k);
-  const out = args.values.get('out');
-  if (out !== undefined) {
-    writeCsv(out, data, [
+  if (outFile !== undefined) {
+    await writeCsv(outFile, data, [
       { name: 'score', values: scores },
       { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
-    ]);
-    if (!args.flags.has('quiet')) process.stderr.write(`synthad: wrote ${data.rowCount} scored rows to ${out}\n`);
+    ], [file]);
+    if (!args.flags.has('quiet')) err(`synthad: wrote ${data.rowCount} scored rows to ${outFile}\n`);
   }
-  const reportDir = args.values.get('report');
   if (reportDir !== undefined) {
     const files = writeDetectReport(reportDir, { detector: detector.name, source: file, scores, threshold: t, top }, detector.fitted.summary, detector.options.epochs);
-    if (!args.flags.has('quiet')) process.stderr.write(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
+    if (!args.flags.has('quiet')) err(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
   }
   if (args.flags.has('json')) {
-    process.stdout.write(JSON.stringify({ detector: detector.name, source: file, rows: data.rowCount, flagged, threshold: t, top }) + '\n');
+    out(JSON.stringify({ detector: detector.name, source: file, rows: data.rowCount, flagged, threshold: t, top }) + '\n');
     return;
   }
   const where = data.lineOfRow === undefined ? 'record' : 'line';
@@ -260,5 +362,8 @@ async function detect(args: ParsedArgs): Promise<void> {
       `  ${(r.flagged ? 'yes' : 'no').padEnd(7)}  `, r.explanation.map(formatContribution).join('; '),
     ].join('')),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  out(lines.join('\n') + '\n');
 }
+
+/** The most rows `detect --top` lists (each is explained, which scores it once per feature). */
+const MAX_TOP = 100_000;

@@ -5,7 +5,7 @@
  */
 import type { EvaluationReport } from './report';
 import type { TrainingSummary } from './detector';
-import { prCurve, rocCurve } from './metrics';
+import { prCurve, rankableScores, rocCurve } from './metrics';
 
 export interface XY {
   readonly x: ReadonlyArray<number>;
@@ -81,6 +81,7 @@ export function scoreHistogram(r: EvaluationReport, bins = 40): ChartSpec {
  */
 export function scoreDistribution(detector: string, source: string, scores: ArrayLike<number>, threshold: number, bins = 40): ChartSpec {
   if (scores.length === 0) throw new RangeError(`${source}: no rows to score`);
+  scores = rankableScores(Float64Array.from(scores), threshold);
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < scores.length; i++) { const s = scores[i]; if (s < lo) lo = s; if (s > hi) hi = s; }
   if (!(hi > lo)) hi = lo + 1;

@@ -2,8 +2,8 @@
  * The detector, scikit-learn style: options in the constructor, `fit` learns and returns the
  * detector, `score` is higher = more anomalous, `predict` applies the threshold learned in `fit`.
  */
-import type { Dataset, Table } from './data/types';
-import { encode, EncoderState, encodedLayout, fitEncoder } from './encode';
+import type { Column, Dataset, Table } from './data/types';
+import { encode, EncoderState, encodedLayout, fitEncoder, listNames } from './encode';
 import { DetectorOptions, resolveOptions } from './options';
 import type { MlpWeights, Network } from './network';
 import { trainMlp, EpochProgress, LabelledMatrix, TrainResult } from './train';
@@ -93,7 +93,7 @@ export class Detector {
   }
 
   get fitted(): FittedState {
-    if (!this.state) throw new Error('this detector is not fitted yet: call fit(data) first');
+    if (!this.state) throw new SynthadInputError('this detector is not fitted yet: call fit(data) first');
     return this.state;
   }
 
@@ -130,6 +130,10 @@ export class Detector {
     const t0 = Date.now();
     // The one-class setting: the forest is grown on normal rows only.
     const normals = picked.rows.filter((r) => picked.isNormal[r] === 1);
+    if (normals.length < 2) {
+      throw new SynthadInputError(`Isolation Forest needs at least 2 normal training rows, got ${normals.length}`, { file: data.source });
+    }
+    checkMatrixSize(data.source, normals.length, encodedLayout(encoder).width, 'rows');
     const m = encode(encoder, data, normals);
     const forest = fitIsolationForest(m.x, m.rows, m.cols, { nEstimators: this.options.trees, maxSamples: this.options.maxSamples, seed: rng.int(2 ** 31) });
     const scores = scoreIsolationForest(forest, m.x, m.rows, m.cols);
@@ -177,9 +181,21 @@ export class Detector {
     };
   }
 
-  /** Anomaly scores, higher = more anomalous (-f(x) for the classifiers). Columns are matched by name. */
+  /**
+   * Anomaly scores, higher = more anomalous (-f(x) for the classifiers). Columns are matched by name.
+   * A row the model cannot score (a value that overflows after scaling, far outside anything seen in
+   * training) gets +Infinity: flagged as an anomaly, never as normal; `scoreDetailed` says which.
+   */
   score(data: Table): Float64Array {
-    return this.scoreWithDetails(data).scores;
+    const details = this.scoreWithDetails(data);
+    for (const w of scoringWarnings(data, details)) warningSink?.(w);
+    return details.scores;
+  }
+
+  /** Scores with what went wrong on the way: unseen categories, rows scored +Infinity; `warnings` as one-line texts. */
+  scoreDetailed(data: Table): ScoreDetails {
+    const d = this.scoreWithDetails(data);
+    return { ...d, warnings: scoringWarnings(data, d) };
   }
 
   /** 1 = anomaly (score above the threshold learned in fit), 0 = normal. */
@@ -190,21 +206,39 @@ export class Detector {
 
   /** AUROC/AUPR overall and per anomaly type (known vs unseen), and counts at the threshold. */
   evaluate(data: Dataset): EvaluationReport {
-    const { scores, unknownCategories } = this.scoreWithDetails(data);
+    const details = this.scoreWithDetails(data);
     const s = this.fitted;
-    return buildReport(this.name, data, scores, s.threshold, s.summary.knownTypes, unknownCategories);
+    const report = buildReport(this.name, data, details.scores, s.threshold, s.summary.knownTypes, details.unknownCategories);
+    const warnings = scoringWarnings(data, details);
+    for (const w of warnings) warningSink?.(w);
+    return warnings.length > 0 ? { ...report, warnings } : report;
   }
 
-  private scoreWithDetails(data: Table): { scores: Float64Array; unknownCategories: Readonly<Record<string, number>> } {
-    const m = encode(this.fitted.encoder, data);
-    return { scores: this.scoreEncoded(m.x, m.rows), unknownCategories: m.unknownCategories };
+  private scoreWithDetails(data: Table): Omit<ScoreDetails, 'warnings'> {
+    const s = this.fitted;
+    const width = encodedLayout(s.encoder).width;
+    checkMatrixSize(data.source, data.rowCount, width, 'rows');
+    const m = encode(s.encoder, data);
+    const outOfRange = outOfRangeRows(s.encoder, m.x, m.rows, width);
+    const scores = this.scoreEncoded(m.x, m.rows, outOfRange);
+    return { scores, unknownCategories: m.unknownCategories, outOfRange };
   }
 
-  /** Scores encoded rows (row-major, the encoder's width). */
-  private scoreEncoded(x: Float32Array, rows: number): Float64Array {
+  /**
+   * Scores encoded rows (row-major, the encoder's width). Rows listed in `outOfRange` (values no model
+   * trained on the data can judge) and rows whose score comes out NaN or infinite score +Infinity.
+   */
+  private scoreEncoded(x: Float32Array, rows: number, outOfRange?: OutOfRange): Float64Array {
     const s = this.state!;
-    if (s.forest) return scoreIsolationForest(s.forest, x, rows, encodedLayout(s.encoder).width);
-    return negate(s.mlp!.predict(x, rows));
+    const width = encodedLayout(s.encoder).width;
+    if (outOfRange && outOfRange.rows.length > 0) {
+      // Give the model finite inputs (the row's score is overwritten), so one row cannot spoil a batch.
+      for (const r of outOfRange.rows) x.fill(0, r * width, (r + 1) * width);
+    }
+    const scores = s.forest ? scoreIsolationForest(s.forest, finiteForForest(x), rows, width) : negate(s.mlp!.predict(x, rows));
+    if (outOfRange) for (const r of outOfRange.rows) scores[r] = Infinity;
+    for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i])) scores[i] = Infinity;
+    return scores;
   }
 
   /**
@@ -215,12 +249,12 @@ export class Detector {
   explain(data: Table, rows: ArrayLike<number>, options: { features?: number } = {}): RowExplanation[] {
     const s = this.fitted;
     if (s.reference === undefined) {
-      throw new Error('this model was saved without the training values explanations need: train it again with this SynthAD');
+      throw new SynthadInputError('this model was saved without the training values explanations need: train it again with this SynthAD');
     }
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       if (!Number.isInteger(r) || r < 0 || r >= data.rowCount) {
-        throw new RangeError(`row ${String(r)} is not in ${data.source} (rows 0..${data.rowCount - 1})`);
+        throw new SynthadInputError(`row ${String(r)} is not in ${data.source} (rows 0..${data.rowCount - 1})`);
       }
     }
     // Each row is scored once per feature: chunks keep that matrix near 4M values.
@@ -241,9 +275,9 @@ export class Detector {
 
   /** The k highest-scoring rows, most anomalous first, with their values and top three features. */
   top(data: Table, k = 20): TopRow[] {
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`top: k must be a positive integer, got ${String(k)}`);
-    const scores = this.score(data);
-    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
+    if (!Number.isInteger(k) || k < 1) throw new SynthadInputError(`top: k must be a positive integer, got ${String(k)}`);
+    const scores = this.scoreWithDetails(data).scores;
+    const order = Array.from(scores.keys()).sort((a, b) => (scores[b] > scores[a] ? 1 : scores[b] < scores[a] ? -1 : a - b)).slice(0, k);
     const explanations = this.explain(data, order, { features: 3 });
     const t = this.fitted.threshold;
     return order.map((row, i): TopRow => {
@@ -280,9 +314,10 @@ export function classifierData(
   const train = labelledRows(encoder, data, picked.isNormal, split.train, synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0, sampler, o.delta);
   const validation = labelledRows(encoder, data, picked.isNormal, split.validation, synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0, sampler, o.delta);
   if (!train.y.some((v) => v < 0)) {
-    throw new RangeError(
-      `${data.source}: the ${name} detector has no anomalies to train on: give known anomaly types ` +
+    throw new SynthadInputError(
+      `the ${name} detector has no anomalies to train on: give known anomaly types ` +
       `(anomaly types in the data: ${[...picked.knownTypes, ...picked.heldOutTypes].join(', ') || 'none'}) or use method 'vcsa'`,
+      { file: data.source },
     );
   }
   return { split, train, validation };
@@ -291,8 +326,9 @@ export function classifierData(
 function labelledRows(
   encoder: EncoderState, data: Dataset, isNormal: Uint8Array, rows: Uint32Array, syntheticCount: number, rng: Rng, delta: number,
 ): LabelledMatrix {
-  const real = encode(encoder, data, rows);
   const layout = encodedLayout(encoder);
+  checkMatrixSize(data.source, rows.length + syntheticCount, layout.width, syntheticCount > 0 ? 'real and synthetic rows (lower the synthetic ratio, --ratio)' : 'rows');
+  const real = encode(encoder, data, rows);
   const total = real.rows + syntheticCount;
   const x = new Float32Array(total * real.cols);
   x.set(real.x);
@@ -309,6 +345,126 @@ export function quantileThreshold(scores: ArrayLike<number>, contamination: numb
   const flagged = Math.min(n - 1, Math.max(0, Math.round(contamination * n)));
   return sorted[n - 1 - flagged];
 }
+
+/**
+ * Checks, before training, that `table` has every feature column the training data has, with numbers
+ * where the training data has numbers: what scoring it after training will need.
+ */
+export function checkScoringColumns(trainFeatures: ReadonlyArray<Column>, table: Table): void {
+  const byName = new Map(table.columns.map((c) => [c.name, c] as const));
+  const missing = trainFeatures.filter((f) => !byName.has(f.name)).map((f) => f.name);
+  if (missing.length > 0) {
+    const what = missing.length === 1 ? `column '${missing[0]}'` : `columns ${missing.map((m) => `'${m}'`).slice(0, 10).join(', ')}`;
+    throw new SynthadInputError(`no ${what}, which the training data has (columns here: ${listNames(table.columns.map((c) => c.name))})`, { file: table.source });
+  }
+  for (const f of trainFeatures) {
+    const c = byName.get(f.name)!;
+    if (f.kind !== 'categorical' && c.kind === 'categorical') {
+      throw new SynthadInputError('expected numbers as in the training data, got text categories', { file: table.source, column: f.name });
+    }
+  }
+}
+
+let warningSink: ((message: string) => void) | undefined;
+
+/**
+ * Where `score` and `evaluate` send their one-line warnings (unseen categories, rows scored +Infinity):
+ * the notebook kernel shows them in the cell's output. Unset (the default), they are only returned by
+ * `scoreDetailed` and in the report's `warnings`.
+ */
+export function setWarningSink(sink: ((message: string) => void) | undefined): void {
+  warningSink = sink;
+}
+
+/** Where scoring had to step in: rows with values the network cannot take (scored +Infinity). */
+export interface OutOfRange {
+  /** 0-based rows whose encoded values overflow or lie beyond OUT_OF_RANGE training ranges. */
+  readonly rows: ReadonlyArray<number>;
+  /** The first such row's offending feature and raw value, for the message. */
+  readonly first?: { readonly row: number; readonly feature: string };
+}
+
+export interface ScoreDetails {
+  readonly scores: Float64Array;
+  /** Per categorical feature, cells holding a category not seen in training (scored as no category). */
+  readonly unknownCategories: Readonly<Record<string, number>>;
+  readonly outOfRange: OutOfRange;
+  /** One line per problem, ready to show ('' when none). */
+  readonly warnings: ReadonlyArray<string>;
+}
+
+/**
+ * A value this many training ranges outside the training range is an anomaly whatever the model says,
+ * and beyond what float32 arithmetic in the network can score meaningfully: the row is flagged
+ * (+Infinity) instead of scored.
+ */
+export const OUT_OF_RANGE = 1e6;
+
+function outOfRangeRows(encoder: EncoderState, x: Float32Array, rows: number, width: number): OutOfRange {
+  const bad: number[] = [];
+  let first: OutOfRange['first'];
+  for (let r = 0; r < rows; r++) {
+    const base = r * width;
+    for (let c = 0; c < width; c++) {
+      const v = x[base + c];
+      if (!(v >= -OUT_OF_RANGE && v <= 1 + OUT_OF_RANGE)) {
+        bad.push(r);
+        first ??= { row: r, feature: encodedLayout(encoder).names[c] };
+        break;
+      }
+    }
+  }
+  return first === undefined ? { rows: bad } : { rows: bad, first };
+}
+
+/**
+ * The forest only compares values with split points: a value that overflowed float32 (met only when
+ * `explain` perturbs a row) is the largest float32 of its sign.
+ */
+function finiteForForest(x: Float32Array): Float32Array {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (!Number.isFinite(v)) x[i] = v > 0 ? FLOAT32_MAX : v < 0 ? -FLOAT32_MAX : 0;
+  }
+  return x;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** One-line warnings about a scoring run: unseen categories with counts, rows scored +Infinity. */
+export function scoringWarnings(data: Table, d: Omit<ScoreDetails, 'warnings'>): string[] {
+  const out: string[] = [];
+  const unseen = Object.entries(d.unknownCategories).filter(([, n]) => n > 0);
+  if (unseen.length > 0) {
+    const total = unseen.reduce((a, [, n]) => a + n, 0);
+    const parts = unseen.map(([name, n]) => `${n} in '${name}'`).join(', ');
+    out.push(`${data.source}: ${total} ${total === 1 ? 'value' : 'values'} of categories not seen in training (${parts}); scored as no category`);
+  }
+  if (d.outOfRange.rows.length > 0) {
+    const f = d.outOfRange.first!;
+    const where = data.lineOfRow === undefined ? `record ${f.row + 1}` : `line ${data.lineOfRow[f.row]}`;
+    const feature = f.feature.includes('=') ? f.feature.slice(0, f.feature.indexOf('=')) : f.feature;
+    const n = d.outOfRange.rows.length;
+    out.push(`${data.source}: ${n} ${n === 1 ? 'row has' : 'rows have'} values more than ${OUT_OF_RANGE.toExponential(0)} training ranges outside the training data ` +
+      `(first: ${where}, column '${feature}'); scored +Infinity and flagged as anomalies`);
+  }
+  return out;
+}
+
+/** Refuses a matrix that would not fit in a typed array (or in memory), naming what it holds. */
+function checkMatrixSize(source: string, rows: number, width: number, what: string): void {
+  const values = rows * width;
+  if (values <= MAX_MATRIX_VALUES) return;
+  const gb = (values * 4) / 2 ** 30;
+  throw new SynthadInputError(
+    `${rows} ${what} x ${width} encoded columns would take ${gb.toFixed(1)} GB as a float32 matrix, more than the ` +
+    `${(MAX_MATRIX_VALUES * 4) / 2 ** 30} GB SynthAD allows; use fewer rows or drop wide categorical columns`,
+    { file: source },
+  );
+}
+
+/** The most values one encoded matrix may hold (2^30 float32 values, 4 GB). */
+export const MAX_MATRIX_VALUES = 2 ** 30;
 
 function negate(f: Float32Array): Float64Array {
   return Float64Array.from(f, (v) => -v);

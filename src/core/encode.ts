@@ -37,13 +37,24 @@ export interface EncodedMatrix {
   readonly unknownCategories: Readonly<Record<string, number>>;
 }
 
-/** Learns the encoding from the given rows (all rows when `rows` is omitted). */
+/** The most distinct values a categorical feature may have on the training rows (one-hot columns). */
+export const MAX_CATEGORIES = 1000;
+/** Also refused: more distinct values than this share of the training rows ... */
+export const MAX_CATEGORY_SHARE = 0.5;
+/** ... once there are more than this many (small tables with a few text values keep working). */
+export const CATEGORY_SHARE_FROM = 100;
+
+/**
+ * Learns the encoding from the given rows (all rows when `rows` is omitted). A categorical column
+ * with too many distinct values (an ID, free text, numbers that did not parse) is refused before
+ * anything is sized by it.
+ */
 export function fitEncoder(columns: ReadonlyArray<Column>, rows?: ArrayLike<number>, source = 'data'): EncoderState {
   const idx = rows ?? range(columns.length > 0 ? columnLength(columns[0]) : 0);
   const features: FeatureEncoding[] = [];
   const droppedConstant: string[] = [];
   for (const col of columns) {
-    const enc = fitColumn(col, idx);
+    const enc = fitColumn(col, idx, source);
     if (enc === undefined) droppedConstant.push(col.name);
     else features.push(enc);
   }
@@ -56,13 +67,14 @@ export function fitEncoder(columns: ReadonlyArray<Column>, rows?: ArrayLike<numb
   return { features, droppedConstant };
 }
 
-function fitColumn(col: Column, rows: ArrayLike<number>): FeatureEncoding | undefined {
+function fitColumn(col: Column, rows: ArrayLike<number>, source: string): FeatureEncoding | undefined {
   if (col.kind === 'categorical') {
     const seen = new Set<string>();
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = 0; i < rows.length && seen.size <= COUNT_DISTINCT_UP_TO; i++) {
       const v = col.values[rows[i]];
       if (v !== null) seen.add(v);
     }
+    checkCategoryCount(col.name, seen.size, rows.length, source);
     if (seen.size < 2) return undefined;
     return { name: col.name, kind: 'categorical', categories: [...seen].sort() };
   }
@@ -78,6 +90,29 @@ function fitColumn(col: Column, rows: ArrayLike<number>): FeatureEncoding | unde
   if (count === 0 || min === max) return undefined;
   const kind = onlyZeroOne ? 'binary' : 'numeric';
   return { name: col.name, kind, mean: sum / count, min, max };
+}
+
+/** Distinct values are counted up to this many (past MAX_CATEGORIES the column is refused anyway). */
+const COUNT_DISTINCT_UP_TO = 100_000;
+
+function checkCategoryCount(name: string, distinct: number, rows: number, source: string): void {
+  let what: string;
+  if (distinct > MAX_CATEGORIES) {
+    const count = distinct > COUNT_DISTINCT_UP_TO ? `over ${COUNT_DISTINCT_UP_TO}` : String(distinct);
+    what = `${count} distinct text values (more than ${MAX_CATEGORIES}, the most a categorical feature may have)`;
+  } else if (distinct > CATEGORY_SHARE_FROM && distinct > MAX_CATEGORY_SHARE * rows) {
+    const share = Math.round(MAX_CATEGORY_SHARE * 100);
+    what = `${distinct} distinct text values in ${rows} training rows (more than ${share}% of them, and more than ${CATEGORY_SHARE_FROM})`;
+  } else {
+    return;
+  }
+  const cli = /^[\w.-]+$/.test(name) ? name : JSON.stringify(name);
+  const notebook = `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  throw new SynthadInputError(
+    `${what}; an ID or free-text column cannot be one-hot encoded: drop it (--drop ${cli}, or drop: [${notebook}] in a notebook), ` +
+      'or fix its numbers if it should be numeric',
+    { file: source, column: name },
+  );
 }
 
 export function encodedLayout(state: EncoderState): EncodedLayout {

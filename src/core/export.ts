@@ -2,6 +2,9 @@
  * Writing rows back out as CSV, with extra columns (scores, predictions) appended.
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { SynthadInputError } from './errors';
+import { failpointAsync, partialPath, releasePartial, removePartial, removeStalePartials, samePath } from './safeFiles';
 import type { Table } from './data/types';
 
 export interface ExtraColumn {
@@ -21,11 +24,19 @@ function cellText(table: Table, col: number, row: number): string {
   return Number.isNaN(v) ? '' : String(v);
 }
 
-/** Writes the table and extra columns to `file` (via a temporary file renamed into place). */
-export function writeCsv(file: string, table: Table, extra: ReadonlyArray<ExtraColumn> = []): void {
-  const tmp = `${file}.partial-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
+/**
+ * Writes the table and extra columns to `file`: rows go to a partial file next to it, renamed into place
+ * only when complete, so `file` holds either its old content or the whole new one. The partial file is
+ * removed on failure (and, through safeFiles, on Ctrl+C or SIGTERM in the CLI); writing over one of
+ * `inputs` (the same file under another name, symlinks and hard links included) is refused up front.
+ */
+export async function writeCsv(file: string, table: Table, extra: ReadonlyArray<ExtraColumn> = [], inputs: ReadonlyArray<string> = [table.source]): Promise<void> {
+  checkOutputFile(file, inputs);
+  removeStalePartials(file);
+  const tmp = partialPath(file);
+  let handle: fs.promises.FileHandle | undefined;
   try {
+    handle = await fs.promises.open(tmp, 'wx');
     const header = [...table.columns.map((c) => c.name), ...extra.map((e) => e.name)];
     let buffer = header.map(csvField).join(',') + '\n';
     for (let r = 0; r < table.rowCount; r++) {
@@ -33,14 +44,75 @@ export function writeCsv(file: string, table: Table, extra: ReadonlyArray<ExtraC
       for (let c = 0; c < table.columns.length; c++) cells.push(csvField(cellText(table, c, r)));
       for (const e of extra) cells.push(String(e.values[r]));
       buffer += cells.join(',') + '\n';
-      if (buffer.length > 1 << 20) { fs.writeSync(fd, buffer); buffer = ''; }
+      if (buffer.length > 1 << 20) {
+        await handle.write(buffer);
+        buffer = '';
+        await failpointAsync('csv:partial');
+      }
     }
-    fs.writeSync(fd, buffer);
-    fs.closeSync(fd);
+    await handle.write(buffer);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await failpointAsync('csv:complete');
     fs.renameSync(tmp, file);
+    releasePartial(tmp);
   } catch (err) {
-    try { fs.closeSync(fd); } catch { /* already closed */ }
-    fs.rmSync(tmp, { force: true });
+    await handle?.close().catch(() => undefined);
+    removePartial(tmp);
     throw err;
+  }
+}
+
+/**
+ * Refuses an output file that cannot be written or would destroy an input: a folder, a missing folder,
+ * or the same file as one of `inputs`. Call it before any long work so a mistake costs nothing.
+ */
+export function checkOutputFile(file: string, inputs: ReadonlyArray<string> = [], flag = 'the output'): void {
+  if (file.trim() === '') throw new SynthadInputError(`${flag} needs a file name, got an empty one`);
+  let stat: fs.Stats | undefined;
+  try { stat = fs.statSync(file); } catch { stat = undefined; }
+  if (stat?.isDirectory()) throw new SynthadInputError(`is a folder; ${flag} needs a file path`, { file });
+  if (stat !== undefined && !stat.isFile()) throw new SynthadInputError(`is not a regular file (a pipe, socket or device); ${flag} needs a file path`, { file });
+  const dir = path.dirname(path.resolve(file));
+  let dirStat: fs.Stats | undefined;
+  try { dirStat = fs.statSync(dir); } catch { dirStat = undefined; }
+  if (dirStat === undefined) throw new SynthadInputError(`the folder ${dir} does not exist`, { file });
+  if (!dirStat.isDirectory()) throw new SynthadInputError(`${dir} is not a folder`, { file });
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new SynthadInputError(`cannot write in the folder ${dir}`, { file });
+  }
+  for (const input of inputs) {
+    if (input !== '' && fs.existsSync(input) && samePath(file, input)) {
+      throw new SynthadInputError(`is the input file ${input}; refusing to write over it (choose another output file)`, { file });
+    }
+  }
+}
+
+/**
+ * Refuses a folder output (e.g. --report DIR) that cannot be one: an existing file, or a path under a file.
+ */
+export function checkOutputFolder(dir: string, flag = 'the output'): void {
+  if (dir.trim() === '') return; // the current folder
+  let at = path.resolve(dir);
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try { stat = fs.statSync(at); } catch { stat = undefined; }
+    if (stat !== undefined) {
+      if (!stat.isDirectory()) {
+        throw new SynthadInputError(at === path.resolve(dir) ? `is a file; ${flag} needs a folder` : `${at} is a file, so no folder can be made under it`, { file: dir });
+      }
+      try {
+        fs.accessSync(at, fs.constants.W_OK);
+      } catch {
+        throw new SynthadInputError(`cannot write in the folder ${at}`, { file: dir });
+      }
+      return;
+    }
+    const parent = path.dirname(at);
+    if (parent === at) return;
+    at = parent;
   }
 }

@@ -266,3 +266,113 @@ function addPathLengths(tree: IsolationTree, x: Float32Array, rows: number, cols
     pathSum[r] += leafPath[node];
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checking a forest read from a file
+
+/** At most this many trees in a forest read from a file (the fit default is 100). */
+export const MAX_TREES = 100_000;
+
+/** Where a forest read from a file does not hold together: the field (relative to the model) and what it must be. */
+export interface ForestProblem {
+  /** e.g. `trees[3].left[5]`; '' for the model itself. */
+  readonly field: string;
+  /** e.g. `must be a node id in 6..16 (children come after their parent), got 2`. */
+  readonly problem: string;
+}
+
+/**
+ * Checks that `model` (parsed JSON) is a forest this code can score on `cols` encoded columns without looping,
+ * reading out of range or computing NaN: the first problem found, or undefined. What fitIsolationForest writes
+ * always passes: node ids are appended, so children come after their parent (no cycles), every node but the
+ * root has exactly one parent, and no leaf is deeper than ceil(log2(psi)) (which bounds the cost of scoring).
+ */
+export function checkIsolationForest(model: unknown, cols: number): ForestProblem | undefined {
+  const bad = (field: string, expected: string, got: unknown): ForestProblem => ({ field, problem: `must be ${expected}, got ${shortJson(got)}` });
+  if (!isRecord(model)) return bad('', 'an object', model);
+  if (model.kind !== 'isolation-forest') return bad('kind', '"isolation-forest"', model.kind);
+  if (model.version !== 1) return bad('version', '1', model.version);
+  if (model.cols !== cols) return bad('cols', `${cols}, the number of encoded columns`, model.cols);
+  const options = model.options;
+  if (!isRecord(options)) return bad('options', 'an object', options);
+  if (!Number.isInteger(options.nEstimators) || (options.nEstimators as number) < 1 || (options.nEstimators as number) > MAX_TREES) {
+    return bad('options.nEstimators', `an integer in 1..${MAX_TREES}`, options.nEstimators);
+  }
+  if (!Number.isInteger(options.maxSamples) || (options.maxSamples as number) < 2) return bad('options.maxSamples', 'an integer >= 2', options.maxSamples);
+  if (!Number.isInteger(options.seed)) return bad('options.seed', 'an integer', options.seed);
+  const maxSamples = options.maxSamples as number;
+  if (!Number.isInteger(model.psi) || (model.psi as number) < 2 || (model.psi as number) > maxSamples) {
+    return bad('psi', `an integer in 2..${maxSamples} (options.maxSamples)`, model.psi);
+  }
+  const psi = model.psi as number;
+  const trees = model.trees;
+  if (!Array.isArray(trees) || trees.length !== options.nEstimators) {
+    return bad('trees', `an array of ${options.nEstimators as number} trees (options.nEstimators)`, trees);
+  }
+  const heightLimit = Math.ceil(Math.log2(psi));
+  const maxNodes = 2 * psi - 1;
+  for (let t = 0; t < trees.length; t++) {
+    const problem = checkTree(trees[t], `trees[${t}]`, cols, maxNodes, heightLimit);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkTree(tree: unknown, at: string, cols: number, maxNodes: number, heightLimit: number): ForestProblem | undefined {
+  const bad = (field: string, expected: string, got: unknown): ForestProblem => ({ field: `${at}${field}`, problem: `must be ${expected}, got ${shortJson(got)}` });
+  if (!isRecord(tree)) return bad('', 'an object', tree);
+  const { feature, split, left, right, leafPath } = tree;
+  if (!Array.isArray(feature) || feature.length < 1 || feature.length > maxNodes) {
+    return bad('.feature', `an array of 1..${maxNodes} nodes (2 psi - 1)`, feature);
+  }
+  const n = feature.length;
+  for (const [name, a] of [['split', split], ['left', left], ['right', right], ['leafPath', leafPath]] as const) {
+    if (!Array.isArray(a) || a.length !== n) return bad(`.${name}`, `an array of ${n} nodes, as many as feature`, a);
+  }
+  const f = feature as unknown[], s = split as unknown[], l = left as unknown[], r = right as unknown[], p = leafPath as unknown[];
+  const hasParent = new Uint8Array(n);
+  const depth = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    // Children come after their parent, so every possible parent of node i has been seen by now.
+    if (i > 0 && hasParent[i] === 0) return { field: at, problem: `must be one tree: node ${i} is no node's child` };
+    if (!isFiniteNumber(s[i])) return bad(`.split[${i}]`, 'a finite number', s[i]);
+    if (!isFiniteNumber(p[i]) || (p[i] as number) < 0) return bad(`.leafPath[${i}]`, 'a finite number >= 0', p[i]);
+    if (f[i] === -1) {
+      if (l[i] !== -1) return bad(`.left[${i}]`, `-1 (node ${i} is a leaf: feature -1)`, l[i]);
+      if (r[i] !== -1) return bad(`.right[${i}]`, `-1 (node ${i} is a leaf: feature -1)`, r[i]);
+      continue;
+    }
+    if (!Number.isInteger(f[i]) || (f[i] as number) < 0 || (f[i] as number) >= cols) {
+      return bad(`.feature[${i}]`, `a column index in 0..${cols - 1}, or -1 for a leaf`, f[i]);
+    }
+    for (const [name, child] of [['left', l[i]], ['right', r[i]]] as const) {
+      if (!Number.isInteger(child) || (child as number) <= i || (child as number) >= n) {
+        return bad(`.${name}[${i}]`, i + 1 < n ? `a node id in ${i + 1}..${n - 1} (children come after their parent)` : `a node id after ${i}, but the tree has no more nodes`, child);
+      }
+      const c = child as number;
+      if (hasParent[c] === 1) return { field: `${at}.${name}[${i}]`, problem: `must be a node that is no other node's child, got ${c} (a second parent)` };
+      hasParent[c] = 1;
+      depth[c] = depth[i] + 1;
+      if (depth[c] > heightLimit) {
+        return { field: `${at}.${name}[${i}]`, problem: `puts node ${c} at depth ${depth[c]}, deeper than ceil(log2(psi)) = ${heightLimit}` };
+      }
+    }
+  }
+  return undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** A value for an error message: JSON, cut to 60 characters. */
+function shortJson(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  let text: string;
+  try { text = JSON.stringify(v) ?? String(v); } catch { text = String(v); }
+  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+}

@@ -299,6 +299,24 @@ function checkLabelsAndScores(labels: ArrayLike<number>, scores: ArrayLike<numbe
   checkFiniteScores(scores, 'scores');
 }
 
+/**
+ * Scores ready for ranking metrics and histograms: +Infinity (rows the detector could not score, flagged
+ * as anomalies) becomes one finite value above every finite score, so those rows rank highest, tie with
+ * each other, stay above `threshold` (so they still count as flagged), and land in a histogram's last bin.
+ * Returns `scores` itself when every score is finite.
+ */
+export function rankableScores(scores: Float64Array, threshold = -Infinity): Float64Array {
+  let max = threshold, infinite = false;
+  for (let i = 0; i < scores.length; i++) {
+    const v = scores[i];
+    if (v === Infinity) infinite = true;
+    else if (v > max) max = v;
+  }
+  if (!infinite) return scores;
+  const top = max === -Infinity ? 1 : max + Math.max(1, Math.abs(max) * 0.01);
+  return Float64Array.from(scores, (v) => (v === Infinity ? top : v));
+}
+
 function checkFiniteScores(scores: ArrayLike<number>, name: string): void {
   for (let i = 0; i < scores.length; i++) {
     if (typeof scores[i] !== 'number' || !Number.isFinite(scores[i])) {

@@ -3,6 +3,7 @@
  */
 import type { Activation, LossName } from './network';
 import type { BackendName } from './backend';
+import { SynthadInputError } from './errors';
 
 export type DetectorMethod = 'vcsa' | 'vc' | 'iforest';
 export const DETECTOR_METHODS: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc', 'iforest'];
@@ -68,51 +69,86 @@ export const DEFAULT_OPTIONS: DetectorOptions = {
 
 type Check = (v: unknown) => string | undefined;
 
-const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
-const nonNegativeInt: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : 'an integer >= 0');
-const positive: Check = (v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? undefined : 'a finite number > 0');
-const nonNegative: Check = (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? undefined : 'a finite number >= 0');
+/**
+ * Upper bounds on the size options: beyond them training would run out of memory (or of patience)
+ * long before it finished, so they are refused up front instead of dying in an allocation.
+ */
+export const OPTION_LIMITS = {
+  syntheticRatio: 100,
+  delta: 10,
+  hiddenLayers: 16,
+  hiddenWidth: 8192,
+  batchSize: 1 << 20,
+  epochs: 100_000,
+  patience: 100_000,
+  learningRate: 10,
+  weightDecay: 10,
+  seed: 2 ** 32 - 1,
+  threads: 1024,
+  trees: 10_000,
+  maxSamples: 1 << 24,
+} as const;
+
+const intIn = (lo: number, hi: number): Check => (v) =>
+  (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `an integer from ${lo} to ${hi}`);
+const positiveUpTo = (hi: number): Check => (v) =>
+  (typeof v === 'number' && v > 0 && v <= hi ? undefined : `a number > 0 and at most ${hi}`);
+const nonNegativeUpTo = (hi: number): Check => (v) =>
+  (typeof v === 'number' && v >= 0 && v <= hi ? undefined : `a number from 0 to ${hi}`);
 const fraction: Check = (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)');
 const oneOf = (values: ReadonlyArray<string>): Check => (v) =>
   typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
 
+const L = OPTION_LIMITS;
 const CHECKS: Record<keyof DetectorOptions, Check> = {
   method: oneOf(DETECTOR_METHODS),
   known: (v) => (v === 'all' || (Array.isArray(v) && v.every((k) => typeof k === 'string' || typeof k === 'number'))
     ? undefined : "'all' or a list of anomaly type names"),
-  syntheticRatio: positive,
-  delta: nonNegative,
-  hidden: (v) => (Array.isArray(v) && v.length > 0 && v.every((h) => Number.isInteger(h) && h > 0)
-    ? undefined : 'a non-empty list of positive integers'),
+  syntheticRatio: positiveUpTo(L.syntheticRatio),
+  delta: nonNegativeUpTo(L.delta),
+  hidden: (v) => (Array.isArray(v) && v.length > 0 && v.length <= L.hiddenLayers && v.every((h) => Number.isInteger(h) && h > 0 && h <= L.hiddenWidth)
+    ? undefined : `a list of 1 to ${L.hiddenLayers} layer widths, each an integer from 1 to ${L.hiddenWidth}`),
   activation: oneOf(['leaky_relu', 'relu']),
   loss: oneOf(['hinge', 'bce']),
-  learningRate: positive,
-  weightDecay: nonNegative,
-  batchSize: positiveInt,
-  epochs: positiveInt,
-  patience: nonNegativeInt,
+  learningRate: positiveUpTo(L.learningRate),
+  weightDecay: nonNegativeUpTo(L.weightDecay),
+  batchSize: intIn(1, L.batchSize),
+  epochs: intIn(1, L.epochs),
+  patience: intIn(0, L.patience),
   validationSplit: fraction,
   targetFpr: fraction,
-  seed: (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : 'an integer >= 0'),
+  seed: intIn(0, L.seed),
   backend: oneOf(['auto', 'blas', 'tensorflow', 'wasm', 'cpu']),
-  threads: nonNegativeInt,
-  trees: positiveInt,
-  maxSamples: positiveInt,
+  threads: intIn(0, L.threads),
+  trees: intIn(1, L.trees),
+  maxSamples: intIn(2, L.maxSamples),
   contamination: (v) => (v === undefined || (typeof v === 'number' && v > 0 && v <= 0.5) ? undefined : 'a number in (0, 0.5]'),
 };
 
+/** How an option is named in messages: `detector option 'batchSize'` in code, `--batch-size` on the command line. */
+export type OptionNamer = (key: string) => string;
+const codeName: OptionNamer = (key) => `detector option '${key}'`;
+
+/** A bad detector option: a user mistake, reported in one line naming the option as the user wrote it. */
+export class OptionError extends SynthadInputError {
+  constructor(message: string, readonly option: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
 /** Defaults merged with the given options; an unknown or bad option throws naming it and its value. */
-export function resolveOptions(given: Partial<DetectorOptions> = {}): DetectorOptions {
+export function resolveOptions(given: Partial<DetectorOptions> = {}, nameOf: OptionNamer = codeName): DetectorOptions {
   for (const key of Object.keys(given)) {
     if (!(key in CHECKS)) {
-      throw new RangeError(`unknown detector option '${key}' (options: ${Object.keys(CHECKS).join(', ')})`);
+      throw new OptionError(`unknown detector option '${key}' (options: ${Object.keys(CHECKS).join(', ')})`, key);
     }
   }
   const merged = { ...DEFAULT_OPTIONS, ...stripUndefined(given) } as DetectorOptions;
   for (const [key, check] of Object.entries(CHECKS) as [keyof DetectorOptions, Check][]) {
     const problem = check(merged[key]);
     if (problem !== undefined) {
-      throw new RangeError(`detector option '${key}' must be ${problem}, got ${JSON.stringify(merged[key])}`);
+      throw new OptionError(`${nameOf(key)} must be ${problem}, got ${JSON.stringify(merged[key])}`, key);
     }
   }
   const known = merged.known === 'all' ? 'all' : merged.known.map(String);

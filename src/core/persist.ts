@@ -1,110 +1,262 @@
 /**
- * Saving and loading a fitted detector as a folder: `synthad-model.json` (options, encoder, threshold,
- * training summary, weight shapes) and `weights.bin` (little-endian float32, concatenated).
- * A save writes a temporary folder and renames it into place, so a model folder is never half written.
+ * Saving and loading a fitted detector as a folder: `synthad-model.json` (the manifest: options, encoder,
+ * threshold, training summary, weight shapes and the weights file's name) and, for the MLP methods, the
+ * weights file `weights-<pid>-<hex>.bin` (little-endian float32, concatenated; `weights.bin` in models saved
+ * before the manifest named it).
+ *
+ * A save writes only these files. It refuses a folder that holds anything else (before writing anything),
+ * and it replaces an existing model atomically: the new weights go under a fresh name, then the manifest is
+ * written to a partial file and renamed over the old one (the commit point), then the old weights are
+ * removed. A save killed at any point leaves the old model or the new one, whole; what it left behind is
+ * removed by the next save. Loading reads every file with a size limit and checks it (modelCheck.ts).
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Detector, FittedState } from './detector';
+import { Detector } from './detector';
 import { createNetwork, describeBackend, resolveThreads, selectBackend } from './backend';
 import type { Network } from './network';
 import { SynthadInputError } from './errors';
-import { MODEL_FORMAT_VERSION, SYNTHAD_VERSION } from './version';
+import { MODEL_FORMAT_VERSION, READABLE_MODEL_FORMATS, SYNTHAD_VERSION } from './version';
 import type { DetectorOptions } from './options';
-import type { IsolationForestModel } from './iforest';
+import { listNames } from './encode';
+import { checkManifest, checkWeightValues, CheckedModel, LEGACY_WEIGHTS_FILE, WEIGHTS_NAME } from './modelCheck';
+import { failpoint, partialPath, releasePartial, removePartial, removeStalePartials } from './safeFiles';
 
 export const MODEL_FILE = 'synthad-model.json';
-export const WEIGHTS_FILE = 'weights.bin';
+/** The weights file of models saved before the manifest named it (`weightsFile`); new saves use `weights-<pid>-<hex>.bin`. */
+export const WEIGHTS_FILE = LEGACY_WEIGHTS_FILE;
+/** At most this many bytes in a manifest (a forest of 100 trees is a few MB). */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
-interface SavedModel {
-  readonly format: 'synthad-model';
-  readonly formatVersion: number;
-  readonly synthadVersion: string;
-  readonly savedAt: string;
-  readonly options: DetectorOptions;
-  readonly encoder: FittedState['encoder'];
-  readonly threshold: number;
-  readonly summary: FittedState['summary'];
-  readonly mlp?: { readonly hidden: ReadonlyArray<number>; readonly activation: string; readonly inputs: number; readonly shapes: number[][] };
-  readonly forest?: IsolationForestModel;
-  readonly reference?: FittedState['reference'];
-}
+/** Partial files a save writes in the model folder: `synthad-model.json.partial-<pid>-<n>`, `weights-….bin.partial-<pid>-<n>`. */
+const PARTIAL_NAME = /^(synthad-model\.json|weights(?:-[0-9a-f]{1,16}){0,2}\.bin)\.partial-\d+-\d+$/;
 
-export async function saveDetector(detector: Detector, dir: string): Promise<void> {
-  const state = detector.fitted;
+/**
+ * Checks, without writing anything, that `dir` can take a model: it does not exist yet (it will be created,
+ * with its parents), or it is a folder holding nothing but a SynthAD model's files. `''` is the current folder.
+ * Throws a SynthadInputError otherwise. saveDetector calls it first; call it before a long training to fail fast.
+ */
+export function checkModelFolder(dir: string): void {
   const target = path.resolve(dir);
-  const tmp = `${target}.partial-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(tmp, { recursive: true });
+  let stat: fs.Stats;
   try {
-    let mlp: SavedModel['mlp'];
-    if (state.mlp) {
-      const w = state.mlp.getWeights();
-      mlp = { ...state.mlp.shape, shapes: w.shapes.map((s) => [...s]) };
-      const bytes = Buffer.concat(w.values.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength)));
-      fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), bytes);
-    }
-    const saved: SavedModel = {
-      format: 'synthad-model', formatVersion: MODEL_FORMAT_VERSION, synthadVersion: SYNTHAD_VERSION,
-      savedAt: new Date().toISOString(), options: detector.options, encoder: state.encoder,
-      threshold: state.threshold, summary: state.summary, mlp, forest: state.forest,
-      ...(state.reference ? { reference: state.reference } : {}),
-    };
-    fs.writeFileSync(path.join(tmp, MODEL_FILE), JSON.stringify(saved, null, 1));
-    replaceDir(tmp, target);
+    stat = fs.statSync(target);
   } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') {
+      throw new SynthadInputError(`cannot use this folder for the model (${(err as Error).message})`, { file: target });
+    }
+    // Does not exist: every existing ancestor must be a folder.
+    for (let up = path.dirname(target); ; up = path.dirname(up)) {
+      let s: fs.Stats | undefined;
+      try { s = fs.statSync(up); } catch { /* not there either */ }
+      if (s !== undefined) {
+        if (!s.isDirectory()) throw new SynthadInputError(`cannot create the model folder: ${up} is a file, expected a folder`, { file: target });
+        return;
+      }
+      if (path.dirname(up) === up) return;
+    }
+  }
+  if (!stat.isDirectory()) {
+    throw new SynthadInputError('is a file, expected a folder (a model is saved as a folder: synthad-model.json and its weights)', { file: target });
+  }
+  const foreign = fs.readdirSync(target, { withFileTypes: true })
+    .filter((e) => !(e.isFile() && (e.name === MODEL_FILE || WEIGHTS_NAME.test(e.name) || PARTIAL_NAME.test(e.name))))
+    .map((e) => e.name)
+    .sort();
+  if (foreign.length > 0) {
+    throw new SynthadInputError(
+      `holds files that are not part of a SynthAD model (${listNames(foreign, 3)}); save the model into an empty or new folder`,
+      { file: target },
+    );
   }
 }
 
-function replaceDir(from: string, to: string): void {
-  if (fs.existsSync(to)) {
-    if (!fs.existsSync(path.join(to, MODEL_FILE)) && fs.readdirSync(to).length > 0) {
-      throw new SynthadInputError(`not a SynthAD model folder and not empty; refusing to replace it`, { file: to });
+/**
+ * Saves a fitted detector into the folder `dir` (created with its parents; `''` is the current folder).
+ * Writes only the model's files: refuses a folder holding anything else; replaces a model there atomically.
+ */
+export async function saveDetector(detector: Detector, dir: string): Promise<void> {
+  // Synchronous from here on: two saves in one process never interleave.
+  const state = detector.fitted;
+  const target = path.resolve(dir);
+  const manifestPath = path.join(target, MODEL_FILE);
+  const weights = state.mlp?.getWeights();
+  const weightsName = weights ? `weights-${process.pid.toString(16)}-${crypto.randomBytes(6).toString('hex')}.bin` : undefined;
+  const saved = {
+    format: 'synthad-model', formatVersion: MODEL_FORMAT_VERSION, synthadVersion: SYNTHAD_VERSION,
+    savedAt: new Date().toISOString(), options: detector.options, encoder: state.encoder,
+    threshold: state.threshold, summary: state.summary,
+    mlp: state.mlp && weights ? { ...state.mlp.shape, shapes: weights.shapes.map((s) => [...s]) } : undefined,
+    ...(weightsName ? { weightsFile: weightsName } : {}),
+    forest: state.forest,
+    ...(state.reference ? { reference: state.reference } : {}),
+  };
+  // What is saved must load: check it with the loader's rules before writing anything.
+  checkManifest(saved as unknown as Record<string, unknown>, target, 'cannot save this model: ');
+  if (weights) checkWeightValues(weights.values, target, 'cannot save this model: ');
+  checkModelFolder(target);
+  const json = JSON.stringify(saved, null, 1);
+
+  const created = fs.mkdirSync(target, { recursive: true });
+  removeStaleFiles(target);
+  const previous = committedWeightsFile(manifestPath);
+  let weightsPartial: string | undefined;
+  let weightsPlaced = false;
+  let manifestPartial: string | undefined;
+  try {
+    if (weights && weightsName) {
+      weightsPartial = partialPath(path.join(target, weightsName));
+      writeDurably(weightsPartial, weights.values.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+      failpoint('save:weights-partial');
+      fs.renameSync(weightsPartial, path.join(target, weightsName));
+      weightsPlaced = true;
+      releasePartial(weightsPartial);
+      weightsPartial = undefined;
+      failpoint('save:weights-written');
     }
-    const old = `${to}.old-${process.pid}-${Date.now()}`;
-    fs.renameSync(to, old);
-    fs.renameSync(from, to);
-    fs.rmSync(old, { recursive: true, force: true });
-  } else {
-    fs.renameSync(from, to);
+    manifestPartial = partialPath(manifestPath);
+    writeDurably(manifestPartial, [Buffer.from(json, 'utf8')]);
+    failpoint('save:manifest-partial');
+    fs.renameSync(manifestPartial, manifestPath); // the commit point
+    releasePartial(manifestPartial);
+    manifestPartial = undefined;
+  } catch (err) {
+    if (weightsPartial) removePartial(weightsPartial);
+    if (manifestPartial) removePartial(manifestPartial);
+    if (weightsPlaced && weightsName) removeQuietly(path.join(target, weightsName));
+    if (created !== undefined) removeCreatedFolders(target, created);
+    throw err;
+  }
+  syncFolder(target);
+  failpoint('save:committed');
+  removeOldWeights(target, manifestPath, previous);
+}
+
+/** Writes `chunks` to a new file (never through an existing file or link) and flushes it to disk. */
+function writeDurably(file: string, chunks: ReadonlyArray<Uint8Array>): void {
+  const fd = fs.openSync(file, 'wx', 0o644);
+  try {
+    for (const chunk of chunks) {
+      for (let done = 0; done < chunk.byteLength;) done += fs.writeSync(fd, chunk, done, chunk.byteLength - done);
+    }
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Flushes a folder's entries (the renames) to disk where the platform allows it. */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch { /* not supported here (Windows): the renames are still atomic */ } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Removes the folders this save created (`target` up to `first`), as long as they are empty. */
+function removeCreatedFolders(target: string, first: string): void {
+  for (let d = target; ; d = path.dirname(d)) {
+    try { fs.rmdirSync(d); } catch { return; }
+    if (d === first || path.dirname(d) === d) return;
+  }
+}
+
+function removeQuietly(file: string): void {
+  try { fs.rmSync(file, { force: true }); } catch { /* best effort */ }
+}
+
+/** Partial files of saves that were killed (their process is gone), in the folder and, from older versions, beside it. */
+function removeStaleFiles(target: string): void {
+  const bases = new Set<string>([MODEL_FILE]);
+  for (const name of safeReaddir(target)) {
+    const m = PARTIAL_NAME.exec(name);
+    if (m) bases.add(m[1]);
+  }
+  for (const base of bases) removeStalePartials(path.join(target, base));
+  removeStalePartials(target); // `<folder>.partial-<pid>-<time>` folders of saves before this layout
+}
+
+/** The weights file the committed manifest names: undefined when it names none (a forest) or there is none; null when it cannot be read. */
+function committedWeightsFile(manifestPath: string): string | undefined | null {
+  try {
+    const text = readLimited(manifestPath, MAX_MANIFEST_BYTES, 'model manifest');
+    if (text === undefined) return undefined;
+    const raw = JSON.parse(text.toString('utf8')) as { weightsFile?: unknown; mlp?: unknown };
+    if (typeof raw.weightsFile === 'string') return raw.weightsFile;
+    return raw.mlp !== undefined ? LEGACY_WEIGHTS_FILE : undefined;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After a commit: removes the weights file of the model that was replaced and weights files no manifest names
+ * whose save is over (killed, or from this process); keeps the one the manifest now names and those of saves
+ * still running in other processes (they remove their own when they finish).
+ */
+function removeOldWeights(target: string, manifestPath: string, previous: string | undefined | null): void {
+  const current = committedWeightsFile(manifestPath);
+  if (current === null) return; // cannot tell which weights the model uses now: remove none
+  for (const name of safeReaddir(target)) {
+    if (!WEIGHTS_NAME.test(name) || name === current) continue;
+    const pid = /^weights-([0-9a-f]+)-[0-9a-f]+\.bin$/.exec(name)?.[1];
+    const owner = pid === undefined ? undefined : parseInt(pid, 16);
+    if (name === previous || owner === undefined || owner === process.pid || !processAlive(owner)) removeQuietly(path.join(target, name));
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try { return fs.readdirSync(dir); } catch { return []; }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
 /** Reads a saved detector; `compute` picks the backend and threads to score on (default: those it was saved with). */
 export async function loadDetector(dir: string, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {}): Promise<Detector> {
   const file = path.join(dir, MODEL_FILE);
-  if (!fs.existsSync(file)) {
-    throw new SynthadInputError(`no ${MODEL_FILE} here: expected a folder written by 'synthad train --out' or saveDetector`, { file: dir });
+  // A save replacing this model between reading the manifest and its weights removes the old weights: read again.
+  for (let attempt = 1; ; attempt++) {
+    const text = readLimited(file, MAX_MANIFEST_BYTES, 'model manifest');
+    if (text === undefined) {
+      throw new SynthadInputError(`no ${MODEL_FILE} here: expected a folder written by 'synthad train --out' or saveDetector`, { file: dir });
+    }
+    const saved = parseManifest(text, file);
+    let values: Float32Array[] | undefined;
+    if (saved.mlp && saved.weightsFile) {
+      const weightsPath = path.join(dir, saved.weightsFile);
+      values = readWeights(weightsPath, saved.mlp.shapes, saved.weightBytes);
+      if (values === undefined) {
+        const now = readLimited(file, MAX_MANIFEST_BYTES, 'model manifest');
+        if (attempt < 3 && now !== undefined && !now.equals(text)) continue;
+        throw new SynthadInputError('weights file missing from the model folder', { file: weightsPath });
+      }
+    }
+    return build(saved, values, compute);
   }
-  let saved: SavedModel;
-  try {
-    saved = JSON.parse(fs.readFileSync(file, 'utf8')) as SavedModel;
-  } catch (err) {
-    throw new SynthadInputError(`not valid JSON (${(err as Error).message})`, { file });
-  }
-  if (saved.format !== 'synthad-model') throw new SynthadInputError(`not a SynthAD model (format '${String(saved.format)}')`, { file });
-  if (saved.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new SynthadInputError(
-      `saved in model format ${saved.formatVersion} by SynthAD ${saved.synthadVersion}; this SynthAD ${SYNTHAD_VERSION} reads format ${MODEL_FORMAT_VERSION}`,
-      { file },
-    );
-  }
+}
+
+async function build(saved: CheckedModel, values: Float32Array[] | undefined, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>>): Promise<Detector> {
   const options: DetectorOptions = { ...saved.options };
   if (compute.backend !== undefined) Object.assign(options, { backend: compute.backend });
   if (compute.threads !== undefined) Object.assign(options, { threads: compute.threads });
   let mlp: Network | undefined;
   let computeDetail: string | undefined;
-  if (saved.mlp) {
+  if (saved.mlp && values) {
     const choice = await selectBackend(options.backend);
     const threads = resolveThreads(options.threads);
     computeDetail = describeBackend(choice, threads);
-    mlp = createNetwork(
-      choice,
-      { inputs: saved.mlp.inputs, hidden: saved.mlp.hidden, activation: saved.mlp.activation as 'relu' | 'leaky_relu' },
-      { shapes: saved.mlp.shapes, values: readWeights(path.join(dir, WEIGHTS_FILE), saved.mlp.shapes) },
-      threads,
-    );
+    mlp = createNetwork(choice, { inputs: saved.mlp.inputs, hidden: saved.mlp.hidden, activation: saved.mlp.activation }, { shapes: saved.mlp.shapes, values }, threads);
   }
   return Detector.fromState(options, {
     encoder: saved.encoder, threshold: saved.threshold, summary: saved.summary, mlp, forest: saved.forest, computeDetail,
@@ -112,17 +264,99 @@ export async function loadDetector(dir: string, compute: Partial<Pick<DetectorOp
   });
 }
 
-function readWeights(file: string, shapes: ReadonlyArray<ReadonlyArray<number>>): Float32Array[] {
-  if (!fs.existsSync(file)) throw new SynthadInputError('weights file missing from the model folder', { file });
-  const bytes = fs.readFileSync(file);
-  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
-  const expected = sizes.reduce((a, b) => a + b, 0) * 4;
-  if (bytes.length !== expected) {
-    throw new SynthadInputError(`expected ${expected} bytes of float32 weights for layers ${JSON.stringify(shapes)}, got ${bytes.length}`, { file });
+function parseManifest(text: Buffer, file: string): CheckedModel {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    throw new SynthadInputError(`not valid JSON (${(err as Error).message})`, { file });
   }
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const saved = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  if (saved.format !== 'synthad-model') throw new SynthadInputError(`not a SynthAD model (format '${String(saved.format)}')`, { file });
+  if (!READABLE_MODEL_FORMATS.includes(saved.formatVersion as number)) {
+    throw new SynthadInputError(
+      `saved in model format ${String(saved.formatVersion)} by SynthAD ${String(saved.synthadVersion)}; this SynthAD ${SYNTHAD_VERSION} reads formats ${READABLE_MODEL_FORMATS.join(' and ')}`,
+      { file },
+    );
+  }
+  return checkManifest(saved, file);
+}
+
+/**
+ * Opens `file` without blocking (a FIFO with no writer would hang a plain open) and checks that it is a regular
+ * file of at most `limit` bytes before reading it; undefined when it does not exist.
+ */
+function readLimited(file: string, limit: number, what: string): Buffer | undefined {
+  const fd = openRegular(file, what);
+  if (fd === undefined) return undefined;
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > limit) throw new SynthadInputError(`${size} bytes, more than the ${limit / 2 ** 20} MiB a ${what} may have`, { file });
+    // Read up to limit + 1 bytes: a file that grows while being read is still cut off.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(size - total, 64 * 1024), limit + 1 - total));
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > limit) throw new SynthadInputError(`more than the ${limit / 2 ** 20} MiB a ${what} may have`, { file });
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** An open descriptor on a regular file, undefined when there is no such file; anything else is refused. */
+function openRegular(file: string, what: string): number | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'EISDIR') throw new SynthadInputError(`is a folder, not a regular file; expected the ${what} written by saveDetector`, { file });
+    throw new SynthadInputError(`cannot read it (${(err as Error).message})`, { file });
+  }
+  const stat = fs.fstatSync(fd);
+  if (!stat.isFile()) {
+    fs.closeSync(fd);
+    const kind = stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a named pipe (FIFO)' : stat.isCharacterDevice() ? 'a character device'
+      : stat.isBlockDevice() ? 'a block device' : stat.isSocket() ? 'a socket' : 'a special file';
+    throw new SynthadInputError(`is ${kind}, not a regular file; expected the ${what} written by saveDetector`, { file });
+  }
+  return fd;
+}
+
+/** The weights, checked: exactly `bytes` bytes and every value finite; undefined when the file does not exist. */
+function readWeights(file: string, shapes: ReadonlyArray<ReadonlyArray<number>>, bytes: number): Float32Array[] | undefined {
+  const fd = openRegular(file, 'weights file');
+  if (fd === undefined) return undefined;
+  const all = new Float32Array(bytes / 4);
+  try {
+    const size = fs.fstatSync(fd).size;
+    const wrong = (got: number): SynthadInputError =>
+      new SynthadInputError(`expected ${bytes} bytes of float32 weights for layers ${JSON.stringify(shapes)}, got ${got}`, { file });
+    if (size !== bytes) throw wrong(size);
+    const view = new Uint8Array(all.buffer);
+    let total = 0;
+    while (total < bytes) {
+      const n = fs.readSync(fd, view, total, bytes - total, null);
+      if (n === 0) throw wrong(total);
+      total += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
   const out: Float32Array[] = [];
   let offset = 0;
-  for (const n of sizes) { out.push(all.slice(offset, offset + n)); offset += n; }
+  for (const s of shapes) {
+    const n = s.reduce((a, b) => a * b, 1);
+    out.push(all.slice(offset, offset + n));
+    offset += n;
+  }
+  checkWeightValues(out, file);
   return out;
 }

@@ -2,7 +2,8 @@
  * An evaluation report: what `Detector.evaluate` returns and every shell (notebook, CLI, bench) shows.
  */
 import type { Dataset } from './data/types';
-import { confusionAt, Confusion, overallMetrics, perTypeMetrics, TypeMetrics } from './metrics';
+import { SynthadInputError } from './errors';
+import { confusionAt, Confusion, overallMetrics, perTypeMetrics, rankableScores, TypeMetrics } from './metrics';
 import { requireLabel } from './split';
 
 export interface EvaluationReport {
@@ -24,6 +25,8 @@ export interface EvaluationReport {
   readonly unseenTypes: ReadonlyArray<string>;
   /** Per categorical column, test cells whose category was not seen in training. */
   readonly unknownCategories: Readonly<Record<string, number>>;
+  /** One-line warnings from scoring (unseen categories, rows scored +Infinity); absent when there were none. */
+  readonly warnings?: ReadonlyArray<string>;
   /** Per-row data for charts: anomaly score, label text, 1 = normal. */
   readonly scores: Float64Array;
   readonly labels: ReadonlyArray<string>;
@@ -34,6 +37,7 @@ export function buildReport(
   detector: string, ds: Dataset, scores: Float64Array, threshold: number,
   knownTypes: ReadonlyArray<string>, unknownCategories: Readonly<Record<string, number>>,
 ): EvaluationReport {
+  scores = rankableScores(scores, threshold);
   const full = requireLabel(ds, 'evaluation');
   const unknownRows = full.unknown === undefined ? 0 : full.unknown.reduce((a, b) => a + b, 0);
   let label = full;
@@ -45,8 +49,8 @@ export function buildReport(
   const normalRows = label.isNormal.reduce((a, b) => a + b, 0);
   const anomalyRows = label.isNormal.length - normalRows;
   if (normalRows === 0 || anomalyRows === 0) {
-    throw new RangeError(
-      `${ds.source}: evaluation needs both normal and anomalous rows; got ${normalRows} normal and ${anomalyRows} anomalous in column '${label.column}'`,
+    throw new SynthadInputError(
+      `evaluation needs both normal and anomalous rows; got ${normalRows} normal and ${anomalyRows} anomalous in column '${label.column}'`, { file: ds.source },
     );
   }
   const known = new Set(knownTypes);

@@ -5,7 +5,7 @@
 import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
 import { loadDataset, datasetFromTable } from '../core/data/load';
-import { Detector as CoreDetector, FitHooks } from '../core/detector';
+import { Detector as CoreDetector, FitHooks, setWarningSink } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
@@ -40,6 +40,8 @@ import type { Display, Plot } from '../intellisense/cellApi';
 
 export function createCellApi(config: KernelConfig, current: () => CellContext | undefined): CellApi {
   const resolve = (file: string): string => resolveDataPath(file, config);
+  const warn = (message: string): void => current()?.stderr(`SynthAD: warning: ${message}\n`);
+  setWarningSink(warn);
 
   class Detector extends CoreDetector {
     constructor(options: Partial<DetectorOptions> = {}) {
@@ -117,7 +119,11 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
   };
 
   return {
-    load: (file, options = {}) => loadDataset(resolve(file), options),
+    load: async (file, options = {}) => {
+      const data = await loadDataset(resolve(file), options);
+      for (const w of data.warnings ?? []) warn(w);
+      return data;
+    },
     Detector: Detector as typeof CoreDetector,
     plot,
     display,
@@ -125,7 +131,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       const target = path.resolve(config.cwd, file);
       const scores = detector.score(data);
       const t = detector.fitted.threshold;
-      writeCsv(target, data, [
+      await writeCsv(target, data, [
         { name: 'score', values: scores },
         { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
       ]);

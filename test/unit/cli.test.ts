@@ -291,7 +291,7 @@ describe('synthad command', () => {
       assert.ok(!fs.existsSync(path.join(dir, 'vc-model')));
       const c = synthad(['detect', data, '--contamination', '0.9', '--quiet'], dir);
       assert.equal(c.code, 1);
-      assert.equal(c.stderr, "synthad: detector option 'contamination' must be a number in (0, 0.5], got 0.9\n");
+      assert.equal(c.stderr, 'synthad: --contamination must be a number in (0, 0.5], got 0.9\n');
       const n = synthad(['train', data, '--normal', 'normal', '--out', 'm'], dir);
       assert.equal(n.code, 2);
       assert.equal(n.stderr, "synthad: --normal needs --label COL (the column holding normal/anomaly labels)\nRun 'synthad help' for usage.\n");
@@ -315,10 +315,10 @@ describe('synthad command', () => {
     assert.match(both.stderr, /^synthad: --model and --train exclude each other/);
   });
 
-  it('rejects a bad detector option naming it', () => {
+  it('rejects a bad detector option naming it as the command line does', () => {
     write('v.csv', 'a,b,class\n1,2,normal\n3,4,bad\n');
     const r = synthad(['train', 'v.csv', '--label', 'class', '--normal', 'normal', '--val-split', '1.5', '--out', 'm'], dir);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, "synthad: detector option 'validationSplit' must be a number in [0, 1), got 1.5\n");
+    assert.equal(r.stderr, 'synthad: --val-split must be a number in [0, 1), got 1.5\n');
   });
 });

@@ -120,7 +120,7 @@ describe('detector', () => {
   });
 
   it('validates options with the option name and value', () => {
-    assert.throws(() => resolveOptions({ batchSize: 0 }), { message: "detector option 'batchSize' must be a positive integer, got 0" });
+    assert.throws(() => resolveOptions({ batchSize: 0 }), { message: "detector option 'batchSize' must be an integer from 1 to 1048576, got 0" });
     assert.throws(() => resolveOptions({ loss: 'mse' as 'hinge' }), { message: 'detector option \'loss\' must be one of hinge, bce, got "mse"' });
     assert.throws(() => resolveOptions({ validationSplit: 1 }), { message: "detector option 'validationSplit' must be a number in [0, 1), got 1" });
     assert.throws(() => resolveOptions({ epoch: 3 } as never), { message: /^unknown detector option 'epoch' \(options: method, known,/ });
@@ -159,7 +159,7 @@ describe('saving and loading a detector', () => {
     const json = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.writeFileSync(file, JSON.stringify({ ...json, formatVersion: 99, synthadVersion: '9.0.0' }));
     await assert.rejects(loadDetector(m), {
-      message: new RegExp(`^${escape(file)}: saved in model format 99 by SynthAD 9.0.0; this SynthAD \\S+ reads format 1$`),
+      message: new RegExp(`^${escape(file)}: saved in model format 99 by SynthAD 9.0.0; this SynthAD \\S+ reads formats 1 and 2$`),
     });
   });
 

@@ -7,6 +7,7 @@ import Papa from 'papaparse';
 import { SynthadInputError } from '../errors';
 import { ColumnBuilder, createBuilders, finishTable, LineRecorder } from './infer';
 import type { LoadOptions, Table } from './types';
+import { checkedText, checkNotUtf16, Utf8Check } from './utf8';
 
 /** Delimiters tried when sniffing, in order of preference on a tie. */
 export const DELIMITER_CANDIDATES: ReadonlyArray<string> = [',', '\t', ';', '|'];
@@ -77,6 +78,7 @@ async function readHead(file: string): Promise<FileHead> {
   try {
     const buffer = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    checkNotUtf16(file, buffer.subarray(0, bytesRead));
     const bomBytes = UTF8_BOM.every((byte, i) => buffer[i] === byte) && bytesRead >= 3 ? 3 : 0;
     const text = new TextDecoder('utf-8').decode(buffer.subarray(bomBytes, bytesRead));
     return { text, bomBytes, complete: bytesRead < SNIFF_BYTES };
@@ -92,10 +94,11 @@ export async function readDelimited(file: string, options: LoadOptions = {}, tsv
   const delimiter = options.delimiter ?? (tsv ? '\t' : sniffDelimiter(head.text, head.complete));
   let builders = null as ColumnBuilder[] | null;
   const lines = new LineRecorder();
-  await parseRows(file, head.bomBytes, delimiter, (fields, line) => {
+  const utf8 = new Utf8Check();
+  await parseRows(file, head.bomBytes, delimiter, utf8, (fields, line) => {
     if (builders === null) {
       const names = fields.map((name, i) => name.trim() || `Unnamed: ${i}`);
-      builders = createBuilders(file, names, options, line);
+      builders = createBuilders(file, names, options, line, delimiter);
       return;
     }
     if (fields.length !== builders.length) {
@@ -107,7 +110,8 @@ export async function readDelimited(file: string, options: LoadOptions = {}, tsv
   });
   const lineOfRow = lines.finish();
   if (builders === null || lineOfRow.length === 0) throw new SynthadInputError(NO_DATA_ROWS, { file });
-  return finishTable(file, builders, lineOfRow);
+  const warning = utf8.warning(file);
+  return finishTable(file, builders, lineOfRow, warning === undefined ? [] : [warning]);
 }
 
 type RowHandler = (fields: string[], line: number) => void;
@@ -116,9 +120,10 @@ type RowHandler = (fields: string[], line: number) => void;
  * Streams the file through papaparse and hands each non-blank row to `onRow` with the line it
  * starts on. Errors thrown by `onRow`, quote errors and read errors stop the stream and reject.
  */
-function parseRows(file: string, bomBytes: number, delimiter: string, onRow: RowHandler): Promise<void> {
+function parseRows(file: string, bomBytes: number, delimiter: string, utf8: Utf8Check, onRow: RowHandler): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stream = fs.createReadStream(file, { encoding: 'utf8', start: bomBytes, highWaterMark: STREAM_CHUNK_BYTES });
+    const raw = fs.createReadStream(file, { start: bomBytes, highWaterMark: STREAM_CHUNK_BYTES });
+    const stream = checkedText(utf8);
     const tracker = new LineTracker(file, onRow);
     let settled = false;
     let parser: Papa.Parser | null = null;
@@ -126,9 +131,12 @@ function parseRows(file: string, bomBytes: number, delimiter: string, onRow: Row
       if (settled) return;
       settled = true;
       parser?.abort();
+      raw.destroy();
       stream.destroy();
       reject(error);
     };
+    raw.on('error', (error) => fail(new SynthadInputError(`cannot read the file (${error.message})`, { file })));
+    raw.pipe(stream);
     stream.on('data', (chunk) => {
       try {
         tracker.addChunk(chunk as string);

@@ -11,6 +11,16 @@ import type { Column, LoadOptions, Table } from './types';
 const MISSING_TEXTS = new Set(['', 'na', 'n/a', '?', 'null']);
 const NUMBER_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE_PATTERN = /^[+-]?(?:nan|inf|infinity)$/i;
+/** With a decimal comma: `0,97`, `-1,5e3`. */
+const DECIMAL_COMMA_PATTERN = /^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$/;
+/** With a decimal comma and thousands points: `1.234,56`. */
+const POINT_THOUSANDS_COMMA_PATTERN = /^[+-]?\d{1,3}(?:\.\d{3})+,\d+$/;
+/** With option decimal ',': thousands points, decimals optional (`1.234`, `1.234,5`). */
+const POINT_THOUSANDS_PATTERN = /^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$/;
+/** With option decimal ',': numbers without a point (`12`, `1e5`). */
+const NO_POINT_PATTERN = /^[+-]?\d+(?:[eE][+-]?\d+)?$/;
+/** Thousands commas (`1,234`, `12,345,678.5`). */
+const COMMA_THOUSANDS_PATTERN = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 /** A column is "numbers with junk" (an error) when at least this share of its cells are numbers. */
 const NUMERIC_SHARE = 0.9;
 /** Text cells a numeric column keeps aside before it switches to one string per row. */
@@ -18,6 +28,21 @@ const SPARSE_TEXT_LIMIT = 64;
 const INTERN_LIMIT = 100_000;
 /** Rows for which the first text of each number is kept (later ones are rebuilt with formatNumber). */
 const NUMBER_TEXT_ROWS = 4096;
+
+/**
+ * How a column reads numbers written as text. plain: `1.5`, `1e3` only; thousands: also `1,234.5`;
+ * comma-guess (`;` files): also `0,97` and `1.234,56`, provided the column has no number with a
+ * decimal point; comma (option decimal ','): `0,97`, `1.234,56`, `1.234` and integers, never `1.5`.
+ */
+export type NumberStyle = 'plain' | 'thousands' | 'comma-guess' | 'comma';
+
+/** The number style of columns read from a source with this delimiter (undefined: not delimited text). */
+export function numberStyle(options: LoadOptions, delimiter?: string): NumberStyle {
+  if (options.decimal === ',') return 'comma';
+  if (options.decimal === '.') return 'thousands';
+  if (delimiter === undefined) return 'plain';
+  return delimiter === ';' ? 'comma-guess' : 'thousands';
+}
 
 /** Where rows live in the source, for error messages. */
 export interface RowLocator {
@@ -87,27 +112,38 @@ export function checkOptionColumns(file: string, names: ReadonlyArray<string>, o
  * A builder for one column: dropped and forced-categorical columns are kept as text, unchecked;
  * the label column is typed but never rejected (mixed numbers and text make it categorical).
  */
-export function builderFor(name: string, options: LoadOptions, missing: ReadonlySet<string>): ColumnBuilder {
+export function builderFor(
+  name: string, options: LoadOptions, missing: ReadonlySet<string>, style: NumberStyle = numberStyle(options),
+): ColumnBuilder {
   if ((options.drop ?? []).includes(name) || (options.categorical ?? []).includes(name)) {
     return new ColumnBuilder(name, 'text', missing);
   }
-  return new ColumnBuilder(name, name === options.label ? 'lenient' : 'checked', missing);
+  return new ColumnBuilder(name, name === options.label ? 'lenient' : 'checked', missing, style);
 }
 
-/** Builders for a header's columns, after checking the names and the options. */
-export function createBuilders(file: string, names: ReadonlyArray<string>, options: LoadOptions, line?: number): ColumnBuilder[] {
+/**
+ * Builders for a header's columns, after checking the names and the options. `delimiter`: the
+ * file's, which decides how numbers may be written (see `numberStyle`).
+ */
+export function createBuilders(
+  file: string, names: ReadonlyArray<string>, options: LoadOptions, line?: number, delimiter?: string,
+): ColumnBuilder[] {
   checkUniqueNames(file, names, line);
   checkOptionColumns(file, names, options);
   const missing = missingTexts(options.missing);
-  return names.map((name) => builderFor(name, options, missing));
+  const style = numberStyle(options, delimiter);
+  return names.map((name) => builderFor(name, options, missing, style));
 }
 
 /** The finished table: each builder typed (may throw on junk cells). */
-export function finishTable(source: string, builders: ReadonlyArray<ColumnBuilder>, lineOfRow?: Uint32Array): Table {
+export function finishTable(
+  source: string, builders: ReadonlyArray<ColumnBuilder>, lineOfRow?: Uint32Array, warnings: ReadonlyArray<string> = [],
+): Table {
   const at: RowLocator = { file: source, lineOfRow };
   const columns = builders.map((builder) => builder.finish(at));
   const rowCount = builders.length > 0 ? builders[0].rowCount : 0;
-  return lineOfRow === undefined ? { source, rowCount, columns } : { source, rowCount, columns, lineOfRow };
+  const table: Table = lineOfRow === undefined ? { source, rowCount, columns } : { source, rowCount, columns, lineOfRow };
+  return warnings.length === 0 ? table : { ...table, warnings };
 }
 
 /** Copies a string so it does not keep a whole parsed chunk alive (V8 sliced strings). */
@@ -142,6 +178,14 @@ export class ColumnBuilder {
   private firstTextCell = '';
   private firstNonFiniteCell = '';
   private longestMissing = 0;
+  /** Cells read as numbers only thanks to the style: `0,97`, `1,234` (and the first of them). */
+  private styledCount = 0;
+  private firstStyled = -1;
+  private firstStyledCell = '';
+  /** comma-guess: numbers with a decimal point, which a decimal comma elsewhere contradicts. */
+  private pointCount = 0;
+  private firstPoint = -1;
+  private firstPointCell = '';
   private readonly forceText: boolean;
   private readonly customMissing: boolean;
 
@@ -149,6 +193,7 @@ export class ColumnBuilder {
     readonly name: string,
     private readonly mode: BuilderMode,
     private readonly missing: ReadonlySet<string> = MISSING_TEXTS,
+    private readonly style: NumberStyle = 'plain',
   ) {
     this.forceText = mode === 'text';
     this.customMissing = missing !== MISSING_TEXTS;
@@ -173,12 +218,38 @@ export class ColumnBuilder {
     const numberLike = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46;
     if ((!numberLike || this.customMissing) && this.isMissing(text)) return this.pushMissing();
     if (this.forceText) return this.addText(text, false);
-    if (numberLike && NUMBER_PATTERN.test(text)) {
-      const value = Number(text);
-      if (Number.isFinite(value)) return this.addNumber(value, text);
-      return this.addText(text, true);
+    if (numberLike) {
+      if (this.style === 'comma' ? NO_POINT_PATTERN.test(text) : NUMBER_PATTERN.test(text)) {
+        const value = Number(text);
+        if (!Number.isFinite(value)) return this.addText(text, true);
+        if (this.style === 'comma-guess' && text.includes('.') && this.pointCount++ === 0) {
+          [this.firstPoint, this.firstPointCell] = [this.rows, text];
+        }
+        return this.addNumber(value, text);
+      }
+      if (this.style !== 'plain') {
+        const value = this.styledNumber(text);
+        if (value !== undefined) {
+          if (this.styledCount++ === 0) [this.firstStyled, this.firstStyledCell] = [this.rows, text];
+          return this.addNumber(value, text);
+        }
+      }
     }
     this.addText(text, NON_FINITE_PATTERN.test(text));
+  }
+
+  /** A number written the way the style allows besides plain numbers, or undefined. */
+  private styledNumber(text: string): number | undefined {
+    let plain: string | undefined;
+    if (this.style === 'thousands') {
+      if (COMMA_THOUSANDS_PATTERN.test(text)) plain = text.replace(/,/g, '');
+    } else if (this.style === 'comma' ? POINT_THOUSANDS_PATTERN.test(text) || DECIMAL_COMMA_PATTERN.test(text)
+      : DECIMAL_COMMA_PATTERN.test(text) || POINT_THOUSANDS_COMMA_PATTERN.test(text)) {
+      plain = text.replace(/\./g, '').replace(',', '.');
+    }
+    if (plain === undefined) return undefined;
+    const value = Number(plain);
+    return Number.isFinite(value) ? value : undefined;
   }
 
   private isMissing(text: string): boolean {
@@ -213,6 +284,10 @@ export class ColumnBuilder {
       const got = this.firstNonFiniteCell;
       throw cellError(at, this.firstNonFinite, this.name, `expected a finite number, got '${got}'`);
     }
+    if (this.textCount === 0 && this.styledCount > 0 && this.pointCount > 0) {
+      if (this.mode === 'lenient') return this.textColumn();
+      throw this.mixedDecimalsError(at);
+    }
     if (this.textCount === 0) {
       const kind = this.finiteCount > 0 && this.onlyZeroOne ? 'binary' : 'numeric';
       const values = this.numbers.length === this.rows ? this.numbers : this.numbers.slice(0, this.rows);
@@ -220,9 +295,23 @@ export class ColumnBuilder {
       return { name: this.name, kind, values };
     }
     if (numeric >= NUMERIC_SHARE * (numeric + this.textCount)) {
-      throw cellError(at, this.firstText, this.name, `expected a number, got '${this.firstTextCell}'`);
+      const got = this.firstTextCell;
+      const hint = this.style === 'comma' && NUMBER_PATTERN.test(got) ? " (with option decimal ',', a point only separates thousands)" : '';
+      throw cellError(at, this.firstText, this.name, `expected a number, got '${got}'${hint}`);
     }
     return this.textColumn();
+  }
+
+  /** comma-guess: `0,97` in one cell and `1.5` in another; the later of the two first ones is named. */
+  private mixedDecimalsError(at: RowLocator): SynthadInputError {
+    const comma = { row: this.firstStyled, cell: this.firstStyledCell, kind: 'comma' };
+    const point = { row: this.firstPoint, cell: this.firstPointCell, kind: 'point' };
+    const [earlier, later] = comma.row < point.row ? [comma, point] : [point, comma];
+    const where = at.lineOfRow !== undefined ? `line ${at.lineOfRow[earlier.row]}` : `record ${earlier.row + 1}`;
+    const message =
+      `'${later.cell}' has a decimal ${later.kind}, but ${where} has a decimal ${earlier.kind} ('${earlier.cell}'); ` +
+      "write every number one way, or give option decimal ',' (a point then separates thousands) or '.'";
+    return cellError(at, later.row, this.name, message);
   }
 
   private textColumn(): Column {
@@ -279,6 +368,9 @@ export class ColumnBuilder {
 
   /** From numbers plus a few texts to one string per row (the column is mostly text). */
   private switchToTexts(): void {
+    // Numbers whose first text was not kept are written back the way the column writes them.
+    const commaDecimals = (this.style === 'comma' || this.style === 'comma-guess') && this.styledCount > 0 && this.pointCount === 0;
+    const format = (value: number): string => (commaDecimals ? formatNumber(value).replace('.', ',') : formatNumber(value));
     const texts: (string | null)[] = new Array(this.rows);
     let next = 0;
     for (let row = 0; row < this.rows; row++) {
@@ -287,7 +379,7 @@ export class ColumnBuilder {
         continue;
       }
       const value = this.numbers[row];
-      texts[row] = Number.isNaN(value) ? null : this.intern(this.numberTexts.get(value) ?? formatNumber(value));
+      texts[row] = Number.isNaN(value) ? null : this.intern(this.numberTexts.get(value) ?? format(value));
     }
     this.texts = texts;
     this.numbers = new Float64Array(0);

@@ -7,6 +7,7 @@ import * as readline from 'readline';
 import { SynthadInputError } from '../errors';
 import { builderFor, cellError, checkOptionColumns, ColumnBuilder, finishTable, LineRecorder, missingTexts } from './infer';
 import type { LoadOptions, Table } from './types';
+import { checkedText, checkNotUtf16, Utf8Check } from './utf8';
 
 export const NO_RECORDS = 'no data rows (expected at least one record)';
 /** JSON arrays are parsed whole; past this size JSON Lines is the way. */
@@ -39,10 +40,10 @@ export class RecordAssembler {
     this.rows++;
   }
 
-  finish(lineOfRow?: Uint32Array): Table {
+  finish(lineOfRow?: Uint32Array, warnings: ReadonlyArray<string> = []): Table {
     if (this.rows === 0) throw new SynthadInputError(NO_RECORDS, { file: this.source });
     checkOptionColumns(this.source, this.builders.map((b) => b.name), this.options);
-    return finishTable(this.source, this.builders, lineOfRow);
+    return finishTable(this.source, this.builders, lineOfRow, warnings);
   }
 }
 
@@ -79,18 +80,25 @@ export async function readJson(file: string, options: LoadOptions = {}): Promise
     const message = `JSON array too large to read at once (${Math.round(size / 1048576)} MB); write it as JSON Lines`;
     throw new SynthadInputError(message, { file });
   }
-  const text = stripBom(await fs.promises.readFile(file, 'utf8'));
+  const bytes = await fs.promises.readFile(file);
+  const utf8 = new Utf8Check();
+  utf8.write(bytes);
+  utf8.end();
+  const text = stripBom(bytes.toString('utf8'));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     throw jsonSyntaxError(file, text, error);
   }
-  return tableFromJsonArray(parsed as unknown[], file, options);
+  const warning = utf8.warning(file);
+  return tableFromJsonArray(parsed as unknown[], file, options, warning === undefined ? [] : [warning]);
 }
 
 /** An in-memory array of records into a Table; errors name "record N". */
-export function tableFromJsonArray(records: ReadonlyArray<unknown>, source: string, options: LoadOptions = {}): Table {
+export function tableFromJsonArray(
+  records: ReadonlyArray<unknown>, source: string, options: LoadOptions = {}, warnings: ReadonlyArray<string> = [],
+): Table {
   const assembler = new RecordAssembler(source, options);
   records.forEach((record, i) => {
     if (!isRecord(record)) {
@@ -98,12 +106,15 @@ export function tableFromJsonArray(records: ReadonlyArray<unknown>, source: stri
     }
     assembler.add(record);
   });
-  return assembler.finish();
+  return assembler.finish(undefined, warnings);
 }
 
 /** Reads JSON Lines (.jsonl, .ndjson) line by line; blank lines are skipped. */
 export async function readJsonLines(file: string, options: LoadOptions = {}): Promise<Table> {
-  const input = fs.createReadStream(file, { encoding: 'utf8' });
+  const raw = fs.createReadStream(file);
+  const utf8 = new Utf8Check();
+  const input = raw.pipe(checkedText(utf8));
+  raw.on('error', (error) => input.destroy(error));
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   const assembler = new RecordAssembler(file, options);
   const lineOfRow = new LineRecorder();
@@ -118,9 +129,11 @@ export async function readJsonLines(file: string, options: LoadOptions = {}): Pr
     }
   } finally {
     lines.close();
+    raw.destroy();
     input.destroy();
   }
-  return assembler.finish(lineOfRow.finish());
+  const warning = utf8.warning(file);
+  return assembler.finish(lineOfRow.finish(), warning === undefined ? [] : [warning]);
 }
 
 function parseJsonLine(file: string, text: string, line: number): Record<string, unknown> {
@@ -142,6 +155,7 @@ async function firstCharacter(file: string): Promise<string | undefined> {
     for (let position = 0; ; ) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) return undefined;
+      if (position === 0) checkNotUtf16(file, buffer.subarray(0, bytesRead));
       const match = /[^\s\ufeff]/.exec(buffer.toString('utf8', 0, bytesRead));
       if (match !== null) return match[0];
       position += bytesRead;

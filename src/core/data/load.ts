@@ -75,7 +75,8 @@ export function datasetFromTable(table: Table, options: LoadOptions = {}): Datas
   }
   for (const column of features) checkHasValues(file, column);
   const base: Table = { source: table.source, rowCount: table.rowCount, columns: table.columns };
-  const located = table.lineOfRow === undefined ? base : { ...base, lineOfRow: table.lineOfRow };
+  const lined = table.lineOfRow === undefined ? base : { ...base, lineOfRow: table.lineOfRow };
+  const located = table.warnings === undefined || table.warnings.length === 0 ? lined : { ...lined, warnings: table.warnings };
   return label === undefined ? { ...located, features } : { ...located, features, label };
 }
 
@@ -179,6 +180,9 @@ function checkOptions(file: string, options: LoadOptions): void {
   if (delimiter !== undefined && (typeof delimiter !== 'string' || delimiter.length !== 1 || /["\r\n]/.test(delimiter))) {
     fail(`option 'delimiter' is ${JSON.stringify(delimiter)}; expected one character other than a quote or newline`);
   }
+  if (options.decimal !== undefined && options.decimal !== ',' && options.decimal !== '.') {
+    fail(`option 'decimal' is ${JSON.stringify(options.decimal)}; expected ',' or '.'`);
+  }
   if (options.label !== undefined && (typeof options.label !== 'string' || options.label === '')) {
     fail(`option 'label' is ${JSON.stringify(options.label)}; expected a column name`);
   }
@@ -193,6 +197,10 @@ function checkOptions(file: string, options: LoadOptions): void {
   }
 }
 
+/** FIFOs, sockets and devices: reading them from position 0, or sniffing then rereading, cannot work. */
+export const NOT_REGULAR_FILE = 'not a regular file (a pipe, socket or device); save the data to a file first';
+
+/** The file exists (symbolic links followed), is a regular file and can be read. */
 async function checkReadable(file: string): Promise<void> {
   let stats: fs.Stats;
   try {
@@ -200,9 +208,11 @@ async function checkReadable(file: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new SynthadInputError('file not found', { file });
+    if (code === 'ELOOP') throw new SynthadInputError('cannot read the file (a loop of symbolic links)', { file });
     throw new SynthadInputError(`cannot read the file (${code ?? String(error)})`, { file });
   }
   if (stats.isDirectory()) throw new SynthadInputError('is a folder, not a file', { file });
+  if (!stats.isFile()) throw new SynthadInputError(NOT_REGULAR_FILE, { file });
   try {
     await fs.promises.access(file, fs.constants.R_OK);
   } catch (error) {

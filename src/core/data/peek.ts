@@ -11,7 +11,7 @@ import * as path from 'path';
 import { StringDecoder } from 'string_decoder';
 import Papa from 'papaparse';
 import { SynthadInputError } from '../errors';
-import { formatOf } from './load';
+import { formatOf, NOT_REGULAR_FILE } from './load';
 import { sniffDelimiter } from './csv';
 
 /** How much of the file a peek reads when its first record is shorter. */
@@ -77,6 +77,9 @@ export async function peekFile(file: string, options: PeekOptions = {}): Promise
   const peekBytes = options.peekBytes ?? PEEK_BYTES;
   const maxBytes = Math.max(peekBytes, options.maxBytes ?? MAX_PEEK_BYTES);
   const format = formatOf(file);
+  // Opening a FIFO waits for a writer, forever: only regular files are opened.
+  const stats = await fs.promises.stat(file);
+  if (!stats.isFile() && !stats.isDirectory()) throw new SynthadInputError(NOT_REGULAR_FILE, { file: path.basename(file) });
   const handle = await fs.promises.open(file, 'r');
   try {
     const reader = new HeadReader(handle, (await handle.stat()).size);

@@ -32,6 +32,11 @@ export interface Table {
    * lines (JSON arrays, in-memory data): errors then name "record N", 1-based.
    */
   readonly lineOfRow?: Uint32Array;
+  /**
+   * Problems that did not stop the load but the user should see, one line each, e.g.
+   * `FILE, line 12: not valid UTF-8 (...)`. Absent when there are none.
+   */
+  readonly warnings?: ReadonlyArray<string>;
 }
 
 export interface LabelInfo {
@@ -78,4 +83,15 @@ export interface LoadOptions {
   readonly delimiter?: string;
   /** Extra cell texts that mean missing, besides empty, NA, N/A, ? and null (case-insensitive). */
   readonly missing?: ReadonlyArray<string>;
+  /**
+   * The decimal separator of numbers written as text (CSV, TSV; also strings in JSON).
+   * Without it: in a `;`-separated file, a column whose numbers are all written with a decimal comma
+   * (`0,97`, `-1,5e3`, `1.234,56`; integers such as `12` may be mixed in) is read as numbers; in other
+   * files, a column whose cells are all plain numbers or numbers with thousands commas (`"1,234"`,
+   * `"12,345,678.5"`) is read as numbers.
+   * `','`: every column reads `0,97` as 0.97 and `1.234,5` as 1234.5; a point only separates thousands
+   * (`1.234` is 1234, `1.5` is not a number).
+   * `'.'`: numbers use a decimal point (`1,234.5` is 1234.5); a decimal comma is never guessed.
+   */
+  readonly decimal?: ',' | '.';
 }
