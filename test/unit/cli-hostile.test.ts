@@ -107,6 +107,81 @@ describe('synthad command, hostile input', function () {
     });
   });
 
+  describe('a model save never deletes the user\'s files', () => {
+    it('train --out "" (the current folder) holding other files is refused before training, nothing touched', () => {
+      write('train.csv', table(300));
+      write('notes.txt', 'my notes\n');
+      const before = snapshot(dir);
+      const r = synthad(['train', 'train.csv', '--detector', 'iforest', '--quiet', '--out', ''], dir);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `synthad: ${dir}: holds files that are not part of a SynthAD model (notes.txt, train.csv); save the model into an empty or new folder\n`);
+      assert.deepEqual(snapshot(dir), before);
+    });
+
+    it('train --out over an existing model folder that also holds a user file is refused; the model and file stay', () => {
+      trainModel('model');
+      write('model/README.txt', 'what this model is\n');
+      const before = snapshot(dir);
+      const r = synthad(['train', 'train.csv', '--detector', 'iforest', '--seed', '5', '--quiet', '--out', 'model'], dir);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `synthad: ${file('model')}: holds files that are not part of a SynthAD model (README.txt); save the model into an empty or new folder\n`);
+      assert.deepEqual(snapshot(dir), before);
+    });
+
+    it('train --out over a model folder replaces the model, leaving exactly its files', () => {
+      trainModel('model', 'vcsa');
+      const r = synthad(['train', 'train.csv', '--detector', 'vcsa', ...FAST, '--seed', '5', '--out', 'model'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      const names = fs.readdirSync(file('model')).sort();
+      assert.equal(names.length, 2, names.join(' '));
+      assert.equal(names[0], 'synthad-model.json');
+      assert.match(names[1], /^weights-[0-9a-f-]+\.bin$/);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['model', 'train.csv']);
+    });
+  });
+
+  describe('hostile data files', () => {
+    it('a named pipe as input is refused in one line, without hanging', () => {
+      spawnSync('mkfifo', [file('pipe.csv')]);
+      trainModel('model');
+      const r = spawnSync(process.execPath, [BIN, 'score', 'model', 'pipe.csv', '--out', 'scores.csv'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, 'synthad: pipe.csv: not a regular file (a pipe, socket or device); save the data to a file first\n');
+    });
+
+    it('Latin-1 bytes are read with a warning naming the first line', () => {
+      trainModel('model');
+      const text = Buffer.concat([Buffer.from('a,b,c,kind\n0.5,0.5,0.5,x\n0.1,0.2,0.3,'), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from('\n')]);
+      fs.writeFileSync(file('latin1.csv'), text);
+      const r = synthad(['score', 'model', 'latin1.csv', '--out', 'scores.csv', '--quiet'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr.split('\n')[0], "synthad: warning: latin1.csv, line 3: not valid UTF-8 (1 line has bytes that are not UTF-8, e.g. Latin-1 'é'); they were read with \ufffd in their place: save the file as UTF-8");
+    });
+
+    it('an ID column with 15,000 distinct values is refused naming it and --drop, before encoding', () => {
+      const lines = ['id,v'];
+      for (let i = 0; i < 15_000; i++) lines.push(`user-${i},${i % 13}`);
+      write('ids.csv', lines.join('\n') + '\n');
+      const r = synthad(['detect', 'ids.csv', '--detector', 'iforest'], dir);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, "synthad: ids.csv, column 'id': 15000 distinct text values (more than 1000, the most a categorical feature may have); " +
+        "an ID or free-text column cannot be one-hot encoded: drop it (--drop id, or drop: ['id'] in a notebook), or fix its numbers if it should be numeric\n");
+      const dropped = synthad(['detect', 'ids.csv', '--detector', 'iforest', '--drop', 'id', '--top', '1'], dir);
+      assert.equal(dropped.code, 0, dropped.stderr);
+    });
+
+    it('a decimal-comma file with ; reads as numbers', () => {
+      const lines = ['a;b'];
+      for (let i = 0; i < 200; i++) lines.push(`${i % 10},${i % 7};${(i * 3) % 11},5`);
+      write('comma.csv', lines.join('\n') + '\n');
+      const r = synthad(['detect', 'comma.csv', '--detector', 'iforest', '--top', '1', '--json'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      const top = JSON.parse(r.stdout).top[0];
+      assert.equal(typeof top.values.a, 'number');
+      assert.equal(typeof top.values.b, 'number');
+    });
+  });
+
   describe('killed scoring leaves the old output and no partial files', () => {
     const BIG = 40_000; // rows: more than 1 MB of output, so the writer passes its mid-file failpoint
 

@@ -193,6 +193,28 @@ describe('kernel: worker session', function () {
     assert.match(report['text/markdown'] as string, /\| hyperfunction \(known\) \|/);
   });
 
+  it('refuses det.save into the notebook folder, and shows input and scoring warnings in the cell', async () => {
+    const lines = ['a,kind'];
+    for (let i = 0; i < 60; i++) lines.push(`${i % 9},${['x', 'y'][i % 2]}`);
+    fs.writeFileSync(path.join(dir, 'small.csv'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'odd.csv'), Buffer.concat([Buffer.from('a,kind\n1,x\n2,'), Buffer.from([0xe9]), Buffer.from('\n3,w\n')]));
+    const before = fs.readdirSync(dir).sort();
+    const r = await run([
+      "const sm = await load('small.csv');",
+      "const fo = await new Detector({ method: 'iforest', trees: 10 }).fit(sm);",
+      "await fo.save('.');",
+    ].join('\n'));
+    assert.strictEqual(r.ok, false);
+    const listed = before.length > 3 ? `${before.slice(0, 3).join(', ')}, … (${before.length} in all)` : before.join(', ');
+    assert.strictEqual(r.error!.message, `${dir}: holds files that are not part of a SynthAD model (${listed}); save the model into an empty or new folder`);
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), before);
+    const w = await run("const odd = await load('odd.csv');\nfo.score(odd).length");
+    assert.ok(w.ok, JSON.stringify(w.error));
+    assert.strictEqual(w.stderr,
+      `SynthAD: warning: ${path.join(dir, 'odd.csv')}, line 3: not valid UTF-8 (1 line has bytes that are not UTF-8, e.g. Latin-1 'é'); they were read with \ufffd in their place: save the file as UTF-8\n` +
+      `SynthAD: warning: ${path.join(dir, 'odd.csv')}: 2 values of categories not seen in training (2 in 'kind'); scored as no category\n`);
+  });
+
   it('works without labels: load, fit, det.top as a table, plot.scores(det, data); ROC/PR say they need labels', async () => {
     const lines = ['a,b,colour'];
     for (let i = 0; i < 300; i++) lines.push(`${(Math.sin(i) * 0.5).toFixed(3)},${(Math.cos(i * 0.7) * 0.5).toFixed(3)},${i % 3 === 0 ? 'red' : 'blue'}`);
