@@ -41,8 +41,8 @@ declare global {
      */
     fit(data: S.Dataset, hooks?: S.FitHooks): Promise<this>;
     /**
-     * Saves the fitted model into a folder (synthad-model.json + weights.bin), relative to the notebook's
-     * folder; resolves to the folder's absolute path.
+     * Saves the fitted model into a folder (synthad-model.json + its weights file), relative to the
+     * notebook's folder; a folder holding other files is refused. Resolves to the folder's absolute path.
      */
     save(dir: string): Promise<string>;
     /** Loads a model folder written by `det.save(dir)`, relative to the notebook's folder. */

@@ -82,7 +82,7 @@ export interface Display {
 
 /** A detector in a notebook cell: the core detector plus `save`, with training progress shown in the cell. */
 export interface CellDetector extends CoreDetector {
-  /** Saves the fitted model into a folder (synthad-model.json + weights.bin); resolves to the folder's absolute path. */
+  /** Saves the fitted model into a folder (synthad-model.json + its weights file; a folder holding other files is refused); resolves to the folder's absolute path. */
   save(dir: string): Promise<string>;
 }
 
