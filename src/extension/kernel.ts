@@ -1,12 +1,13 @@
 /**
- * The SynthAD notebook kernel: a NotebookController for .ipynb whose cells run in a worker thread per
- * notebook (src/kernel). This class owns the controller and the sessions and turns kernel messages into
- * cell outputs; it knows nothing about anomaly detection.
+ * The SynthAD notebook kernel: a NotebookController for .ipynb whose cells run in a kernel process per
+ * notebook (src/kernel), as Jupyter's do: a crash or a memory blow-up in a cell ends that kernel, never the
+ * extension host. This class owns the controller and the sessions and turns kernel messages into cell
+ * outputs; it knows nothing about anomaly detection.
  */
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { KernelSession, ExecutionResult } from '../kernel/session';
+import { KernelSession, ExecutionResult, SessionOptions } from '../kernel/session';
 import type { BackendInfo, KernelConfig, MimeBundle, TrainingProgress } from '../kernel/protocol';
 
 export const CONTROLLER_ID = 'synthad-kernel';
@@ -30,7 +31,7 @@ export class SynthadKernel implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, KERNELSPEC.display_name);
     this.controller.description = 'Anomaly detection with synthetic anomalies';
-    this.controller.detail = 'TypeScript and JavaScript cells in a worker thread; load, Detector, plot, display in scope';
+    this.controller.detail = 'TypeScript and JavaScript cells in a kernel process of their own; load, Detector, plot, display in scope';
     this.controller.supportedLanguages = ['typescript', 'javascript'];
     this.controller.supportsExecutionOrder = true;
     this.controller.executeHandler = async (cells, notebook) => { await this.execute(cells, notebook); };
@@ -64,7 +65,7 @@ export class SynthadKernel implements vscode.Disposable {
     const key = notebook.uri.toString();
     let s = this.sessions.get(key);
     if (!s) {
-      s = new KernelSession(this.workerPath, this.configFor(notebook));
+      s = new KernelSession(this.workerPath, this.configFor(notebook), this.sessionOptions(notebook));
       this.sessions.set(key, s);
     }
     return s;
@@ -94,7 +95,7 @@ export class SynthadKernel implements vscode.Disposable {
         clearTimeout(timer);
       }
     }
-    const probe = new KernelSession(this.workerPath, running?.config ?? this.configFor(notebook));
+    const probe = new KernelSession(this.workerPath, running?.config ?? this.configFor(notebook), this.sessionOptions(notebook));
     try {
       return await probe.backend();
     } finally {
@@ -139,7 +140,18 @@ export class SynthadKernel implements vscode.Disposable {
     }
     const session = this.session(notebook);
     const results: ExecutionResult[] = [];
-    for (const exec of executions) results.push(await this.runOne(session, exec, notebook));
+    let died = false;
+    for (const exec of executions) {
+      if (died) {
+        // As in Jupyter: cells queued behind a cell whose kernel died do not run in the fresh kernel.
+        exec.end(undefined);
+        results.push({ ok: false, skipped: true, restarted: true });
+        continue;
+      }
+      const result = await this.runOne(session, exec, notebook);
+      died = result.error?.name === 'KernelDied';
+      results.push(result);
+    }
     return results;
   }
 
@@ -170,6 +182,12 @@ export class SynthadKernel implements vscode.Disposable {
     if (result.restarted) this.order.set(key, 0);
     exec.end(result.skipped ? undefined : result.ok, Date.now());
     return result;
+  }
+
+  /** The kernel process's memory limit: the setting synthad.kernelMemoryMB, 0 = half the machine's memory. */
+  private sessionOptions(notebook: vscode.NotebookDocument | undefined): SessionOptions {
+    const mb = vscode.workspace.getConfiguration('synthad', notebook?.uri).get<number>('kernelMemoryMB', 0);
+    return Number.isInteger(mb) && mb >= 64 ? { memoryMB: mb, memorySource: 'setting synthad.kernelMemoryMB' } : { memorySource: 'setting synthad.kernelMemoryMB' };
   }
 
   private configFor(notebook: vscode.NotebookDocument | undefined): KernelConfig {

@@ -1,10 +1,18 @@
 /**
- * The host side of a kernel: owns the worker thread, runs cells one at a time, routes the worker's
- * messages to the cell that caused them, and handles interrupt and restart. No VS Code here, so it runs
- * (and is tested) in plain Node; the notebook controller is a thin layer over it.
+ * The host side of a kernel: owns the kernel process (one per notebook, as Jupyter's), runs cells one at
+ * a time, routes the kernel's messages to the cell that caused them, and handles interrupt, restart and
+ * the kernel's death. No VS Code here, so it runs (and is tested) in plain Node; the notebook controller
+ * is a thin layer over it.
+ *
+ * The kernel is a child process, not a thread of the host: a native crash, running out of memory or
+ * `process.exit` in a cell ends the kernel only. The session then ends the running cell with one line
+ * saying what happened, skips the queued cells and starts a fresh kernel. A memory limit applies to the
+ * kernel: V8's heap limit, and its resident memory watched from here.
  */
-import { Worker } from 'worker_threads';
-import type { BackendInfo, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from './protocol';
+import { ChildProcess, execFile, fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import type { BackendInfo, HostToWorker, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from './protocol';
 
 export interface ExecutionSink {
   stream(name: 'stdout' | 'stderr', text: string): void;
@@ -25,11 +33,33 @@ export interface ExecutionResult {
 }
 
 export interface SessionOptions {
-  /** How long an interrupted cell may take to stop before the worker is terminated (ms). */
+  /** How long an interrupted cell may take to stop before the kernel is ended (ms). */
   readonly graceMs?: number;
-  /** Told when the worker is replaced, with the reason. */
+  /** Told when the kernel is replaced, with the reason. */
   readonly onRestart?: (reason: string) => void;
+  /** The kernel's memory limit in MB (JavaScript heap and resident memory); default `defaultKernelMemoryMB()`. */
+  readonly memoryMB?: number;
+  /** Where the limit comes from, named in the message when the kernel hits it (e.g. the setting). */
+  readonly memorySource?: string;
 }
+
+/** The argument that marks kernel processes (in `ps`), for tests that look for orphans. */
+export const KERNEL_PROCESS_MARK = '--synthad-kernel';
+
+/** Half the machine's memory, at least 1 GB: a kernel may hold large datasets, but not starve the machine. */
+export function defaultKernelMemoryMB(): number {
+  return Math.max(1024, Math.floor(os.totalmem() / 2 / 2 ** 20));
+}
+
+/** How often the kernel's resident memory is checked against the limit (ms). */
+const MEMORY_POLL_MS = 200;
+/** The tail of the kernel's stderr kept to tell why it died. */
+const STDERR_TAIL = 8192;
+
+const SIGNAL_NAMES: Readonly<Record<string, string>> = {
+  SIGSEGV: 'segmentation fault', SIGBUS: 'bus error', SIGILL: 'illegal instruction', SIGFPE: 'arithmetic fault',
+  SIGABRT: 'aborted', SIGKILL: 'killed', SIGTERM: 'terminated', SIGTRAP: 'trap',
+};
 
 interface Pending {
   readonly id: number;
@@ -51,8 +81,15 @@ interface Request {
 export const DEFAULT_GRACE_MS = 5000;
 
 export class KernelSession {
-  private worker!: Worker;
+  private worker!: ChildProcess;
   private ready!: Promise<void>;
+  /** Set when the session itself ends the kernel for using too much memory. */
+  private memoryKill: { rssMB: number } | undefined;
+  private stderrTail = '';
+  private memoryTimer: NodeJS.Timeout | undefined;
+  /** A death while no cell ran, told to the next cell. */
+  private idleDeath: string | undefined;
+  readonly memoryMB: number;
   private generation = 0;
   private nextId = 1;
   private readonly queue: Pending[] = [];
@@ -62,7 +99,14 @@ export class KernelSession {
   private disposed = false;
 
   constructor(private readonly workerPath: string, readonly config: KernelConfig, private readonly options: SessionOptions = {}) {
+    this.memoryMB = options.memoryMB ?? defaultKernelMemoryMB();
+    if (!(Number.isInteger(this.memoryMB) && this.memoryMB >= 64)) throw new RangeError(`kernel memory limit must be an integer of at least 64 MB, got ${String(options.memoryMB)}`);
     this.start();
+  }
+
+  /** The kernel process's id (changes when the kernel is restarted). */
+  get pid(): number | undefined {
+    return this.worker.pid;
   }
 
   /** Is a cell running or waiting? */
@@ -88,7 +132,7 @@ export class KernelSession {
     const cur = this.current;
     if (!cur || cur.interrupted) return;
     cur.interrupted = true;
-    this.worker.postMessage({ type: 'interrupt', id: cur.id });
+    this.post({ type: 'interrupt', id: cur.id });
     this.graceTimer = setTimeout(() => {
       if (this.current !== cur) return;
       const secs = String((this.options.graceMs ?? DEFAULT_GRACE_MS) / 1000);
@@ -130,7 +174,7 @@ export class KernelSession {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.requests.set(id, { generation: this.generation, resolve, reject });
-      this.worker.postMessage({ type, id });
+      this.post({ type, id });
     });
   }
 
@@ -152,12 +196,27 @@ export class KernelSession {
     for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true });
     this.finishCurrent({ ok: false, error: { name: 'KernelDisposed', message: 'the kernel was shut down' } });
     this.failRequests('the kernel was shut down');
-    void this.worker.terminate();
+    this.stopKernel();
+  }
+
+  private post(m: HostToWorker): void {
+    const w = this.worker;
+    if (!w.connected) return; // dying: its exit handler takes over
+    try { w.send(m); } catch { /* the channel closed under us: the exit handler takes over */ }
   }
 
   private start(): void {
     const generation = ++this.generation;
-    const worker = new Worker(this.workerPath, { workerData: this.config, stdout: false, stderr: false });
+    this.memoryKill = undefined;
+    this.stderrTail = '';
+    const worker = fork(this.workerPath, [KERNEL_PROCESS_MARK], {
+      // VS Code's extension host runs on Electron's Node: ELECTRON_RUN_AS_NODE makes the same binary a plain Node.
+      execPath: process.execPath,
+      execArgv: [`--max-old-space-size=${this.memoryMB}`],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SYNTHAD_KERNEL_CONFIG: JSON.stringify(this.config) },
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     this.worker = worker;
     this.ready = new Promise((resolve) => {
       const onReady = (m: WorkerToHost): void => {
@@ -165,20 +224,76 @@ export class KernelSession {
       };
       worker.on('message', onReady);
       worker.once('exit', () => resolve());
+      worker.once('error', () => resolve());
     });
     worker.on('message', (m: WorkerToHost) => { if (generation === this.generation) this.onMessage(m); });
-    worker.on('error', (err) => { if (generation === this.generation) this.onWorkerDied(`it failed: ${err.message}`); });
-    worker.on('exit', (code) => { if (generation === this.generation && !this.disposed) this.onWorkerDied(`it exited with code ${code}`); });
+    // Output that bypasses console (process.stdout.write in a cell, native libraries) goes to the running cell.
+    worker.stdout!.setEncoding('utf8').on('data', (text: string) => { if (generation === this.generation) this.current?.sink.stream('stdout', text); });
+    worker.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      if (generation !== this.generation) return;
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
+      if (!/heap out of memory|^\s*$/.test(text) && !text.includes('<--- Last few GCs --->')) this.current?.sink.stream('stderr', text);
+    });
+    worker.on('error', (err) => { if (generation === this.generation && !this.disposed) this.onWorkerDied(`it could not start: ${err.message}`); });
+    worker.on('exit', (code, signal) => { if (generation === this.generation && !this.disposed) this.onWorkerDied(this.deathReason(code, signal)); });
+    this.watchMemory(worker, generation);
   }
 
-  private replaceWorker(reason: string): void {
-    const old = this.worker;
-    this.generation++; // messages and exit of the old worker are ignored from here on
-    void old.terminate();
+  /** Why the kernel process ended, in words. */
+  private deathReason(code: number | null, signal: NodeJS.Signals | null): string {
+    const source = this.options.memorySource ? `, ${this.options.memorySource}` : '';
+    if (this.memoryKill) return `it used ${this.memoryKill.rssMB} MB of memory, more than its limit of ${this.memoryMB} MB${source}`;
+    if (/heap out of memory|Reached heap limit/.test(this.stderrTail)) return `out of memory: its JavaScript heap reached the limit of ${this.memoryMB} MB${source}`;
+    if (signal) return SIGNAL_NAMES[signal] ? `${SIGNAL_NAMES[signal]}, ${signal}` : `signal ${signal}`;
+    return `it exited with code ${String(code)}`;
+  }
+
+  /** Ends the kernel with SIGKILL when its resident memory passes the limit. Linux reads /proc; macOS asks ps. */
+  private watchMemory(worker: ChildProcess, generation: number): void {
+    clearInterval(this.memoryTimer);
+    const pid = worker.pid;
+    if (pid === undefined || (process.platform !== 'linux' && process.platform !== 'darwin')) return;
+    let asking = false;
+    const check = (rssKB: number | undefined): void => {
+      if (rssKB === undefined || generation !== this.generation || this.memoryKill) return;
+      const rssMB = Math.round(rssKB / 1024);
+      if (rssMB > this.memoryMB) {
+        this.memoryKill = { rssMB };
+        worker.kill('SIGKILL');
+      }
+    };
+    this.memoryTimer = setInterval(() => {
+      if (generation !== this.generation) { clearInterval(this.memoryTimer); return; }
+      if (process.platform === 'linux') {
+        check(linuxRssKB(pid));
+      } else if (!asking) {
+        asking = true;
+        execFile('ps', ['-o', 'rss=', '-p', String(pid)], (err, out) => { asking = false; check(err ? undefined : Number(out.trim()) || undefined); });
+      }
+    }, MEMORY_POLL_MS);
+    this.memoryTimer.unref();
+  }
+
+  private stopKernel(): void {
+    clearInterval(this.memoryTimer);
+    const w = this.worker;
+    if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  }
+
+  private replaceWorker(reason: string, died = false): void {
+    this.generation++; // messages and exit of the old kernel are ignored from here on
+    this.stopKernel();
     const cur = this.current;
+    if (died) {
+      for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true, restarted: true });
+      if (!cur) this.idleDeath = reason;
+    }
     this.start();
     this.failRequests('the kernel was restarted before it answered');
-    if (cur) {
+    if (cur && died) {
+      const message = `The kernel died (${reason}); it was restarted and all variables were cleared.`;
+      this.finishCurrent({ ok: false, interrupted: cur.interrupted, restarted: true, error: { name: 'KernelDied', message, stack: message } });
+    } else if (cur) {
       const message = `The kernel was restarted because ${reason}; all variables were cleared.`;
       cur.sink.stream('stderr', message + '\n');
       this.finishCurrent({ ok: false, interrupted: cur.interrupted, restarted: true, error: { name: 'KernelRestarted', message } });
@@ -189,7 +304,7 @@ export class KernelSession {
 
   private onWorkerDied(reason: string): void {
     if (this.disposed) return;
-    this.replaceWorker(`the kernel stopped: ${reason}`);
+    this.replaceWorker(reason, true);
   }
 
   private onMessage(m: WorkerToHost): void {
@@ -223,10 +338,24 @@ export class KernelSession {
     const next = this.queue.shift();
     if (!next) return;
     this.current = next;
+    if (this.idleDeath !== undefined) {
+      next.sink.stream('stderr', `The kernel died (${this.idleDeath}) while no cell was running; it was restarted and all variables were cleared.\n`);
+      this.idleDeath = undefined;
+    }
     const generation = this.generation;
     void this.ready.then(() => {
       if (generation !== this.generation || this.current !== next) return;
-      this.worker.postMessage({ type: 'execute', id: next.id, code: next.code, language: next.language, cellName: next.cellName });
+      this.post({ type: 'execute', id: next.id, code: next.code, language: next.language, cellName: next.cellName });
     });
+  }
+}
+
+/** Resident memory of a Linux process in KB (VmRSS in /proc/PID/status), undefined once it is gone. */
+function linuxRssKB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,7 +1,9 @@
 /**
- * The kernel: a worker thread per notebook. It holds the cells' global state, evaluates transformed
- * cells one at a time, streams console output and displays back to the host, and stops training on
- * interrupt. Its global scope is the notebook's: cells' top-level names live on `globalThis`.
+ * The kernel: a process per notebook, as Jupyter's (started by KernelSession with an IPC channel; it also
+ * runs as a worker thread). It holds the cells' global state, evaluates transformed cells one at a time,
+ * streams console output and displays back to the host, and stops training on interrupt. Its global scope
+ * is the notebook's: cells' top-level names live on `globalThis`. A crash here (a native fault, running out
+ * of memory, `process.exit` in a cell) ends this process only; the host reports it and starts a fresh one.
  */
 import { parentPort, workerData } from 'worker_threads';
 import { createRequire } from 'module';
@@ -16,9 +18,26 @@ import type { BackendInfo, HostToWorker, KernelConfig, SerializedError, Variable
 import { Detector as CoreDetector } from '../core/detector';
 import { describeBackend, resolveThreads, selectBackend } from '../core/backend';
 
-const port = parentPort!;
-const config = workerData as KernelConfig;
-const send = (m: WorkerToHost): void => port.postMessage(m);
+/** The channel to the host: the IPC channel of a kernel process, or the parent port of a worker thread. */
+interface HostChannel {
+  send(m: WorkerToHost): void;
+  onMessage(listener: (m: HostToWorker) => void): void;
+}
+
+function hostChannel(): HostChannel {
+  if (parentPort) {
+    const p = parentPort;
+    return { send: (m) => p.postMessage(m), onMessage: (l) => p.on('message', l) };
+  }
+  if (!process.send) throw new Error('the SynthAD kernel runs as a process started by KernelSession (with an IPC channel) or as a worker thread');
+  // The host is gone (window reloaded, extension host ended, killed): this kernel ends with it, never orphaned.
+  process.on('disconnect', () => process.exit(0));
+  return { send: (m) => { process.send!(m); }, onMessage: (l) => process.on('message', l as (m: unknown) => void) };
+}
+
+const channel = hostChannel();
+const config = (parentPort ? workerData : JSON.parse(process.env.SYNTHAD_KERNEL_CONFIG ?? '{}')) as KernelConfig;
+const send = (m: WorkerToHost): void => channel.send(m);
 
 interface Running {
   readonly id: number;
@@ -141,7 +160,9 @@ async function backendInfo(): Promise<BackendInfo> {
 }
 
 let queue = Promise.resolve();
-port.on('message', (m: HostToWorker) => {
+/** Cells received and not finished: messages can arrive together, before the first cell has started. */
+let cellsInFlight = 0;
+channel.onMessage((m: HostToWorker) => {
   if (m.type === 'interrupt') {
     if (running && running.id === m.id) running.controller.abort();
   } else if (m.type === 'variables') {
@@ -149,13 +170,14 @@ port.on('message', (m: HostToWorker) => {
   } else if (m.type === 'backend') {
     // While a cell runs, selectBackend for the settings' backend could switch TensorFlow.js's backend under
     // a cell that chose another one: the host asks a fresh worker instead.
-    if (running) send({ type: 'backend', id: m.id, busy: true });
+    if (cellsInFlight > 0) send({ type: 'backend', id: m.id, busy: true });
     else backendInfo().then(
       (info) => send({ type: 'backend', id: m.id, info }),
       (err: unknown) => send({ type: 'backend', id: m.id, error: serializeError(err, '') }),
     );
   } else if (m.type === 'execute') {
-    queue = queue.then(() => execute(m.id, m.code, m.language, m.cellName));
+    cellsInFlight++;
+    queue = queue.then(() => execute(m.id, m.code, m.language, m.cellName)).finally(() => { cellsInFlight--; });
   }
 });
 

@@ -263,6 +263,28 @@ async function runInBrowser(browser, port, dirs) {
   return code;
 }
 
+/** Kernel processes (marked --synthad-kernel, see src/kernel/session.ts) running now, by pid. */
+function kernelProcesses() {
+  const out = new Set();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--synthad-kernel')) out.add(Number(entry));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Waits until no kernel process started during this run is left (VS Code is down); returns the orphans. */
+async function orphanKernels(before, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const left = [...kernelProcesses()].filter((pid) => !before.has(pid));
+    if (left.length === 0 || Date.now() > end) return left;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 function readResult(file) {
   try {
     const data = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -282,6 +304,7 @@ async function main() {
 
   const dirs = prepareTempDir();
   const port = await freePort();
+  const kernelsBefore = kernelProcesses();
   let server;
   let browser;
   let code = 1;
@@ -322,8 +345,18 @@ async function main() {
   }
 
   const result = readResult(dirs.result);
-  const passed = result ? result.passed : 0;
+  let passed = result ? result.passed : 0;
   let failed = result ? result.failed : 1;
+  // Every notebook kernel ends with VS Code: none may outlive it (counted as one more test).
+  const orphans = await orphanKernels(kernelsBefore);
+  if (orphans.length === 0) {
+    passed++;
+    log('no kernel process outlived VS Code');
+  } else {
+    failed++;
+    log(`kernel processes outlived VS Code: ${orphans.join(', ')}`);
+    for (const pid of orphans) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
   if (result && failed === 0 && code !== 0) {
     // The tests passed but VS Code reported an error (run() threw after the result was written).
     log(`VS Code exited with ${code} although no test failed: counting one failure`);
