@@ -6,10 +6,22 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs';
 import { Blas, BlasNotFoundError, blasInstallHint, defaultThreads, describeBlas, loadBlas } from './blas';
 import { BlasMlp } from './blasMlp';
-import { TfMlp } from './mlp';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/**
+ * TensorFlow.js and its model, loaded on first use: training on blas never loads them, and a process
+ * that only needs BLAS (a kernel's start, the CLI on blas) saves the 150 ms they take to load.
+ */
+function tfjs(): typeof TF {
+  return require('@tensorflow/tfjs') as typeof TF;
+}
+function tfMlp(): typeof import('./mlp').TfMlp {
+  return (require('./mlp') as typeof import('./mlp')).TfMlp;
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { initialWeights, MlpShape, MlpWeights, Network } from './network';
 import type { Rng } from './rng';
 
@@ -57,8 +69,6 @@ export class BackendUnavailableError extends Error {
 }
 
 async function initialise(want: BackendName | 'auto'): Promise<BackendChoice> {
-  // PROD silences tfjs's console banners ("install tfjs-node"); the choice is reported instead.
-  tf.env().set('PROD', true);
   const order: BackendName[] = want === 'auto' ? [...BACKEND_NAMES] : [want];
   const skipped: string[] = [];
   let hint: string | undefined;
@@ -78,6 +88,9 @@ async function initialise(want: BackendName | 'auto'): Promise<BackendChoice> {
 }
 
 async function tryBackend(name: BackendName): Promise<void> {
+  const tf = tfjs();
+  // PROD silences tfjs's console banners ("install tfjs-node"); the choice is reported instead.
+  tf.env().set('PROD', true);
   if (name === 'tensorflow') {
     // Optional dependency: its install downloads libtensorflow, so it is absent on offline machines.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -157,5 +170,6 @@ export function createNetwork(choice: BackendChoice, shape: MlpShape, init: Rng 
     if (!choice.blas) throw new BackendUnavailableError('backend blas chosen without a BLAS library');
     return new BlasMlp(choice.blas, shape, weights, { workers: dataParallelWorkers(choice.backend, threads) });
   }
+  const TfMlp = tfMlp();
   return new TfMlp(shape, weights, { workers: dataParallelWorkers(choice.backend, threads), backend: choice.backend });
 }

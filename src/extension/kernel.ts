@@ -41,6 +41,8 @@ export class SynthadKernel implements vscode.Disposable {
       this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
         if (selected) this.selected.add(notebook.uri.toString());
         else this.selected.delete(notebook.uri.toString());
+        // As Jupyter does: the kernel process starts when the kernel is picked, so the first cell finds it ready.
+        if (selected && vscode.workspace.isTrusted) this.session(notebook);
       }),
       vscode.workspace.onDidOpenNotebookDocument((nb) => this.preferIfOurs(nb)),
       vscode.workspace.onDidCloseNotebookDocument((nb) => this.shutdown(nb)),
@@ -53,11 +55,14 @@ export class SynthadKernel implements vscode.Disposable {
     return this.selected.has(notebook.uri.toString());
   }
 
-  /** Notebooks whose metadata names the SynthAD kernelspec pick this kernel again (affinity). */
+  /** Notebooks whose metadata names the SynthAD kernelspec pick this kernel again (affinity), and their kernel starts. */
   preferIfOurs(nb: vscode.NotebookDocument): void {
     if (nb.notebookType !== NOTEBOOK_TYPE) return;
     const spec = (nb.metadata?.metadata as { kernelspec?: { name?: string } } | undefined)?.kernelspec;
-    if (spec?.name === KERNELSPEC.name) this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+    if (spec?.name !== KERNELSPEC.name) return;
+    this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+    // A notebook made for SynthAD gets its kernel process now, while VS Code opens the editor.
+    if (vscode.workspace.isTrusted) this.session(nb);
   }
 
   /** The notebook's session, started on first use. */
@@ -162,7 +167,7 @@ export class SynthadKernel implements vscode.Disposable {
     this.order.set(key, n);
     exec.executionOrder = n;
     exec.start(Date.now());
-    await exec.clearOutput();
+    if (cell.outputs.length > 0) await exec.clearOutput();
     const language = cell.document.languageId;
     if (language !== 'typescript' && language !== 'javascript') {
       await exec.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({

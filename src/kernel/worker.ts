@@ -10,7 +10,6 @@ import { createRequire } from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
 import { format } from 'util';
-import * as tf from '@tensorflow/tfjs';
 import { createCellApi, CellContext } from './api';
 import { isReport, isTable, toMimeBundle } from './display';
 import { transformCell, CellSyntaxError, REQUIRE_NAME, INTEROP_NAME } from './transform';
@@ -63,16 +62,22 @@ function installGlobals(): void {
   const api = createCellApi(config, context);
   const notebookRequire = createRequire(path.join(config.cwd, '__notebook__.js'));
   Object.assign(g, {
-    load: api.load, Detector: api.Detector, plot: api.plot, display: api.display, exportScores: api.exportScores, tf,
+    load: api.load, Detector: api.Detector, plot: api.plot, display: api.display, exportScores: api.exportScores,
     require: notebookRequire,
     [REQUIRE_NAME]: notebookRequire,
     [INTEROP_NAME]: (m: { __esModule?: boolean; default?: unknown } | null) => (m && m.__esModule ? m.default : m),
   });
-  let dfd: unknown;
+  // danfojs and TensorFlow.js load on first use: the kernel starts without them (tfjs alone takes 150 ms).
+  let dfd: unknown, tf: unknown;
   Object.defineProperty(g, 'dfd', {
     configurable: true, enumerable: true,
     get: () => (dfd ??= require('danfojs-node')),
     set: (v) => { dfd = v; },
+  });
+  Object.defineProperty(g, 'tf', {
+    configurable: true, enumerable: true,
+    get: () => (tf ??= require('@tensorflow/tfjs')),
+    set: (v) => { tf = v; },
   });
   const stream = (name: 'stdout' | 'stderr') => (...args: unknown[]): void => {
     send({ type: 'stream', id: running?.id ?? lastId, name, text: format(...args) + '\n' });
@@ -166,7 +171,9 @@ channel.onMessage((m: HostToWorker) => {
   if (m.type === 'interrupt') {
     if (running && running.id === m.id) running.controller.abort();
   } else if (m.type === 'variables') {
-    send({ type: 'variables', id: m.id, variables: variables() });
+    // Answered on the next turn of the event loop: messages can arrive together, and a cell sent just before
+    // this question has then started (as it has in a worker thread), so a busy cell delays the answer.
+    setImmediate(() => send({ type: 'variables', id: m.id, variables: variables() }));
   } else if (m.type === 'backend') {
     // While a cell runs, selectBackend for the settings' backend could switch TensorFlow.js's backend under
     // a cell that chose another one: the host asks a fresh worker instead.
