@@ -1,6 +1,6 @@
 /**
  * VS Code glue: the notebook kernel, the commands and the compute-backend report. Everything that
- * computes lives in src/core and src/kernel and runs in the kernel's worker thread: this bundle
+ * computes lives in src/core and src/kernel and runs in the notebook's kernel process: this bundle
  * (dist/extension.js) loads no TensorFlow.js, danfojs, chart.js or BLAS, so activation stays fast
  * (test/integration/activation.test.ts checks both).
  */

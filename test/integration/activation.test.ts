@@ -1,6 +1,6 @@
 /**
  * A lean extension host: activating SynthAD loads VS Code glue and the kernel's host side only, never
- * TensorFlow.js, danfojs or chart.js (those live in the kernel's worker thread and the renderer).
+ * TensorFlow.js, danfojs or chart.js (those live in the kernel process and the renderer).
  * This file sorts first, so the extension is usually not active yet and activate() is timed from cold;
  * the extension's own timestamps (SynthadApi.activation) split that time into VS Code's part and ours.
  */

@@ -1,5 +1,5 @@
 /**
- * The kernel without VS Code: cell transformation and a real worker thread running cells.
+ * The kernel without VS Code: cell transformation and a real kernel process running cells.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
