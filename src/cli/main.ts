@@ -13,8 +13,8 @@ import { checkModelFolder, loadDetector, MODEL_FILE, saveDetector } from '../cor
 import * as os from 'os';
 import * as path from 'path';
 import { formatReport, reportSummary } from '../core/report';
-import { writeDetectReport, writeHtmlReport } from '../core/htmlReport';
-import { checkOutputFile, checkOutputFolder, writeCsv } from '../core/export';
+import { writeDetectReport, writeHtmlReport } from '../presentation/htmlReport';
+import { checkOutputFile, checkOutputFolder, writeCsv } from '../presentation/export';
 import { removeAllPartials } from '../core/safeFiles';
 import { SynthadInputError } from '../core/errors';
 import { BackendUnavailableError, lastBackendHint } from '../core/backend';

@@ -9,7 +9,7 @@ import { CONTROLLER_ID, NOTEBOOK_TYPE, SynthadKernel } from './kernel';
 import { emptyNotebook, templateNotebook } from './template';
 import { FilePeek, peekFile, peekValues } from '../core/data/peek';
 import type { ExecutionResult } from '../kernel/session';
-import type { VariableInfo } from '../kernel/protocol';
+import type { VariableInfo } from '../common/protocol';
 import { formatSeconds, resolveDataPath } from '../kernel/shared';
 import {
   CommandArgumentError, exportCellCode, identifier, identifierFrom, loadCellCode, loadModelCellCode, normalValue, plotCellCode, saveModelCellCode, text, textList,

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { KernelSession, ExecutionResult, SessionOptions } from '../kernel/session';
-import type { BackendInfo, KernelConfig, MimeBundle, TrainingProgress } from '../kernel/protocol';
+import type { BackendInfo, KernelConfig, MimeBundle, TrainingProgress } from '../common/protocol';
 
 export const CONTROLLER_ID = 'synthad-kernel';
 export const NOTEBOOK_TYPE = 'jupyter-notebook';

@@ -9,12 +9,12 @@ import { Detector as CoreDetector, FitHooks, setWarningSink } from '../core/dete
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
-import { writeCsv } from '../core/export';
-import { comparisonChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../core/charts';
+import { writeCsv } from '../presentation/export';
+import { comparisonChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../presentation/charts';
 import type { EvaluationReport } from '../core/report';
 import { Chart, isReport, isTable, RawDisplay, toMimeBundle } from './display';
-import type { KernelConfig, MimeBundle, TrainingProgress } from './protocol';
-import { MIME } from './protocol';
+import type { KernelConfig, MimeBundle, TrainingProgress } from '../common/protocol';
+import { MIME } from '../common/protocol';
 import { lastBackendHint } from '../core/backend';
 import { formatSeconds, resolveDataPath } from './shared';
 

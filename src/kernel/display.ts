@@ -7,12 +7,12 @@ import { inspect } from 'util';
 import type { Dataset, Table } from '../core/data/types';
 import { describeDataset } from '../core/data/summary';
 import { formatReport, reportSummary, EvaluationReport } from '../core/report';
-import { ChartSpec, chartSummary, md } from '../core/charts';
+import { ChartSpec, chartSummary, md } from '../presentation/charts';
 import { Detector, TopRow } from '../core/detector';
 import { formatContribution } from '../core/explain';
-import { MIME, MimeBundle } from './protocol';
-import { chartPng } from '../core/png';
-import { escapeHtml } from '../core/htmlReport';
+import { MIME, MimeBundle } from '../common/protocol';
+import { chartPng } from '../presentation/png';
+import { escapeHtml } from '../presentation/htmlReport';
 
 /** Rows a data preview shows. */
 export const PREVIEW_ROWS = 10;

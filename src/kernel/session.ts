@@ -12,7 +12,7 @@
 import { ChildProcess, execFile, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import type { BackendInfo, HostToWorker, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from './protocol';
+import type { BackendInfo, HostToWorker, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from '../common/protocol';
 
 export interface ExecutionSink {
   stream(name: 'stdout' | 'stderr', text: string): void;

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { KernelConfig } from './protocol';
+import type { KernelConfig } from '../common/protocol';
 
 /**
  * Relative paths resolve against the notebook's folder; `samples/...` falls back to the samples bundled

@@ -13,7 +13,7 @@ import { format } from 'util';
 import { createCellApi, CellContext } from './api';
 import { isReport, isTable, toMimeBundle } from './display';
 import { transformCell, CellSyntaxError, REQUIRE_NAME, INTEROP_NAME } from './transform';
-import type { BackendInfo, HostToWorker, KernelConfig, SerializedError, VariableInfo, WorkerToHost } from './protocol';
+import type { BackendInfo, HostToWorker, KernelConfig, SerializedError, VariableInfo, WorkerToHost } from '../common/protocol';
 import { Detector as CoreDetector } from '../core/detector';
 import { describeBackend, resolveThreads, selectBackend } from '../core/backend';
 

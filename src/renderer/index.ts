@@ -7,8 +7,8 @@
  */
 import type { ActivationFunction, OutputItem, RendererContext } from 'vscode-notebook-renderer';
 import { Chart, registerables } from 'chart.js';
-import { chartConfig, ChartTheme, LIGHT_THEME } from '../core/chartConfig';
-import type { ChartSpec } from '../core/charts';
+import { chartConfig, ChartTheme, LIGHT_THEME } from '../presentation/chartConfig';
+import type { ChartSpec } from '../presentation/charts';
 import { renderDataset, renderReport, el } from './tables';
 
 Chart.register(...registerables);

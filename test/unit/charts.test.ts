@@ -4,9 +4,9 @@
 import * as assert from 'assert';
 import type { Dataset } from '../../src/core/data/types';
 import { buildReport, EvaluationReport } from '../../src/core/report';
-import { chartSummary, comparisonChart, prChart, rocChart, scoreDistribution, scoreHistogram, thin, trainingChart, md, MAX_CURVE_POINTS } from '../../src/core/charts';
-import { chartConfig, LIGHT_THEME, withAlpha } from '../../src/core/chartConfig';
-import { chartPng, PNG_HEIGHT, PNG_WIDTH } from '../../src/core/png';
+import { chartSummary, comparisonChart, prChart, rocChart, scoreDistribution, scoreHistogram, thin, trainingChart, md, MAX_CURVE_POINTS } from '../../src/presentation/charts';
+import { chartConfig, LIGHT_THEME, withAlpha } from '../../src/presentation/chartConfig';
+import { chartPng, PNG_HEIGHT, PNG_WIDTH } from '../../src/presentation/png';
 
 /** 4 normal rows, 2 'a' (known), 2 'b' (unseen); scores chosen by hand. */
 function smallReport(): EvaluationReport {

@@ -8,8 +8,8 @@ import * as path from 'path';
 import * as vm from 'vm';
 import { transformCell, CellSyntaxError } from '../../src/kernel/transform';
 import { KernelSession, ExecutionResult } from '../../src/kernel/session';
-import type { MimeBundle, TrainingProgress } from '../../src/kernel/protocol';
-import { MIME } from '../../src/kernel/protocol';
+import type { MimeBundle, TrainingProgress } from '../../src/common/protocol';
+import { MIME } from '../../src/common/protocol';
 import { isTopRows, toMimeBundle, topRowsBundle } from '../../src/kernel/display';
 import type { TopRow } from '../../src/core/detector';
 

@@ -3,9 +3,9 @@
  * built from reports and training summaries. The notebook renderer draws them with chart.js; notebooks
  * and terminals get `chartSummary` as markdown. No drawing code here.
  */
-import type { EvaluationReport } from './report';
-import type { TrainingSummary } from './detector';
-import { prCurve, rankableScores, rocCurve } from './metrics';
+import type { EvaluationReport } from '../core/report';
+import type { TrainingSummary } from '../core/detector';
+import { prCurve, rankableScores, rocCurve } from '../core/metrics';
 
 export interface XY {
   readonly x: ReadonlyArray<number>;

@@ -3,9 +3,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { SynthadInputError } from './errors';
-import { failpointAsync, partialPath, releasePartial, removePartial, removeStalePartials, samePath } from './safeFiles';
-import type { Table } from './data/types';
+import { SynthadInputError } from '../core/errors';
+import { failpointAsync, partialPath, releasePartial, removePartial, removeStalePartials, samePath } from '../core/safeFiles';
+import type { Table } from '../core/data/types';
 
 export interface ExtraColumn {
   readonly name: string;

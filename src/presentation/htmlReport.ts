@@ -5,10 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { EvaluationReport } from './report';
-import type { TopRow, TrainingSummary } from './detector';
+import type { EvaluationReport } from '../core/report';
+import type { TopRow, TrainingSummary } from '../core/detector';
 import { ChartSpec, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from './charts';
-import { formatContribution } from './explain';
+import { formatContribution } from '../core/explain';
 import { chartPng } from './png';
 
 export function escapeHtml(text: string): string {
