@@ -25,11 +25,18 @@ declare global {
    * anomalies and synthetic anomalies drawn uniformly over the data's box (−1). Options default to the
    * paper's (method `vcsa`, hidden `[500, 500]`, hinge loss, AdamW, early stopping) and to the
    * `synthad.*` settings (seed, epochs, synthetic ratio, backend, threads).
+   * `new Detector({ method })` builds the method's detector: a classifier for `'vcsa'` and `'vc'` (options
+   * `hidden`, `epochs`, `learningRate`, `syntheticRatio`, …) or an Isolation Forest for `'iforest'` (options
+   * `trees`, `maxSamples`); options of the other method are accepted and not used. Every detector has
+   * `fit(data)`, `scoreSamples(data)` (per-row anomaly scores, higher = more anomalous),
+   * `decisionFunction(data)` (score minus the learned threshold: > 0 = anomaly), `predict(data)` (1 = anomaly),
+   * `evaluate(data)`, `top(data, k)` and `explain(data, rows)`; `score(data)` is the deprecated name of `scoreSamples`.
    * @param options e.g. `known` (anomaly types to train on: `'all'`, or `[]` for unsupervised), `method`
-   * (`'vcsa'`, `'vc'`, `'iforest'`), `seed`, `epochs`, `syntheticRatio`, `hidden`, `backend`, `threads`.
+   * (`'vcsa'`, `'vc'`, `'iforest'`), `seed`, `epochs`, `syntheticRatio`, `hidden`, `backend`, `threads`, `trees`.
    * @example
    * const det = await new Detector({ known: ['hyperfunction'], seed: 0 }).fit(train);
    * const rep = det.evaluate(test);
+   * const flags = det.predict(test);   // 1 = anomaly at the learned threshold
    */
   class Detector extends S.CoreDetector {
     constructor(options?: Partial<S.DetectorOptions>);
@@ -45,6 +52,12 @@ declare global {
      * notebook's folder; a folder holding other files is refused. Resolves to the folder's absolute path.
      */
     save(dir: string): Promise<string>;
+    /**
+     * Writes the fitted detector as one ONNX graph: one input per raw feature column (float, NaN = missing;
+     * string for categorical columns), outputs `score` and `prediction` (int64, 1 = anomaly). Relative to the
+     * notebook's folder; returns the file's absolute path.
+     */
+    exportOnnx(file: string, options?: { numericInput?: 'float' | 'double'; scoreName?: string; predictionName?: string }): string;
     /** Loads a model folder written by `det.save(dir)`, relative to the notebook's folder. */
     static load(dir: string): Promise<S.CoreDetector>;
   }

@@ -7,16 +7,18 @@ import { endProgress, progressPrinter } from './progress';
 import { loadDataset, loadTable } from '../core/data';
 import type { Dataset, LoadOptions } from '../core/data/types';
 import { formatContribution } from '../core/explain';
-import { checkScoringColumns, Detector } from '../core/detector';
+import { checkScoringColumns, Detector, predictFromScores } from '../core/detector';
 import { DetectorMethod, DetectorOptions, resolveOptions } from '../core/options';
 import { checkModelFolder, loadDetector, MODEL_FILE, saveDetector } from '../core/persist';
 import * as os from 'os';
 import * as path from 'path';
-import { formatReport, reportSummary } from '../core/report';
+import { reportSummary } from '../core/report';
+import { formatReport } from '../presentation/reportTable';
 import { writeDetectReport, writeHtmlReport } from '../presentation/htmlReport';
 import { checkOutputFile, checkOutputFolder, writeCsv } from '../presentation/export';
 import { removeAllPartials } from '../core/safeFiles';
 import { SynthadInputError } from '../core/errors';
+import { exportOnnx, ONNX_ML_OPSET, ONNX_OPSET } from '../export/onnx';
 import { BackendUnavailableError, lastBackendHint } from '../core/backend';
 import { SYNTHAD_VERSION } from '../core/version';
 
@@ -26,6 +28,7 @@ Usage:
   synthad train DATA [--label COL --normal V [--known V...]] [options] --out MODEL_DIR
   synthad detect DATA [--top 20] [--out SCORES.csv] [--report DIR] [--json] [--label COL --normal V] [options]
   synthad score MODEL_DIR DATA --out SCORES.csv [--backend B] [--threads N]
+  synthad export MODEL_DIR --onnx MODEL.onnx [--double]   (one ONNX graph: raw columns in, score and prediction out)
   synthad evaluate --train A --test B --label COL --normal V [--known V...] [options] [--json] [--report DIR]
   synthad evaluate --model MODEL_DIR --test B --label COL --normal V [--json] [--report DIR]   (a saved model, e.g. trained without labels)
 
@@ -98,6 +101,7 @@ const SPECS: Record<string, ArgSpec> = {
   evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report', 'model'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   score: { values: ['out', 'backend', 'threads', 'decimal'], lists: [], flags: ['quiet'] },
   detect: { values: [...DATA_VALUES, 'top', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+  export: { values: ['onnx'], lists: [], flags: ['quiet', 'double'] },
 };
 
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
@@ -111,11 +115,12 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
   for (const signal of SIGNALS) process.on(signal, onSignal);
   try {
     const spec = SPECS[command];
-    if (!spec) throw new UsageError(`unknown command '${command}' (commands: train, detect, score, evaluate)`);
+    if (!spec) throw new UsageError(`unknown command '${command}' (commands: train, detect, score, evaluate, export)`);
     const args = parseArgs(rest, spec);
     if (command === 'train') await train(args);
     else if (command === 'score') await score(args);
     else if (command === 'detect') await detect(args);
+    else if (command === 'export') await exportModel(args);
     else await evaluate(args);
     return 0;
   } catch (e) {
@@ -268,10 +273,9 @@ async function score(args: ParsedArgs): Promise<void> {
   printWarnings(table.warnings);
   const { scores, warnings } = detector.scoreDetailed(table);
   printWarnings(warnings);
-  const t = detector.fitted.threshold;
   await writeCsv(outFile, table, [
     { name: 'score', values: scores },
-    { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
+    { name: 'prediction', values: predictFromScores(scores, detector.fitted.threshold) },
   ], inputs);
   printBackendHint();
   if (!args.flags.has('quiet')) err(`synthad: scored ${table.rowCount} rows into ${outFile} on ${detector.computeDetail}\n`);
@@ -335,12 +339,13 @@ async function detect(args: ParsedArgs): Promise<void> {
   const { scores, warnings } = detector.scoreDetailed(data);
   printWarnings(warnings);
   const t = detector.fitted.threshold;
-  const flagged = scores.reduce((a, s) => a + (s > t ? 1 : 0), 0);
+  const predictions = predictFromScores(scores, t);
+  const flagged = predictions.reduce((a, p) => a + p, 0);
   const top = detector.top(data, k);
   if (outFile !== undefined) {
     await writeCsv(outFile, data, [
       { name: 'score', values: scores },
-      { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
+      { name: 'prediction', values: predictions },
     ], [file]);
     if (!args.flags.has('quiet')) err(`synthad: wrote ${data.rowCount} scored rows to ${outFile}\n`);
   }
@@ -367,3 +372,21 @@ async function detect(args: ParsedArgs): Promise<void> {
 
 /** The most rows `detect --top` lists (each is explained, which scores it once per feature). */
 const MAX_TOP = 100_000;
+
+/** `synthad export MODEL_DIR --onnx MODEL.onnx`: the saved detector as one ONNX graph. */
+async function exportModel(args: ParsedArgs): Promise<void> {
+  const modelDir = onePositional(args, 'MODEL_DIR');
+  const file = args.values.get('onnx');
+  if (file === undefined) throw new UsageError('--onnx MODEL.onnx is required');
+  checkOutputFile(file, [path.join(modelDir, MODEL_FILE)], '--onnx');
+  const detector = await loadDetector(modelDir);
+  try {
+    const info = exportOnnx(detector, file, { numericInput: args.flags.has('double') ? 'double' : 'float' });
+    if (!args.flags.has('quiet')) {
+      err(`synthad: wrote ${file} (${info.bytes} bytes, ONNX opset ${ONNX_OPSET}, ai.onnx.ml ${ONNX_ML_OPSET}): inputs ` +
+        `${info.inputs.map((i) => `${i.name} (${i.type})`).join(', ')}; outputs score (float), prediction (int64, 1 = anomaly)\n`);
+    }
+  } finally {
+    detector.dispose();
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * Training progress on stderr: a redrawn bar on a terminal, one line per epoch otherwise.
  */
+import { formatSeconds } from '../common/format';
 import type { EpochProgress } from '../core/train';
 
 export function progressPrinter(stream: NodeJS.WriteStream, label: string): (p: EpochProgress) => void {
@@ -23,10 +24,4 @@ export function progressPrinter(stream: NodeJS.WriteStream, label: string): (p: 
 
 export function endProgress(stream: NodeJS.WriteStream): void {
   if (stream.isTTY) stream.write('\n');
-}
-
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

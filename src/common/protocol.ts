@@ -1,6 +1,7 @@
 /**
  * Messages between the kernel host (extension host or any Node process) and the kernel worker thread.
- * Plain JSON-cloneable objects; `id` ties a message to the execution that caused it.
+ * Plain JSON-cloneable objects; `id` ties a message to the execution that caused it. Also the MIME table
+ * the kernel's outputs and the notebook renderer share. No imports: the renderer's browser bundle takes it.
  */
 
 /** Output data by MIME type, as Jupyter's display data: text types are strings, JSON types are objects. */
@@ -83,10 +84,15 @@ export type WorkerToHost =
    */
   | { readonly type: 'backend'; readonly id: number; readonly info?: BackendInfo; readonly error?: SerializedError; readonly busy?: boolean };
 
-/** MIME types the SynthAD renderer draws; each output also carries text fallbacks. */
+/**
+ * MIME types the SynthAD renderer draws (the one table: the kernel, the host and the renderer import it;
+ * package.json's notebookRenderer lists the same); each output also carries text fallbacks.
+ *   report   the report's summary (`reportSummary`) with `table`, its table model (presentation/reportTable.ts)
+ *   chart    a chart spec (presentation/chartSpec.ts); the live training chart is one, updated in place
+ *   dataset  a dataset's summary with the first rows (`preview`)
+ */
 export const MIME = {
   report: 'application/vnd.synthad.report+json',
   chart: 'application/vnd.synthad.chart+json',
   dataset: 'application/vnd.synthad.dataset+json',
-  training: 'application/vnd.synthad.training+json',
 } as const;

@@ -10,7 +10,6 @@ import type * as TF from '@tensorflow/tfjs';
 import { Blas, BlasNotFoundError, blasInstallHint, defaultThreads, describeBlas, loadBlas } from './blas';
 import { BlasMlp } from './blasMlp';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 /**
  * TensorFlow.js and its model, loaded on first use: training on blas never loads them, and a process
  * that only needs BLAS (a kernel's start, the CLI on blas) saves the 150 ms they take to load.
@@ -21,7 +20,6 @@ function tfjs(): typeof TF {
 function tfMlp(): typeof import('./mlp').TfMlp {
   return (require('./mlp') as typeof import('./mlp')).TfMlp;
 }
-/* eslint-enable @typescript-eslint/no-require-imports */
 import { initialWeights, MlpShape, MlpWeights, Network } from './network';
 import type { Rng } from './rng';
 
@@ -93,10 +91,8 @@ async function tryBackend(name: BackendName): Promise<void> {
   tf.env().set('PROD', true);
   if (name === 'tensorflow') {
     // Optional dependency: its install downloads libtensorflow, so it is absent on offline machines.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-node');
   } else if (name === 'wasm') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDirectory());
   }

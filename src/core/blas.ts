@@ -76,7 +76,6 @@ export function blasInstallHint(platform: NodeJS.Platform = process.platform): s
 function findBlas(): Blas | BlasNotFoundError {
   let koffi: typeof import('koffi');
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     koffi = require('koffi');
   } catch (err) {
     return new BlasNotFoundError([`the koffi FFI package did not load: ${firstLine(err)}`]);

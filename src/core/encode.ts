@@ -4,6 +4,7 @@
  */
 import type { Column, Table } from './data/types';
 import { SynthadInputError } from './errors';
+import { listNames } from './text';
 
 /** How one input column becomes encoded columns. Plain JSON: saved with the model. */
 export type FeatureEncoding =
@@ -205,9 +206,8 @@ function range(n: number): Uint32Array {
   return r;
 }
 
-export function listNames(names: ReadonlyArray<string>, max = 10): string {
-  return names.length <= max ? names.join(', ') : names.slice(0, max).join(', ') + `, … (${names.length} in all)`;
-}
+/** Re-exported for the modules that import it from here; the one implementation is in ./text. */
+export { listNames };
 
 /**
  * The inverse of `encode`: encoded rows back to columns in original units (one-hot groups to their

@@ -6,6 +6,7 @@
 import type { Column, Table } from './data/types';
 import type { EncoderState } from './encode';
 import { encodedLayout } from './encode';
+import { tally } from './text';
 
 /** Typical training value of each encoded feature, in encoder order. Plain JSON: saved with the model. */
 export type FeatureReference =
@@ -40,11 +41,7 @@ export function featureReferences(encoder: EncoderState, columns: ReadonlyArray<
   return encoder.features.map((f): FeatureReference => {
     const col = byName.get(f.name)!;
     if (f.kind === 'categorical') {
-      const counts = new Map<string, number>();
-      for (let i = 0; i < rows.length; i++) {
-        const v = col.values[rows[i]];
-        if (typeof v === 'string') counts.set(v, (counts.get(v) ?? 0) + 1);
-      }
+      const counts = tally(Array.from(rows, (r) => col.values[r]).filter((v): v is string => typeof v === 'string'));
       let mode = f.categories[0], best = -1;
       for (const c of f.categories) { const n = counts.get(c) ?? 0; if (n > best) { best = n; mode = c; } }
       return { name: f.name, kind: 'categorical', mode };

@@ -1,5 +1,6 @@
 /**
- * Detector options with the paper's defaults (DESIGN.md §1), validated once at the edge.
+ * Detector options with the paper's defaults (README.md: the paper's detector and "Reproducing the paper"),
+ * validated once at the edge.
  */
 import type { Activation, LossName } from './network';
 import type { BackendName } from './backend';
@@ -7,6 +8,9 @@ import { SynthadInputError } from './errors';
 
 export type DetectorMethod = 'vcsa' | 'vc' | 'iforest';
 export const DETECTOR_METHODS: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc', 'iforest'];
+/** The methods of ClassifierDetector (an MLP) and of IsolationForestDetector. */
+export const CLASSIFIER_METHODS: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc'];
+export const FOREST_METHODS: ReadonlyArray<DetectorMethod> = ['iforest'];
 
 export interface DetectorOptions {
   /** 'vcsa': classifier with synthetic anomalies (the method); 'vc': without them; 'iforest': Isolation Forest. */
@@ -43,6 +47,29 @@ export interface DetectorOptions {
    * quantile of the training rows' scores instead of the score at `targetFpr` on validation normals.
    */
   readonly contamination?: number;
+}
+
+/** The options every method uses: which rows to train on, the threshold, the seed. */
+export const SHARED_OPTION_NAMES = ['method', 'known', 'targetFpr', 'seed', 'contamination'] as const;
+/** The options of the classifier methods (vcsa, vc): synthetic anomalies, the network, its training and where it computes. */
+export const CLASSIFIER_OPTION_NAMES = [
+  'syntheticRatio', 'delta', 'hidden', 'activation', 'loss', 'learningRate', 'weightDecay', 'batchSize', 'epochs', 'patience',
+  'validationSplit', 'backend', 'threads',
+] as const;
+/** The options of the Isolation Forest (iforest). */
+export const FOREST_OPTION_NAMES = ['trees', 'maxSamples'] as const;
+
+/** The options a classifier detector (vcsa, vc) uses. */
+export type ClassifierOptions = Pick<DetectorOptions, (typeof SHARED_OPTION_NAMES)[number] | (typeof CLASSIFIER_OPTION_NAMES)[number]>;
+/** The options an Isolation Forest detector uses. */
+export type IsolationForestOptions = Pick<DetectorOptions, (typeof SHARED_OPTION_NAMES)[number] | (typeof FOREST_OPTION_NAMES)[number]>;
+
+/**
+ * The options `method` uses. The others are accepted (one bag serves every method: saved models, the
+ * command line, notebook settings), checked against their bounds, and not used.
+ */
+export function optionNamesOf(method: DetectorMethod): ReadonlyArray<keyof DetectorOptions> {
+  return [...SHARED_OPTION_NAMES, ...(FOREST_METHODS.includes(method) ? FOREST_OPTION_NAMES : CLASSIFIER_OPTION_NAMES)];
 }
 
 export const DEFAULT_OPTIONS: DetectorOptions = {

@@ -15,7 +15,6 @@ import { BlasMlp } from './blasMlp';
 import { meanLoss } from './network';
 import type { ParallelStepReply, ParallelStepRequest, ParallelWorkerInit } from './parallel';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 /** TensorFlow.js and the tfjs model, loaded only for the TensorFlow.js backends. */
 function tfjs(): { tf: typeof TF; lossOf: typeof import('./mlp').lossOf } {
   return { tf: require('@tensorflow/tfjs') as typeof TF, lossOf: (require('./mlp') as typeof import('./mlp')).lossOf };

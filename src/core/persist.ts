@@ -258,10 +258,12 @@ async function build(saved: CheckedModel, values: Float32Array[] | undefined, co
     computeDetail = describeBackend(choice, threads);
     mlp = createNetwork(choice, { inputs: saved.mlp.inputs, hidden: saved.mlp.hidden, activation: saved.mlp.activation }, { shapes: saved.mlp.shapes, values }, threads);
   }
-  return Detector.fromState(options, {
-    encoder: saved.encoder, threshold: saved.threshold, summary: saved.summary, mlp, forest: saved.forest, computeDetail,
+  const base = {
+    encoder: saved.encoder, threshold: saved.threshold, summary: saved.summary, computeDetail,
     ...(saved.reference ? { reference: saved.reference } : {}),
-  });
+  };
+  // checkManifest holds the method to its model: a network for vcsa and vc, a forest for iforest.
+  return Detector.fromState(options, mlp ? { ...base, mlp } : { ...base, forest: saved.forest! });
 }
 
 function parseManifest(text: Buffer, file: string): CheckedModel {

@@ -1,5 +1,6 @@
 /**
  * An evaluation report: what `Detector.evaluate` returns and every shell (notebook, CLI, bench) shows.
+ * Its tables (text, markdown, HTML, the renderer's) are built in src/presentation/reportTable.ts.
  */
 import type { Dataset } from './data/types';
 import { SynthadInputError } from './errors';
@@ -69,31 +70,10 @@ export function buildReport(
 }
 
 /** The report without per-row arrays: what `--json` prints and notebooks store. */
-export function reportSummary(r: EvaluationReport): Omit<EvaluationReport, 'scores' | 'labels' | 'isNormal'> {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+export type ReportSummary = Omit<EvaluationReport, 'scores' | 'labels' | 'isNormal'>;
+
+/** Drops the per-row arrays. */
+export function reportSummary(r: EvaluationReport): ReportSummary {
   const { scores, labels, isNormal, ...rest } = r;
   return rest;
-}
-
-/** A fixed-width text table of the report, for terminals and text/plain outputs. */
-export function formatReport(r: EvaluationReport): string {
-  const f = (v: number): string => v.toFixed(4);
-  const lines = [
-    `${r.detector} on ${r.source}: ${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)` +
-      (r.unknownRows > 0 ? `; ${r.unknownRows} rows with no label left out` : ''),
-    '',
-    pad(['', 'rows', 'AUROC', 'AUPR']),
-    pad(['all anomalies', String(r.anomalyRows), f(r.auroc), f(r.aupr)]),
-    ...r.perType.map((t) => pad([`${t.type} (${t.known ? 'known' : 'unseen'})`, String(t.count), f(t.auroc), f(t.aupr)])),
-    '',
-    `At threshold ${r.threshold.toPrecision(4)}: precision ${f(r.atThreshold.precision)}, recall ${f(r.atThreshold.recall)}, ` +
-      `F1 ${f(r.atThreshold.f1)}, false-positive rate ${f(r.atThreshold.fpr)}`,
-  ];
-  const unknown = Object.entries(r.unknownCategories).filter(([, n]) => n > 0);
-  if (unknown.length > 0) lines.push(`Categories not seen in training: ${unknown.map(([c, n]) => `${c} ${n}`).join(', ')}`);
-  return lines.join('\n');
-}
-
-function pad(cells: string[]): string {
-  return cells[0].padEnd(28) + cells.slice(1).map((c) => c.padStart(9)).join('');
 }

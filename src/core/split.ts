@@ -4,6 +4,7 @@
 import type { Dataset, LabelInfo } from './data/types';
 import { SynthadInputError } from './errors';
 import { permutation, Rng } from './rng';
+import { tally } from './text';
 
 export interface TrainingRows {
   /** Indices of normal rows and rows of known anomaly types, in dataset order. */
@@ -30,9 +31,7 @@ export function requireLabel(ds: Dataset, what: string): LabelInfo {
 
 /** Counts of each label value, normal values included. */
 export function labelCounts(label: LabelInfo): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const v of label.values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return counts;
+  return tally(label.values);
 }
 
 export function trainingRows(ds: Dataset, known: 'all' | ReadonlyArray<string>): TrainingRows {

@@ -45,8 +45,11 @@ export interface TrainResult {
   readonly seconds: number;
 }
 
+/** What training reports to and listens to; `Detector.fit` takes the same (`FitHooks` is this type). */
 export interface TrainHooks {
+  /** Called after every epoch (classifier methods). */
   readonly onEpoch?: (p: EpochProgress) => void;
+  /** Stops training after the current batch; the best weights so far are kept. */
   readonly signal?: AbortSignal;
 }
 

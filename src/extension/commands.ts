@@ -134,7 +134,8 @@ class Commands {
     }
     const editor = await this.notebookEditor();
     const full = this.absolute(file, editor.notebook);
-    // Read the file's head once, only when a picker needs it (about 1 MB, read asynchronously).
+    // Read the file's head once, only when a picker needs it, asynchronously: about 1 MB (PEEK_BYTES), more when the
+    // first record is longer, never past MAX_PEEK_BYTES (16 MB).
     let peeked: Promise<FilePeek> | undefined;
     const peek = (): Promise<FilePeek> => (peeked ??= peekFile(full));
     if (label === undefined) {

@@ -6,18 +6,19 @@
  * `exportScores`) with them. test/unit/intellisense.test.ts holds `CellGlobals` to the kernel's
  * `createCellApi` (src/kernel/api.ts), so the two cannot drift apart silently.
  */
-import { Detector as CoreDetector } from '../core/detector';
+import { Detector as CoreDetector, ClassifierDetector, IsolationForestDetector } from '../core/detector';
 import type { FitHooks, TrainingSummary, FittedState } from '../core/detector';
 import type { Column, Dataset, LabelInfo, LoadOptions, Table } from '../core/data/types';
-import type { DetectorMethod, DetectorOptions } from '../core/options';
+import type { ClassifierOptions, DetectorMethod, DetectorOptions, IsolationForestOptions } from '../core/options';
 import type { EvaluationReport } from '../core/report';
 import type { TypeMetrics, Confusion } from '../core/metrics';
 import type { EpochProgress } from '../core/train';
 import type { Chart } from '../kernel/display';
 
-export { CoreDetector };
+export { CoreDetector, ClassifierDetector, IsolationForestDetector };
 export type {
-  Chart, Column, Confusion, Dataset, DetectorMethod, DetectorOptions, EpochProgress, EvaluationReport, FitHooks, FittedState,
+  Chart, ClassifierOptions, Column, Confusion, Dataset, DetectorMethod, DetectorOptions, EpochProgress, EvaluationReport, FitHooks, FittedState,
+  IsolationForestOptions,
   LabelInfo, LoadOptions, Table, TrainingSummary, TypeMetrics,
 };
 
@@ -80,10 +81,20 @@ export interface Display {
   markdown(text: string): void;
 }
 
-/** A detector in a notebook cell: the core detector plus `save`, with training progress shown in the cell. */
+/**
+ * A detector in a notebook cell: the core detector plus `save`, with training progress shown in the cell.
+ * `scoreSamples(data)` gives per-row anomaly scores (higher = more anomalous), `decisionFunction(data)` the
+ * score minus the learned threshold (> 0 = anomaly), `predict(data)` 1/0 at that threshold, `evaluate(data)`
+ * the metrics; `score(data)` is the deprecated name of `scoreSamples`.
+ */
 export interface CellDetector extends CoreDetector {
   /** Saves the fitted model into a folder (synthad-model.json + its weights file; a folder holding other files is refused); resolves to the folder's absolute path. */
   save(dir: string): Promise<string>;
+  /**
+   * Writes the fitted detector as one ONNX graph (raw feature columns in, `score` and `prediction` out), so any
+   * ONNX Runtime scores rows as SynthAD does; resolves the path against the notebook's folder and returns it.
+   */
+  exportOnnx(file: string, options?: { numericInput?: 'float' | 'double'; scoreName?: string; predictionName?: string }): string;
 }
 
 /** The `Detector` class cells see. */

@@ -13,7 +13,6 @@ const { extensionPath } = workerData as { extensionPath: string };
 let service: IntellisenseService | undefined;
 
 function get(): IntellisenseService {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   service ??= new IntellisenseService(require('typescript') as typeof TS, { extensionPath });
   return service;
 }

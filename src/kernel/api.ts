@@ -5,12 +5,13 @@
 import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
 import { loadDataset, datasetFromTable } from '../core/data/load';
-import { Detector as CoreDetector, FitHooks, setWarningSink } from '../core/detector';
+import { ClassifierDetector, Detector as CoreDetector, FitHooks, IsolationForestDetector, predictFromScores, setWarningSink } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
+import { exportOnnx, OnnxExportOptions } from '../export/onnx';
 import { writeCsv } from '../presentation/export';
-import { comparisonChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../presentation/charts';
+import { comparisonChart, liveTrainingChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../presentation/charts';
 import type { EvaluationReport } from '../core/report';
 import { Chart, isReport, isTable, RawDisplay, toMimeBundle } from './display';
 import type { KernelConfig, MimeBundle, TrainingProgress } from '../common/protocol';
@@ -43,42 +44,89 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
   const warn = (message: string): void => current()?.stderr(`SynthAD: warning: ${message}\n`);
   setWarningSink(warn);
 
-  class Detector extends CoreDetector {
-    constructor(options: Partial<DetectorOptions> = {}) {
-      super({ ...defaultsFrom(config), ...options });
+  /** Trains with live progress in the cell's output; the cell's Stop button ends it after the current batch. */
+  const fitInCell = async (d: CoreDetector, hooks: FitHooks, fit: (hooks: FitHooks) => Promise<unknown>): Promise<void> => {
+    const cell = current();
+    if (!cell) {
+      await fit(hooks);
+      return;
     }
-
-    /** Trains with live progress in the cell's output; the cell's Stop button ends it after the current batch. */
-    override async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
-      const cell = current();
-      if (!cell) return super.fit(data, hooks);
-      const displayId = `training-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-      const maxEpochs = this.options.epochs;
-      const signal = hooks.signal ? AbortSignal.any([hooks.signal, cell.signal]) : cell.signal;
-      const history: EpochProgress[] = [];
-      const onEpoch = (p: EpochProgress): void => {
-        history.push(p);
-        hooks.onEpoch?.(p);
-        const spent = history.reduce((a, h) => a + h.seconds, 0);
-        const progress: TrainingProgress = {
-          epoch: p.epoch, maxEpochs, loss: p.loss, valLoss: p.valLoss, rowsPerSecond: p.rowsPerSecond, seconds: spent,
-          etaSeconds: (spent / p.epoch) * (maxEpochs - p.epoch),
-        };
-        cell.progress(progress);
-        cell.display(trainingBundle(history, progress, this.name), displayId, history.length > 1);
+    const displayId = `training-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const maxEpochs = d.options.epochs;
+    const signal = hooks.signal ? AbortSignal.any([hooks.signal, cell.signal]) : cell.signal;
+    const history: EpochProgress[] = [];
+    const onEpoch = (p: EpochProgress): void => {
+      history.push(p);
+      hooks.onEpoch?.(p);
+      const spent = history.reduce((a, h) => a + h.seconds, 0);
+      const progress: TrainingProgress = {
+        epoch: p.epoch, maxEpochs, loss: p.loss, valLoss: p.valLoss, rowsPerSecond: p.rowsPerSecond, seconds: spent,
+        etaSeconds: (spent / p.epoch) * (maxEpochs - p.epoch),
       };
-      await super.fit(data, { onEpoch, signal });
-      const hint = lastBackendHint();
-      if (hint) cell.stderr(`SynthAD: ${hint}\n`);
-      const s = this.fitted.summary;
-      if (s.cancelled) cell.stderr(`Training stopped after epoch ${s.epochs}; kept the best weights (epoch ${s.bestEpoch}).\n`);
+      cell.progress(progress);
+      cell.display(trainingBundle(history, progress, d.name), displayId, history.length > 1);
+    };
+    await fit({ onEpoch, signal });
+    const hint = lastBackendHint();
+    if (hint) cell.stderr(`SynthAD: ${hint}\n`);
+    const s = d.fitted.summary;
+    if (s.cancelled) cell.stderr(`Training stopped after epoch ${s.epochs}; kept the best weights (epoch ${s.bestEpoch}).\n`);
+  };
+  const saveInCell = async (d: CoreDetector, dir: string): Promise<string> => {
+    const target = path.resolve(config.cwd, dir);
+    await saveDetector(d, target);
+    return target;
+  };
+  const exportOnnxInCell = (d: CoreDetector, file: string, options?: OnnxExportOptions): string => {
+    const target = path.resolve(config.cwd, file);
+    exportOnnx(d, target, options);
+    return target;
+  };
+  // Each method's class with what cells add: live training progress, `save` and `exportOnnx`.
+  class CellClassifier extends ClassifierDetector {
+    override async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
+      await fitInCell(this, hooks, (h) => super.fit(data, h));
       return this;
     }
-
     async save(dir: string): Promise<string> {
-      const target = path.resolve(config.cwd, dir);
-      await saveDetector(this, target);
-      return target;
+      return saveInCell(this, dir);
+    }
+    exportOnnx(file: string, options?: OnnxExportOptions): string {
+      return exportOnnxInCell(this, file, options);
+    }
+  }
+  class CellForest extends IsolationForestDetector {
+    override async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
+      await fitInCell(this, hooks, (h) => super.fit(data, h));
+      return this;
+    }
+    async save(dir: string): Promise<string> {
+      return saveInCell(this, dir);
+    }
+    exportOnnx(file: string, options?: OnnxExportOptions): string {
+      return exportOnnxInCell(this, file, options);
+    }
+  }
+
+  /** `new Detector(options)` in a cell: the method's class, with the settings' defaults under the options given. */
+  class Detector extends CoreDetector {
+    static override create(options: Partial<DetectorOptions> = {}): CoreDetector {
+      const merged = { ...defaultsFrom(config), ...options };
+      return (merged.method ?? 'vcsa') === 'iforest' ? new CellForest(merged) : new CellClassifier(merged);
+    }
+
+    /** Detectors built in cells are instances of the cell's Detector. */
+    static override [Symbol.hasInstance](value: unknown): boolean {
+      return value instanceof CellClassifier || value instanceof CellForest;
+    }
+
+    /** What cell detectors add (`new Detector()` returns a CellClassifier or CellForest, both with it). */
+    async save(dir: string): Promise<string> {
+      return saveInCell(this, dir);
+    }
+
+    exportOnnx(file: string, options?: OnnxExportOptions): string {
+      return exportOnnxInCell(this, file, options);
     }
 
     static async load(dir: string): Promise<CoreDetector> {
@@ -106,7 +154,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
   const scores = (r: EvaluationReport | CoreDetector, dataOrBins?: Table | number, bins?: number): Chart => {
     if (r instanceof CoreDetector) {
       if (!isTable(dataOrBins)) throw new TypeError('plot.scores(detector, data) needs the data to score, e.g. plot.scores(det, data)');
-      return new Chart(scoreDistribution(r.name, dataOrBins.source, r.score(dataOrBins), r.fitted.threshold, bins));
+      return new Chart(scoreDistribution(r.name, dataOrBins.source, r.scoreSamples(dataOrBins), r.fitted.threshold, bins));
     }
     return new Chart(scoreHistogram(needReport(r, 'scores'), typeof dataOrBins === 'number' ? dataOrBins : undefined));
   };
@@ -129,11 +177,10 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     display,
     exportScores: async (detector, data, file) => {
       const target = path.resolve(config.cwd, file);
-      const scores = detector.score(data);
-      const t = detector.fitted.threshold;
+      const scores = detector.scoreSamples(data);
       await writeCsv(target, data, [
         { name: 'score', values: scores },
-        { name: 'prediction', values: Uint8Array.from(scores, (s) => (s > t ? 1 : 0)) },
+        { name: 'prediction', values: predictFromScores(scores, detector.fitted.threshold) },
       ]);
       return target;
     },
@@ -151,12 +198,16 @@ function defaultsFrom(config: KernelConfig): Partial<DetectorOptions> {
   return out as Partial<DetectorOptions>;
 }
 
+/**
+ * Training so far: the chart spec (sent again after each epoch under one display id; the renderer updates
+ * the chart in place) and the progress line as text.
+ */
 function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgress, name: string): MimeBundle {
   const eta = p.etaSeconds > 0 ? `, at most ${formatSeconds(p.etaSeconds)} left` : '';
   const line = `${name}: epoch ${p.epoch}/${p.maxEpochs}  loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  ` +
     `${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s  ${formatSeconds(p.seconds)} elapsed${eta}`;
   return {
-    [MIME.training]: { detector: name, maxEpochs: p.maxEpochs, epochs: history.map((h) => h.epoch), loss: history.map((h) => h.loss), valLoss: history.map((h) => h.valLoss), bestEpoch: history[history.length - 1].bestEpoch },
+    [MIME.chart]: liveTrainingChart(name, history, p.maxEpochs),
     'text/plain': line,
   };
 }

@@ -6,13 +6,14 @@
 import { inspect } from 'util';
 import type { Dataset, Table } from '../core/data/types';
 import { describeDataset } from '../core/data/summary';
-import { formatReport, reportSummary, EvaluationReport } from '../core/report';
-import { ChartSpec, chartSummary, md } from '../presentation/charts';
+import { reportSummary, EvaluationReport } from '../core/report';
+import { ChartSpec, chartSummary } from '../presentation/charts';
+import { reportMarkdown, reportTable, reportText } from '../presentation/reportTable';
 import { Detector, TopRow } from '../core/detector';
 import { formatContribution } from '../core/explain';
 import { MIME, MimeBundle } from '../common/protocol';
 import { chartPng } from '../presentation/png';
-import { escapeHtml } from '../presentation/htmlReport';
+import { escapeHtml, md } from '../presentation/markup';
 
 /** Rows a data preview shows. */
 export const PREVIEW_ROWS = 10;
@@ -41,7 +42,7 @@ export function toMimeBundle(value: unknown): MimeBundle | undefined {
   if (value === undefined) return undefined;
   if (value instanceof RawDisplay) return value.bundle;
   if (value instanceof Chart) return chartBundle(value.spec);
-  if (isReport(value)) return { [MIME.report]: reportSummary(value), 'text/markdown': reportMarkdown(value), 'text/plain': formatReport(value) };
+  if (isReport(value)) return reportBundle(value);
   if (isTable(value)) return datasetBundle(value);
   if (isTopRows(value)) return topRowsBundle(value);
   if (value instanceof Detector) return { 'text/plain': detectorText(value) };
@@ -68,19 +69,13 @@ function isDataFrame(v: unknown): boolean {
   return ctor === 'DataFrame' || ctor === 'Series';
 }
 
-export function reportMarkdown(r: EvaluationReport): string {
-  const f = (v: number): string => v.toFixed(4);
-  const c = r.atThreshold;
-  return [
-    `**${md(r.detector)}** on ${md(r.source)}: ${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)`,
-    '',
-    '| anomalies | rows | AUROC | AUPR |',
-    '|---|---:|---:|---:|',
-    `| all | ${r.anomalyRows} | ${f(r.auroc)} | ${f(r.aupr)} |`,
-    ...r.perType.map((t) => `| ${md(t.type)} (${t.known ? 'known' : 'unseen'}) | ${t.count} | ${f(t.auroc)} | ${f(t.aupr)} |`),
-    '',
-    `At threshold ${r.threshold.toPrecision(4)}: precision ${f(c.precision)}, recall ${f(c.recall)}, F1 ${f(c.f1)}, false-positive rate ${f(c.fpr)}.`,
-  ].join('\n');
+/**
+ * A report: its summary with the table model (`table`) for the renderer, and the same table as markdown
+ * and text.
+ */
+export function reportBundle(r: EvaluationReport): MimeBundle {
+  const table = reportTable(r);
+  return { [MIME.report]: { ...reportSummary(r), table }, 'text/markdown': reportMarkdown(table), 'text/plain': reportText(table) };
 }
 
 function detectorText(d: Detector): string {

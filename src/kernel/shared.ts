@@ -1,6 +1,7 @@
 /**
  * Small helpers the extension host and the kernel worker share. The host bundle includes this file,
- * so it imports nothing but Node built-ins and types (no TensorFlow.js, danfojs, chart.js or src/core).
+ * so it imports nothing but Node built-ins, types and src/common/format (which imports nothing): no
+ * TensorFlow.js, danfojs, chart.js or src/core.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -21,9 +22,5 @@ export function resolveDataPath(file: string, config: Pick<KernelConfig, 'cwd' |
   return local;
 }
 
-/** `12.3 s`, `4 min 5 s`. */
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
-}
+/** The one duration format (`12s`, `4m05s`), for the kernel's and the host's progress messages. */
+export { formatSeconds } from '../common/format';

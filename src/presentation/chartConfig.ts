@@ -3,7 +3,7 @@
  * the same function serves the notebook renderer (theme from VS Code's CSS variables) and the PNG
  * fallback drawn in Node (a fixed light theme).
  */
-import type { ChartSpec, CurveSeries } from './charts';
+import type { ChartSpec, CurveSeries } from './chartSpec';
 
 export interface ChartTheme {
   readonly foreground: string;
@@ -35,7 +35,8 @@ export function withAlpha(colour: string, alpha: number): string {
   return `rgba(${parseInt(m[1], 16)},${parseInt(m[2], 16)},${parseInt(m[3], 16)},${alpha})`;
 }
 
-const f4 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+/** Numbers in legends: three decimals, to keep legends short (tables and summaries use `metric`: four). */
+const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
 export function chartConfig(spec: ChartSpec, theme: ChartTheme): ChartConfig {
   const colour = (i: number): string => theme.palette[i % theme.palette.length];
@@ -65,7 +66,7 @@ export function chartConfig(spec: ChartSpec, theme: ChartTheme): ChartConfig {
         borderWidth: 1.5, borderDash: s.role === 'unseen' ? [5, 3] : [],
       }));
       datasets.push({
-        label: typeof spec.flagged === 'number' ? `threshold (${(spec.flagged * 100).toFixed(1)} % of rows above)` : `threshold (FPR ${f4(spec.fpr)}, TPR ${f4(spec.tpr)})`, data: [{ x: spec.threshold, y: 0 }, { x: spec.threshold, y: top }],
+        label: typeof spec.flagged === 'number' ? `threshold (${(spec.flagged * 100).toFixed(1)} % of rows above)` : `threshold (FPR ${f3(spec.fpr)}, TPR ${f3(spec.tpr)})`, data: [{ x: spec.threshold, y: 0 }, { x: spec.threshold, y: top }],
         borderColor: theme.foreground, backgroundColor: 'rgba(0,0,0,0)', borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, fill: false,
       });
       return { type: 'line', data: { datasets }, options: options(axis('anomaly score', { type: 'linear' }), axis('fraction of rows', { beginAtZero: true })) };
@@ -74,7 +75,7 @@ export function chartConfig(spec: ChartSpec, theme: ChartTheme): ChartConfig {
     case 'pr': {
       const roc = spec.kind === 'roc';
       const datasets: Array<Record<string, unknown>> = spec.series.map((s: CurveSeries, i) => ({
-        label: `${s.label}${s.known === undefined ? '' : s.known ? ' (known)' : ' (unseen)'}: ${roc ? 'AUROC' : 'AUPR'} ${f4(s.area)}`,
+        label: `${s.label}${s.known === undefined ? '' : s.known ? ' (known)' : ' (unseen)'}: ${roc ? 'AUROC' : 'AUPR'} ${f3(s.area)}`,
         data: s.x.map((x, k) => ({ x, y: s.y[k] })), showLine: true, pointRadius: 0, borderWidth: i === 0 ? 2.5 : 1.5,
         borderColor: colour(i + 1), backgroundColor: colour(i + 1), borderDash: s.known === false ? [5, 3] : [],
         ...(roc ? {} : { stepped: 'after' }),
@@ -83,7 +84,7 @@ export function chartConfig(spec: ChartSpec, theme: ChartTheme): ChartConfig {
         datasets.push({ label: 'chance', data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], showLine: true, pointRadius: 0, borderColor: theme.grid, borderDash: [4, 4], borderWidth: 1 });
       } else {
         const base = spec.series[0]?.baseRate ?? 0;
-        datasets.push({ label: `base rate ${f4(base)}`, data: [{ x: 0, y: base }, { x: 1, y: base }], showLine: true, pointRadius: 0, borderColor: theme.grid, borderDash: [4, 4], borderWidth: 1 });
+        datasets.push({ label: `base rate ${f3(base)}`, data: [{ x: 0, y: base }, { x: 1, y: base }], showLine: true, pointRadius: 0, borderColor: theme.grid, borderDash: [4, 4], borderWidth: 1 });
       }
       const unit = { type: 'linear', min: 0, max: 1 };
       return {

@@ -1,46 +1,18 @@
 /**
- * Chart specs: plain JSON describing what a chart shows (series of points, histogram bins, the threshold),
- * built from reports and training summaries. The notebook renderer draws them with chart.js; notebooks
- * and terminals get `chartSummary` as markdown. No drawing code here.
+ * Chart specs (the types: chartSpec.ts) built from reports and training summaries: series of points,
+ * histogram bins, the threshold. The notebook renderer draws them with chart.js; notebooks and terminals
+ * get `chartSummary` as markdown. No drawing code here.
  */
 import type { EvaluationReport } from '../core/report';
 import type { TrainingSummary } from '../core/detector';
+import type { EpochProgress } from '../core/train';
 import { prCurve, rankableScores, rocCurve } from '../core/metrics';
+import { md } from './markup';
+import { metric, thresholdText } from './reportTable';
+import type { ChartSpec, CurveSeries, HistogramSeries, XY } from './chartSpec';
 
-export interface XY {
-  readonly x: ReadonlyArray<number>;
-  readonly y: ReadonlyArray<number>;
-}
-
-export interface CurveSeries extends XY {
-  readonly label: string;
-  /** AUROC for ROC series, AUPR for PR series. */
-  readonly area: number;
-  readonly known?: boolean;
-  /** Anomalies / (anomalies + normals) for PR series: the chance level. */
-  readonly baseRate?: number;
-}
-
-export interface HistogramSeries {
-  readonly label: string;
-  /** 'all': every row of unlabelled data (`scoreDistribution`). */
-  readonly role: 'normal' | 'known' | 'unseen' | 'all';
-  readonly count: number;
-  /** Fraction of this group's rows in each bin (each series sums to 1). */
-  readonly density: ReadonlyArray<number>;
-}
-
-export type ChartSpec =
-  | { readonly kind: 'scores'; readonly title: string; readonly edges: ReadonlyArray<number>; readonly series: ReadonlyArray<HistogramSeries>;
-      readonly threshold: number; readonly fpr: number; readonly tpr: number;
-      /** Unlabelled data: the fraction of rows above the threshold (fpr and tpr are then NaN). */
-      readonly flagged?: number }
-  | { readonly kind: 'roc'; readonly title: string; readonly series: ReadonlyArray<CurveSeries> }
-  | { readonly kind: 'pr'; readonly title: string; readonly series: ReadonlyArray<CurveSeries> }
-  | { readonly kind: 'training'; readonly title: string; readonly epochs: ReadonlyArray<number>; readonly loss: ReadonlyArray<number>;
-      readonly valLoss: ReadonlyArray<number>; readonly bestEpoch: number; readonly maxEpochs?: number }
-  | { readonly kind: 'comparison'; readonly title: string; readonly detectors: ReadonlyArray<string>;
-      readonly groups: ReadonlyArray<{ readonly label: string; readonly auroc: ReadonlyArray<number>; readonly aupr: ReadonlyArray<number> }> };
+export type { ChartSpec, CurveSeries, HistogramSeries, XY } from './chartSpec';
+export { md } from './markup';
 
 /** Most points a curve keeps (evenly spaced over the curve, endpoints included). */
 export const MAX_CURVE_POINTS = 200;
@@ -111,11 +83,22 @@ export function prChart(r: EvaluationReport): ChartSpec {
   return { kind: 'pr', title: `Precision-recall: ${r.detector}`, series: curves(r, 'pr') };
 }
 
-export function trainingChart(s: TrainingSummary, maxEpochs?: number): ChartSpec {
+/** Loss and validation loss per epoch of a finished training (`plot.training`, training.png). */
+export function trainingChart(s: Pick<TrainingSummary, 'history' | 'bestEpoch'>, maxEpochs?: number, title = 'Training'): ChartSpec {
   return {
-    kind: 'training', title: 'Training', epochs: s.history.map((h) => h.epoch), loss: s.history.map((h) => h.loss),
+    kind: 'training', title, epochs: s.history.map((h) => h.epoch), loss: s.history.map((h) => h.loss),
     valLoss: s.history.map((h) => h.valLoss), bestEpoch: s.bestEpoch, ...(maxEpochs ? { maxEpochs } : {}),
   };
+}
+
+/**
+ * The training chart while `fit` runs in a cell: the epochs so far, titled with the latest epoch. The kernel
+ * sends it after each epoch under one display id; the renderer updates the chart in place.
+ */
+export function liveTrainingChart(detector: string, history: ReadonlyArray<EpochProgress>, maxEpochs: number): ChartSpec {
+  const last = history[history.length - 1] as EpochProgress | undefined;
+  return trainingChart({ history, bestEpoch: last?.bestEpoch ?? 0 }, maxEpochs,
+    `Training ${detector}: epoch ${last?.epoch ?? 0} of at most ${maxEpochs}`);
 }
 
 /** AUROC and AUPR of several detectors on the same test set: overall and per anomaly type. */
@@ -173,14 +156,14 @@ export function thin(x: ArrayLike<number>, y: ArrayLike<number>, max = MAX_CURVE
 
 /** A markdown summary of a chart: the fallback text wherever the renderer is absent. */
 export function chartSummary(spec: ChartSpec): string {
-  const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
+  const f = metric;
   switch (spec.kind) {
     case 'scores':
       return [`**${md(spec.title)}**`, '', '| group | rows |', '|---|---:|',
         ...spec.series.map((s) => `| ${md(s.label)}${s.role === 'all' ? '' : ` (${s.role})`} | ${s.count} |`), '',
         spec.flagged !== undefined
-          ? `Threshold ${spec.threshold.toPrecision(4)}: ${(spec.flagged * 100).toFixed(1)} % of the rows above it.`
-          : `Threshold ${spec.threshold.toPrecision(4)}: false-positive rate ${f(spec.fpr)}, true-positive rate ${f(spec.tpr)}.`].join('\n');
+          ? `Threshold ${thresholdText(spec.threshold)}: ${(spec.flagged * 100).toFixed(1)} % of the rows above it.`
+          : `Threshold ${thresholdText(spec.threshold)}: false-positive rate ${f(spec.fpr)}, true-positive rate ${f(spec.tpr)}.`].join('\n');
     case 'roc':
     case 'pr': {
       const area = spec.kind === 'roc' ? 'AUROC' : 'AUPR';
@@ -196,9 +179,4 @@ export function chartSummary(spec: ChartSpec): string {
       return [`**${spec.title}** (AUROC / AUPR)`, '', `| | ${spec.detectors.map(md).join(' | ')} |`, `|---|${spec.detectors.map(() => '---:').join('|')}|`,
         ...spec.groups.map((g) => `| ${md(g.label)} | ${g.auroc.map((a, i) => `${f(a)} / ${f(g.aupr[i])}`).join(' | ')} |`)].join('\n');
   }
-}
-
-/** Escapes text for a markdown table cell (no HTML, no pipes). */
-export function md(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>|#]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }

@@ -10,10 +10,8 @@ import type { TopRow, TrainingSummary } from '../core/detector';
 import { ChartSpec, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from './charts';
 import { formatContribution } from '../core/explain';
 import { chartPng } from './png';
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+import { escapeHtml } from './markup';
+import { reportHtml, reportTable } from './reportTable';
 
 /** Writes scores.png, roc.png, pr.png (and training.png for classifiers) and report.html; returns the files. */
 export function writeHtmlReport(dir: string, report: EvaluationReport, training?: TrainingSummary, maxEpochs?: number): string[] {
@@ -22,23 +20,14 @@ export function writeHtmlReport(dir: string, report: EvaluationReport, training?
   if (training && training.history.length > 0) charts.push(['training.png', trainingChart(training, maxEpochs)]);
   const written = writeCharts(dir, charts);
   const e = escapeHtml;
-  const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
-  const rows = [
-    ['all', String(report.anomalyRows), f(report.auroc), f(report.aupr)],
-    ...report.perType.map((t) => [`${t.type} (${t.known ? 'known' : 'unseen'})`, String(t.count), f(t.auroc), f(t.aupr)]),
-  ];
-  const c = report.atThreshold;
+  const table = reportTable(report);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${e(`SynthAD report: ${report.detector}`)}</title>
 <style>body{font-family:sans-serif;max-width:860px;margin:2em auto;color:#1f1f1f}table{border-collapse:collapse}
-td,th{padding:3px 10px;border-bottom:1px solid #ccc}td.n,th.n{text-align:right}img{max-width:100%;margin:1em 0}</style></head>
+td,th{padding:3px 10px;border-bottom:1px solid #ccc}td.n,th.n{text-align:right}img{max-width:100%;margin:1em 0}.warning{color:#a33}</style></head>
 <body>
 <h1>${e(report.detector)} on ${e(path.basename(report.source))}</h1>
-<p>${report.rows} rows (${report.normalRows} normal, ${report.anomalyRows} anomalous) from ${e(report.source)}.</p>
-<table><thead><tr><th>anomalies</th><th class="n">rows</th><th class="n">AUROC</th><th class="n">AUPR</th></tr></thead><tbody>
-${rows.map((r) => `<tr><td>${e(r[0])}</td>${r.slice(1).map((v) => `<td class="n">${e(v)}</td>`).join('')}</tr>`).join('\n')}
-</tbody></table>
-<p>At threshold ${e(report.threshold.toPrecision(4))}: precision ${f(c.precision)}, recall ${f(c.recall)}, F1 ${f(c.f1)}, false-positive rate ${f(c.fpr)}.</p>
+${reportHtml(table)}
 ${pageTail(charts, training)}`;
   written.push(writePage(dir, html));
   return written;

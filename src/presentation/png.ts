@@ -45,14 +45,14 @@ export function chartPng(spec: ChartSpec, width = PNG_WIDTH, height = PNG_HEIGHT
   const config = chartConfig(spec, PNG_THEME) as unknown as { options: Record<string, unknown> };
   const background = {
     id: 'synthadBackground',
-    beforeDraw: (chart: { ctx: CanvasRenderingContext2D; width: number; height: number }) => {
+    beforeDraw: (chart: { ctx: import('@napi-rs/canvas').SKRSContext2D; width: number; height: number }) => {
       chart.ctx.save();
       chart.ctx.fillStyle = PNG_THEME.background;
       chart.ctx.fillRect(0, 0, chart.width, chart.height);
       chart.ctx.restore();
     },
   };
-  const chart = new chartjs.Chart(ctx as unknown as CanvasRenderingContext2D, {
+  const chart = new chartjs.Chart(ctx as unknown as ConstructorParameters<ChartModule['Chart']>[0], {
     ...(config as object),
     options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
     plugins: [background],

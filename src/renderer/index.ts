@@ -1,6 +1,7 @@
 /**
- * The SynthAD notebook renderer (runs in the notebook's webview): chart.js charts for chart specs and
- * live training curves, and tables for reports and dataset previews. DOM is built with textContent only,
+ * The SynthAD notebook renderer (runs in the notebook's webview): chart.js charts for chart specs (the live
+ * training curve is one, re-sent after each epoch and updated in place), and tables for reports and dataset
+ * previews. DOM is built with textContent only,
  * so nothing from a dataset can run as HTML. Colours come from VS Code's theme variables and follow theme
  * changes; charts resize with the editor and can be saved as PNG (through the extension: webviews cannot
  * download files).
@@ -8,17 +9,11 @@
 import type { ActivationFunction, OutputItem, RendererContext } from 'vscode-notebook-renderer';
 import { Chart, registerables } from 'chart.js';
 import { chartConfig, ChartTheme, LIGHT_THEME } from '../presentation/chartConfig';
-import type { ChartSpec } from '../presentation/charts';
-import { renderDataset, renderReport, el } from './tables';
+import type { ChartSpec } from '../presentation/chartSpec';
+import { MIME } from '../common/protocol';
+import { renderDataset, renderReport, el, ReportData } from './tables';
 
 Chart.register(...registerables);
-
-const MIME = {
-  report: 'application/vnd.synthad.report+json',
-  chart: 'application/vnd.synthad.chart+json',
-  dataset: 'application/vnd.synthad.dataset+json',
-  training: 'application/vnd.synthad.training+json',
-};
 
 type AnyChart = Chart<'line' | 'scatter' | 'bar', unknown, unknown>;
 
@@ -60,11 +55,32 @@ export const activate: ActivationFunction = (context: RendererContext<unknown>) 
   // Theme changes: VS Code swaps the body's class (vscode-light / vscode-dark / vscode-high-contrast).
   new MutationObserver(() => mounted.forEach(drawChart)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
-  const mountChart = (id: string, element: HTMLElement, spec: ChartSpec, live: boolean): void => {
+  /** The same chart with new data (the next epoch of a training chart): no new canvas, no flicker. */
+  const updateChart = (m: Mounted, spec: ChartSpec): void => {
+    const previous = m.spec;
+    m.spec = spec;
+    if (!m.chart || !m.canvas || previous?.kind !== spec.kind) {
+      drawChart(m);
+      return;
+    }
+    const theme = currentTheme();
+    const config = chartConfig(spec, theme);
+    m.chart.data = config.data as never;
+    m.chart.options = config.options as never;
+    m.chart.update('none');
+    m.canvas.dataset.legend = config.data.datasets.map((d) => String(d.label ?? '')).join('|');
+    m.canvas.dataset.foreground = theme.foreground;
+    m.canvas.setAttribute('aria-label', spec.title);
+  };
+
+  /**
+   * A chart spec into `element`. The same output rendered again (a display updated by id: the training
+   * chart after each epoch) updates the chart it already shows.
+   */
+  const mountChart = (id: string, element: HTMLElement, spec: ChartSpec): void => {
     const existing = mounted.get(id);
-    if (existing?.chart && live) {
-      existing.spec = spec;
-      drawChart(existing);
+    if (existing?.chart && existing.canvas && element.contains(existing.canvas)) {
+      updateChart(existing, spec);
       return;
     }
     existing?.chart?.destroy();
@@ -84,7 +100,7 @@ export const activate: ActivationFunction = (context: RendererContext<unknown>) 
     save.addEventListener('click', () => {
       const m = mounted.get(id);
       if (!m?.chart) return;
-      context.postMessage?.({ type: 'savePng', name: spec.title, dataUrl: m.chart.toBase64Image('image/png', 1) });
+      context.postMessage?.({ type: 'savePng', name: m.spec?.title ?? spec.title, dataUrl: m.chart.toBase64Image('image/png', 1) });
     });
     element.append(box, save);
     const m: Mounted = { canvas, spec };
@@ -97,18 +113,10 @@ export const activate: ActivationFunction = (context: RendererContext<unknown>) 
       const data = item.json() as unknown;
       switch (item.mime) {
         case MIME.chart:
-          mountChart(item.id, element, data as ChartSpec, false);
+          mountChart(item.id, element, data as ChartSpec);
           return;
-        case MIME.training: {
-          const t = data as { detector: string; maxEpochs: number; epochs: number[]; loss: number[]; valLoss: number[]; bestEpoch: number };
-          mountChart(item.id, element, {
-            kind: 'training', title: `Training ${t.detector}: epoch ${t.epochs[t.epochs.length - 1] ?? 0} of at most ${t.maxEpochs}`,
-            epochs: t.epochs, loss: t.loss, valLoss: t.valLoss, bestEpoch: t.bestEpoch, maxEpochs: t.maxEpochs,
-          }, true);
-          return;
-        }
         case MIME.report:
-          element.replaceChildren(renderReport(data as Parameters<typeof renderReport>[0]));
+          element.replaceChildren(renderReport(data as ReportData));
           return;
         case MIME.dataset:
           element.replaceChildren(renderDataset(data as Parameters<typeof renderDataset>[0]));

@@ -1,9 +1,10 @@
 /**
  * Tables for the renderer, built with textContent only: dataset previews (column kinds, class counts,
- * first rows) and evaluation reports (AUROC/AUPR per anomaly type).
+ * first rows) and evaluation reports (the report table model: AUROC/AUPR per anomaly type).
  */
 import type { DatasetSummary } from '../core/data/summary';
-import type { reportSummary } from '../core/report';
+import type { ReportSummary } from '../core/report';
+import { reportHeadline, reportTable, ReportTable } from '../presentation/reportTable';
 
 /** Creates an element; `text` goes in as textContent, never as HTML. */
 export function el(tag: string, attrs: Record<string, string> = {}, text?: string): HTMLElement {
@@ -13,7 +14,7 @@ export function el(tag: string, attrs: Record<string, string> = {}, text?: strin
   return e;
 }
 
-function table(head: string[], rows: string[][], numeric: boolean[] = []): HTMLElement {
+function table(head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, numeric: ReadonlyArray<boolean> = []): HTMLElement {
   const t = el('table');
   t.style.borderCollapse = 'collapse';
   const tr = el('tr');
@@ -41,20 +42,20 @@ function table(head: string[], rows: string[][], numeric: boolean[] = []): HTMLE
   return t;
 }
 
-/** What the kernel sends for a report: the report without its per-row arrays. */
-export type ReportData = ReturnType<typeof reportSummary>;
+/**
+ * What the kernel sends for a report: its summary and `table`, the table model. Notebooks saved by earlier
+ * versions have no `table` (nor, the oldest, `unknownRows` and `unknownCategories`): the model is built here.
+ */
+export type ReportData = Omit<ReportSummary, 'unknownRows' | 'unknownCategories'> &
+  Partial<Pick<ReportSummary, 'unknownRows' | 'unknownCategories'>> & { readonly table?: ReportTable };
 
-const f4 = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
-
+/** The report's table model, drawn as the text and markdown outputs show it (presentation/reportTable.ts). */
 export function renderReport(r: ReportData): HTMLElement {
+  const t = r.table ?? reportTable({ ...r, unknownRows: r.unknownRows ?? 0, unknownCategories: r.unknownCategories ?? {} });
   const box = el('div', { class: 'synthad-report' });
-  box.append(el('p', {}, `${r.detector} on ${r.source}: ${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)`));
-  box.append(table(['anomalies', 'rows', 'AUROC', 'AUPR'], [
-    ['all', String(r.anomalyRows), f4(r.auroc), f4(r.aupr)],
-    ...r.perType.map((t) => [`${t.type} (${t.known ? 'known' : 'unseen'})`, String(t.count), f4(t.auroc), f4(t.aupr)]),
-  ], [false, true, true, true]));
-  const c = r.atThreshold;
-  box.append(el('p', {}, `At threshold ${r.threshold.toPrecision(4)}: precision ${f4(c.precision)}, recall ${f4(c.recall)}, F1 ${f4(c.f1)}, false-positive rate ${f4(c.fpr)}.`));
+  box.append(el('p', {}, reportHeadline(t)));
+  box.append(table(t.columns.map((c) => c.label), t.rows, t.columns.map((c) => c.numeric)));
+  for (const note of t.notes) box.append(el('p', {}, note));
   return box;
 }
 

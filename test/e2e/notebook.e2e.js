@@ -100,17 +100,9 @@ async function main() {
   try {
     await h.waitHealthy(port, server, 60000);
     log(`code-server up on ${port}`);
-    browser = await chromium.launch({ executablePath: h.CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
-    const errors = [];
-    const onError = (text) => {
-      if (NOISE.test(text)) return;
-      errors.push(text.slice(0, 300));
-      log(`console error: ${text.slice(0, 500)}`);
-    };
-    page.on('console', (m) => { if (m.type() === 'error') onError(`${m.text()} @ ${JSON.stringify(m.location())}`); });
-    page.on('pageerror', (e) => onError(`pageerror: ${e.stack || e.message}`));
+    const opened = await wb.openBrowser(chromium, h.CHROMIUM, { noise: NOISE, log });
+    browser = opened.browser;
+    const { page, errors } = opened;
     const authority = `127.0.0.1:${port}`;
     const payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`], ['skipWelcome', 'true']];
     await page.goto(`http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
@@ -120,17 +112,7 @@ async function main() {
     // The Extension Development Host does not read settings.json's theme: pick it as a person would.
     await pickTheme(page, 'Dark Modern');
 
-    await command(page, 'SynthAD: New Anomaly Detection Notebook');
-    await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60000 });
-    await page.waitForTimeout(2000);
-    const tRun = Date.now();
-    await command(page, 'Notebook: Run All');
-    log('Run All issued');
-    const done = await waitForFrames(page, 'the four charts and the report',
-      (f) => f.reports.length >= 1 && ['Training', 'Anomaly scores', 'ROC', 'Precision-recall'].every((k) => f.canvases.some((c) => c.label.startsWith(k) && c.painted > 0)),
-      20 * 60 * 1000, true);
-    log(`Run All rendered in ${((Date.now() - tRun) / 1000).toFixed(0)} s`);
-    await page.waitForTimeout(1500);
+    const done = await wb.runTemplateNotebook(page, { command, waitForFrames, log });
     await page.screenshot({ path: path.join(artifacts, 'notebook-dark.png'), fullPage: false });
 
     const charts = done.canvases.filter((c) => /^(Training|Anomaly scores|ROC|Precision-recall)/.test(c.label));

@@ -40,4 +40,53 @@ async function waitForFrames(page, inspect, what, probe, ms, { scroll = false, l
   }
 }
 
-module.exports = { command, waitForFrames };
+/** The charts the template notebook draws, by the start of their canvas label. */
+const TEMPLATE_CHARTS = ['Training', 'Anomaly scores', 'ROC', 'Precision-recall'];
+
+/**
+ * Opens a new template notebook (SynthAD: New Anomaly Detection Notebook), runs all its cells and waits up to
+ * 20 min until the report and the four charts have drawn pixels; returns the frames' facts. `command(page,
+ * text)` runs a Command Palette command, `waitForFrames(page, what, probe, ms, scroll)` is the caller's
+ * `waitForFrames` bound to its `inspect`, `log(text)` reports progress.
+ */
+async function runTemplateNotebook(page, { command, waitForFrames, log }) {
+  await command(page, 'SynthAD: New Anomaly Detection Notebook');
+  await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60000 });
+  await page.waitForTimeout(2000);
+  const tRun = Date.now();
+  await command(page, 'Notebook: Run All');
+  log('Run All issued');
+  const done = await waitForFrames(page, 'the four charts and the report',
+    (f) => f.reports.length >= 1 && TEMPLATE_CHARTS.every((k) => f.canvases.some((c) => c.label.startsWith(k) && c.painted > 0)),
+    20 * 60 * 1000, true);
+  log(`Run All rendered in ${((Date.now() - tRun) / 1000).toFixed(0)} s`);
+  await page.waitForTimeout(1500);
+  return done;
+}
+
+/**
+ * Headless Chromium (`chromium`: playwright-core's, `executablePath`: the browser) with one tall page. Console
+ * errors and page errors the `noise` pattern does not match are logged and collected in `errors` (each cut to
+ * 300 characters), for the caller's "no console errors" check.
+ */
+async function openBrowser(chromium, executablePath, { noise, log }) {
+  const browser = await chromium.launch({ executablePath, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
+    const errors = [];
+    const onError = (text) => {
+      if (noise.test(text)) return;
+      errors.push(text.slice(0, 300));
+      log(`console error: ${text.slice(0, 500)}`);
+    };
+    page.on('console', (m) => { if (m.type() === 'error') onError(`${m.text()} @ ${JSON.stringify(m.location())}`); });
+    page.on('pageerror', (e) => onError(`pageerror: ${e.stack || e.message}`));
+    return { browser, page, errors };
+  } catch (err) {
+    await browser.close().catch(() => {});
+    throw err;
+  }
+}
+
+module.exports = { command, waitForFrames, runTemplateNotebook, openBrowser, TEMPLATE_CHARTS };

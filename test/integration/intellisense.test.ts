@@ -6,19 +6,8 @@
  */
 import { strict as assert } from 'assert';
 import * as vscode from 'vscode';
-import { NOTEBOOK_TYPE } from '../../src/extension/kernel';
 import { api, notebookWith, waitFor } from './helpers';
-
-const TEMPLATE = [
-  "const train = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\ntrain",
-  "const test = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });\ntest",
-  "const det = await new Detector({ known: ['hyperfunction'], seed: 0 }).fit(train);\ndet",
-  'const rep = det.evaluate(test);\nrep',
-  'plot.training(det)',
-  'plot.scores(rep)',
-  'plot.roc(rep)',
-  'plot.pr(rep)',
-];
+import { TEMPLATE_CELLS as TEMPLATE } from '../shared';
 
 /** Completion items at a position, without word-based suggestions. */
 async function completions(doc: vscode.TextDocument, line: number, character: number, trigger?: string): Promise<vscode.CompletionItem[]> {

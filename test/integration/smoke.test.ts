@@ -10,7 +10,8 @@ describe('SynthAD extension (smoke)', () => {
   it('is present, activates and registers synthad.showBackend', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
-    // activationEvents is empty, so nothing activates the extension on its own: do it here.
+    // The extension activates when a notebook opens (activationEvents: onNotebook:jupyter-notebook) and this
+    // test opens none, so nothing has activated it yet: do it here.
     await ext.activate();
     assert.equal(ext.isActive, true, 'extension did not activate');
 

@@ -146,7 +146,7 @@ describe('synthad command', () => {
     assert.equal(r.stderr, "synthad: --epochs must be an integer, got 'ten'\nRun 'synthad help' for usage.\n");
     const c = synthad(['fit'], dir);
     assert.equal(c.code, 2);
-    assert.match(c.stderr, /^synthad: unknown command 'fit' \(commands: train, detect, score, evaluate\)/);
+    assert.match(c.stderr, /^synthad: unknown command 'fit' \(commands: train, detect, score, evaluate, export\)/);
   });
 
   it('prints the usage for `synthad COMMAND --help` and `-h`, with exit 0 and nothing on stderr', () => {

@@ -47,7 +47,6 @@ describe('data: danfojs DataFrames', () => {
   });
 
   it('reads a DataFrame built in a cell: booleans as 0/1, errors naming the row', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dfd = require('danfojs-node') as typeof import('danfojs-node');
     const df = new dfd.DataFrame({ x: [1, 2, Infinity, 4], flag: [true, false, true, true], y: ['n', 'n', 'a', 'n'] });
     assert.throws(() => fromDataFrame(df), { message: "DataFrame, record 3, column 'x': expected a finite number, got 'Infinity'" });

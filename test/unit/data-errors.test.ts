@@ -1,28 +1,15 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { loadDataset, loadTable } from '../../src/core/data';
 import type { LoadOptions } from '../../src/core/data';
-import { SynthadInputError } from '../../src/core/errors';
+import { fixtureDir, rejectsInput } from './helpers';
 
 const THYROID = path.resolve(__dirname, '../../../samples/thyroid-train.csv');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-data-errors-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function fixture(name: string, content: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const { dir, fixture } = fixtureDir('synthad-data-errors-');
 
 /** Loading `file` as a dataset fails with exactly `message`, a SynthadInputError. */
-async function rejects(file: string, options: LoadOptions, message: string): Promise<void> {
-  await assert.rejects(loadDataset(file, options), (error: unknown) => {
-    assert.ok(error instanceof SynthadInputError, `not a SynthadInputError: ${String(error)}`);
-    assert.strictEqual(error.message, message);
-    return true;
-  });
+function rejects(file: string, options: LoadOptions, message: string): Promise<void> {
+  return rejectsInput(loadDataset(file, options), message);
 }
 
 const NO_ROWS = 'no data rows (expected a header line and at least one row)';

@@ -1,46 +1,15 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { datasetFromTable, loadDataset, loadTable, tableFromRecords } from '../../src/core/data';
 import type { Column, LoadOptions, Table } from '../../src/core/data';
 import { peekFile } from '../../src/core/data/peek';
 import { CATEGORY_SHARE_FROM, encode, fitEncoder, MAX_CATEGORIES, MAX_CATEGORY_SHARE } from '../../src/core/encode';
 import { Utf8Check } from '../../src/core/data/utf8';
-import { SynthadInputError } from '../../src/core/errors';
+import { column, fixtureDir, rejectsInput, throwsInput } from './helpers';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-data-hostile-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function fixture(name: string, content: string | Buffer): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
-
-/** Fails with exactly `message`, a SynthadInputError. */
-async function rejects(promise: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof SynthadInputError, `not a SynthadInputError: ${String(error)}`);
-    assert.strictEqual(error.message, message);
-    return true;
-  });
-}
-
-function throwsInput(run: () => unknown, message: string): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof SynthadInputError, `not a SynthadInputError: ${String(error)}`);
-    assert.strictEqual(error.message, message);
-    return true;
-  });
-}
-
-function column(table: Table, name: string): Column {
-  const found = table.columns.find((c) => c.name === name);
-  assert.ok(found, `no column ${name}`);
-  return found;
-}
+const { dir, fixture } = fixtureDir('synthad-data-hostile-');
 
 function numbers(table: Table, name: string): number[] {
   const c = column(table, name);
@@ -79,7 +48,7 @@ describe('data: hostile input', () => {
 
     it('refuses a column that mixes decimal commas and decimal points, naming both lines', async () => {
       const file = fixture('mixed.csv', 'a;b\n0,97;1\n1,5;2\n2.5;3\n');
-      await rejects(
+      await rejectsInput(
         loadTable(file),
         `${file}, line 4, column 'a': '2.5' has a decimal point, but line 2 has a decimal comma ('0,97'); ` +
           "write every number one way, or give option decimal ',' (a point then separates thousands) or '.'",
@@ -99,7 +68,7 @@ describe('data: hostile input', () => {
       const rows = Array.from({ length: 12 }, (_, i) => `${i},5`);
       rows[4] = '1.5';
       const file = fixture('forced-point.csv', ['x', ...rows].join('\n'));
-      await rejects(
+      await rejectsInput(
         loadTable(file, { decimal: ',', delimiter: ';' }),
         `${file}, line 6, column 'x': expected a number, got '1.5' (with option decimal ',', a point only separates thousands)`,
       );
@@ -115,7 +84,7 @@ describe('data: hostile input', () => {
 
     it("refuses a decimal option other than ',' or '.'", async () => {
       const file = fixture('any.csv', 'a\n1\n');
-      await rejects(loadTable(file, { decimal: ' ' as ',' }), `${file}: option 'decimal' is " "; expected ',' or '.'`);
+      await rejectsInput(loadTable(file, { decimal: ' ' as ',' }), `${file}: option 'decimal' is " "; expected ',' or '.'`);
     });
 
     it('reads quoted thousands-separated numbers in a ,-separated file', async () => {
@@ -311,7 +280,7 @@ describe('data: hostile input', () => {
 
     it('refuses UTF-16', async () => {
       const file = fixture('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,2\n', 'utf16le')]));
-      await rejects(loadTable(file), `${file}: UTF-16 text (it starts with a UTF-16 byte order mark); save the file as UTF-8`);
+      await rejectsInput(loadTable(file), `${file}: UTF-16 text (it starts with a UTF-16 byte order mark); save the file as UTF-8`);
     });
   });
 
@@ -322,9 +291,9 @@ describe('data: hostile input', () => {
       if (process.platform === 'win32') this.skip();
       const fifo = path.join(dir, 'pipe.csv');
       execFileSync('mkfifo', [fifo]);
-      await rejects(within(5000, loadTable(fifo)), notRegular(fifo));
-      await rejects(within(5000, loadDataset(fifo, { format: 'jsonl' })), notRegular(fifo));
-      await rejects(within(5000, peekFile(fifo)), notRegular('pipe.csv'));
+      await rejectsInput(within(5000, loadTable(fifo)), notRegular(fifo));
+      await rejectsInput(within(5000, loadDataset(fifo, { format: 'jsonl' })), notRegular(fifo));
+      await rejectsInput(within(5000, peekFile(fifo)), notRegular('pipe.csv'));
     });
 
     it('refuses a symbolic link to a FIFO', async function () {
@@ -333,14 +302,14 @@ describe('data: hostile input', () => {
       execFileSync('mkfifo', [fifo]);
       const link = path.join(dir, 'link.csv');
       fs.symlinkSync(fifo, link);
-      await rejects(within(5000, loadTable(link)), notRegular(link));
+      await rejectsInput(within(5000, loadTable(link)), notRegular(link));
     });
 
     it('refuses /dev/zero (a character device)', async function () {
       if (!fs.existsSync('/dev/zero')) this.skip();
-      await rejects(within(5000, loadTable('/dev/zero')), notRegular('/dev/zero'));
-      await rejects(within(5000, loadTable('/dev/zero', { format: 'json' })), notRegular('/dev/zero'));
-      await rejects(within(5000, peekFile('/dev/zero')), notRegular('zero'));
+      await rejectsInput(within(5000, loadTable('/dev/zero')), notRegular('/dev/zero'));
+      await rejectsInput(within(5000, loadTable('/dev/zero', { format: 'json' })), notRegular('/dev/zero'));
+      await rejectsInput(within(5000, peekFile('/dev/zero')), notRegular('zero'));
     });
   });
 });

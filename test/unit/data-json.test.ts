@@ -1,33 +1,14 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { loadDataset, loadTable, tableFromRecords } from '../../src/core/data';
 import type { Table } from '../../src/core/data';
-import { SynthadInputError } from '../../src/core/errors';
+import { fixtureDir, rejectsInput } from './helpers';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-data-json-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function fixture(name: string, content: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const { fixture } = fixtureDir('synthad-data-json-');
 
 function values(table: Table, name: string): unknown[] {
   const column = table.columns.find((c) => c.name === name);
   assert.ok(column, `no column ${name}`);
   return Array.from(column.values as ArrayLike<unknown>, (v) => (typeof v === 'number' && Number.isNaN(v) ? null : v));
-}
-
-async function rejectsWith(promise: Promise<unknown>, message: string | RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof SynthadInputError, `not a SynthadInputError: ${String(error)}`);
-    if (typeof message === 'string') assert.strictEqual(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  });
 }
 
 const RECORDS = [
@@ -57,26 +38,26 @@ describe('data: JSON arrays', () => {
   it('names the record of a bad cell', async () => {
     const records = Array.from({ length: 12 }, (_, i) => ({ x: i === 9 ? 'abc' : i }));
     const file = fixture('junk.json', JSON.stringify(records));
-    await rejectsWith(loadTable(file), `${file}, record 10, column 'x': expected a number, got 'abc'`);
+    await rejectsInput(loadTable(file), `${file}, record 10, column 'x': expected a number, got 'abc'`);
   });
 
   it('names a record that is not an object', async () => {
     const file = fixture('not-object.json', '[{"a": 1}, 2]');
-    await rejectsWith(loadTable(file), `${file}, record 2: expected an object, got a number`);
+    await rejectsInput(loadTable(file), `${file}, record 2: expected an object, got a number`);
   });
 
   it('names the line of a syntax error', async () => {
     const file = fixture('broken.json', '[\n{"a": 1},\n{"a": 2,,}\n]');
-    await rejectsWith(loadTable(file), new RegExp(`^${escape(file)}, line 3: not valid JSON \\(.+\\)$`));
+    await rejectsInput(loadTable(file), new RegExp(`^${escape(file)}, line 3: not valid JSON \\(.+\\)$`));
   });
 
   it('refuses JSON that is neither records nor lines, and an empty array', async () => {
     const scalar = fixture('scalar.json', '"hello"');
-    await rejectsWith(loadTable(scalar), `${scalar}: expected a JSON array of records, or JSON Lines (one object a line)`);
+    await rejectsInput(loadTable(scalar), `${scalar}: expected a JSON array of records, or JSON Lines (one object a line)`);
     const empty = fixture('empty.json', ' [ ] ');
-    await rejectsWith(loadTable(empty), `${empty}: no data rows (expected at least one record)`);
+    await rejectsInput(loadTable(empty), `${empty}: no data rows (expected at least one record)`);
     const nothing = fixture('nothing.json', '');
-    await rejectsWith(loadTable(nothing), `${nothing}: no data rows (expected at least one record)`);
+    await rejectsInput(loadTable(nothing), `${nothing}: no data rows (expected at least one record)`);
   });
 });
 
@@ -102,16 +83,16 @@ describe('data: JSON Lines', () => {
   it('names the line of a bad cell, a bad line and a line that is not an object', async () => {
     const rows = Array.from({ length: 10 }, (_, i) => JSON.stringify({ x: i === 6 ? 'NaN' : i }));
     const junk = fixture('junk.jsonl', rows.join('\n'));
-    await rejectsWith(loadTable(junk), `${junk}, line 7, column 'x': expected a finite number, got 'NaN'`);
+    await rejectsInput(loadTable(junk), `${junk}, line 7, column 'x': expected a finite number, got 'NaN'`);
     const broken = fixture('broken.jsonl', '{"a": 1}\n{"a": \n');
-    await rejectsWith(loadTable(broken), new RegExp(`^${escape(broken)}, line 2: not valid JSON \\(.+\\)$`));
+    await rejectsInput(loadTable(broken), new RegExp(`^${escape(broken)}, line 2: not valid JSON \\(.+\\)$`));
     const array = fixture('array.jsonl', '{"a": 1}\n[1, 2]\n');
-    await rejectsWith(loadTable(array), `${array}, line 2: expected a JSON object, got an array`);
+    await rejectsInput(loadTable(array), `${array}, line 2: expected a JSON object, got an array`);
   });
 
   it('names a missing label by line', async () => {
     const file = fixture('label.jsonl', '{"x": 1, "y": "n"}\n{"x": 2}\n');
-    await rejectsWith(loadDataset(file, { label: 'y', normal: 'n' }), `${file}, line 2, column 'y': missing label`);
+    await rejectsInput(loadDataset(file, { label: 'y', normal: 'n' }), `${file}, line 2, column 'y': missing label`);
   });
 });
 

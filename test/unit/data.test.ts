@@ -1,9 +1,8 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { datasetFromTable, describeDataset, loadDataset, loadTable, sniffDelimiter } from '../../src/core/data';
-import type { CategoricalColumn, Column, NumericColumn, Table } from '../../src/core/data';
+import type { CategoricalColumn, NumericColumn, Table } from '../../src/core/data';
+import { column, fixtureDir } from './helpers';
 
 const THYROID = path.resolve(__dirname, '../../../samples/thyroid-train.csv');
 const THYROID_BINARY = [
@@ -12,20 +11,8 @@ const THYROID_BINARY = [
   'tumor', 'hypopituitary', 'psych',
 ];
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-data-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const { fixture } = fixtureDir('synthad-data-');
 
-function fixture(name: string, content: string | Buffer): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
-
-function column(table: Table, name: string): Column {
-  const found = table.columns.find((c) => c.name === name);
-  assert.ok(found, `no column ${name}`);
-  return found;
-}
 function numbers(table: Table, name: string): number[] {
   const c = column(table, name) as NumericColumn;
   assert.notStrictEqual(c.kind, 'categorical', `${name} is categorical`);

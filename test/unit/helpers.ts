@@ -1,5 +1,54 @@
-import type { Column, Dataset } from '../../src/core/data/types';
+/**
+ * Helpers the unit tests share: temporary fixture files, assertions on SynthadInputError messages, and a
+ * small labelled dataset.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Column, Dataset, Table } from '../../src/core/data/types';
+import { SynthadInputError } from '../../src/core/errors';
 import { createRng } from '../../src/core/rng';
+
+/**
+ * A temporary folder for one test file's fixtures, removed when the run ends (call it at the top level of the
+ * test file); `fixture(name, content)` writes a file there and returns its path.
+ */
+export function fixtureDir(prefix: string): { dir: string; fixture: (name: string, content: string | Buffer) => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const fixture = (name: string, content: string | Buffer): string => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    return file;
+  };
+  return { dir, fixture };
+}
+
+/** Checks that `error` is a SynthadInputError whose message is exactly `message` (a string) or matches it. */
+function isInputError(error: unknown, message: string | RegExp): true {
+  assert.ok(error instanceof SynthadInputError, `not a SynthadInputError: ${String(error)}`);
+  if (typeof message === 'string') assert.equal(error.message, message);
+  else assert.match(error.message, message);
+  return true;
+}
+
+/** Rejects with a SynthadInputError whose message is exactly `message` (or matches it). */
+export async function rejectsInput(promise: Promise<unknown>, message: string | RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => isInputError(error, message));
+}
+
+/** Throws a SynthadInputError whose message is exactly `message` (or matches it). */
+export function throwsInput(run: () => unknown, message: string | RegExp): void {
+  assert.throws(run, (error: unknown) => isInputError(error, message));
+}
+
+/** The column of `table` named `name`; fails the test when there is none. */
+export function column(table: Table, name: string): Column {
+  const found = table.columns.find((c) => c.name === name);
+  assert.ok(found, `no column ${name}`);
+  return found;
+}
 
 /**
  * A small labelled set: 'normal' rows from N(0, 1) in `dims` numeric dimensions plus a binary and a

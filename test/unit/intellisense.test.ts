@@ -17,6 +17,7 @@ import type { CellApi } from '../../src/kernel/api';
 import { createCellApi } from '../../src/kernel/api';
 import type { CellGlobals, CoreDetector, Display, Plot } from '../../src/intellisense/cellApi';
 import type * as Plugin from '../../src/tsplugin';
+import { TEMPLATE_CELLS as TEMPLATE } from '../shared';
 
 type PluginInit = typeof import('../../src/tsplugin');
 
@@ -61,18 +62,7 @@ after(() => {
   if (extFolder) fs.rmSync(extFolder, { recursive: true, force: true });
 });
 
-const TEMPLATE = [
-  "const train = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\ntrain",
-  "const test = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });\ntest",
-  "const det = await new Detector({ known: ['hyperfunction'], seed: 0 }).fit(train);\ndet",
-  'const rep = det.evaluate(test);\nrep',
-  'plot.training(det)',
-  'plot.scores(rep)',
-  'plot.roc(rep)',
-  'plot.pr(rep)',
-];
-
-const cells = (texts: string[], language: CellSource['language'] = 'typescript'): CellSource[] =>
+const cells = (texts: ReadonlyArray<string>, language: CellSource['language'] = 'typescript'): CellSource[] =>
   texts.map((text, i) => ({ id: `cell${i}`, text, language }));
 
 /** Diagnostics per cell id, as [text the range covers, message]. */
@@ -345,7 +335,6 @@ describe('intellisense: the declarations are the kernel\'s API', function () {
 });
 
 describe('intellisense: the TypeScript server plugin', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const init = require(path.join(ROOT, 'src', 'tsplugin')) as PluginInit;
   const fake = (): Plugin.LanguageServiceLike => ({
     getCompletionsAtPosition: (f: string) => `completions of ${f}`,

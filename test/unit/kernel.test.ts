@@ -182,7 +182,7 @@ describe('kernel: worker session', function () {
     ].join('\n'));
     assert.ok(r.ok, JSON.stringify(r.error));
     assert.deepStrictEqual(r.progress.map((p) => p.epoch), [1, 2]);
-    const training = r.displays.filter((d) => d.bundle[MIME.training]);
+    const training = r.displays.filter((d) => (d.bundle[MIME.chart] as { kind?: string } | undefined)?.kind === 'training');
     assert.strictEqual(training.length, 2);
     assert.strictEqual(training[0].displayId, training[1].displayId);
     assert.deepStrictEqual(training.map((d) => d.update), [false, true]);

@@ -7,9 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Detector } from '../../src/core/detector';
-import { SynthadInputError } from '../../src/core/errors';
 import { checkModelFolder, loadDetector, MAX_MANIFEST_BYTES, MODEL_FILE, saveDetector } from '../../src/core/persist';
-import { gaussianDataset } from './helpers';
+import { gaussianDataset, rejectsInput } from './helpers';
 // The fs module itself (not an import's copy of it), to inject failures the way the disk would.
 import realFs = require('fs');
 
@@ -35,16 +34,6 @@ function snapshot(dir: string): Record<string, string> {
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   return Number(r.stdout);
-}
-
-/** Rejects with a SynthadInputError whose message is exactly `message` (or matches it). */
-async function rejectsWith(p: Promise<unknown>, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof SynthadInputError, `expected a SynthadInputError, got ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
 }
 
 function escape(s: string): string {
@@ -89,7 +78,7 @@ describe('persist safety', function () {
       fs.writeFileSync(path.join(dir, 'results', 'r.txt'), 'keep me');
       const before = snapshot(dir);
       const message = `${dir}: holds files that are not part of a SynthAD model (data.csv, notes.txt, results); save the model into an empty or new folder`;
-      await rejectsWith(saveDetector(a, dir), message);
+      await rejectsInput(saveDetector(a, dir), message);
       assert.throws(() => checkModelFolder(dir), { message });
       assert.deepEqual(snapshot(dir), before);
       fs.writeFileSync(path.join(dir, 'z.txt'), '');
@@ -103,7 +92,7 @@ describe('persist safety', function () {
       await saveDetector(a, dir);
       fs.writeFileSync(path.join(dir, 'README.md'), '# my model');
       const before = snapshot(dir);
-      await rejectsWith(saveDetector(b, dir),
+      await rejectsInput(saveDetector(b, dir),
         `${dir}: holds files that are not part of a SynthAD model (README.md); save the model into an empty or new folder`);
       assert.deepEqual(snapshot(dir), before);
       assert.deepEqual((await loadDetector(dir)).score(test), aScores);
@@ -118,8 +107,8 @@ describe('persist safety', function () {
         process.chdir(dir);
         const message = `${process.cwd()}: holds files that are not part of a SynthAD model (train.csv); save the model into an empty or new folder`;
         assert.throws(() => checkModelFolder(''), { message });
-        await rejectsWith(saveDetector(a, ''), message);
-        await rejectsWith(saveDetector(a, '.'), message);
+        await rejectsInput(saveDetector(a, ''), message);
+        await rejectsInput(saveDetector(a, '.'), message);
       } finally {
         process.chdir(cwd);
       }
@@ -129,7 +118,7 @@ describe('persist safety', function () {
     it('refuses a file where the folder should be, or under a file; creates missing parent folders', async () => {
       const file = path.join(root, 'model.txt');
       fs.writeFileSync(file, 'not a folder');
-      await rejectsWith(saveDetector(a, file),
+      await rejectsInput(saveDetector(a, file),
         `${file}: is a file, expected a folder (a model is saved as a folder: synthad-model.json and its weights)`);
       assert.throws(() => checkModelFolder(path.join(file, 'sub', 'm')), {
         message: `${path.join(file, 'sub', 'm')}: cannot create the model folder: ${file} is a file, expected a folder`,
@@ -159,7 +148,7 @@ describe('persist safety', function () {
     it('refuses to save a model that could not be loaded back, writing nothing', async () => {
       const broken = Detector.fromState(a.options, { ...a.fitted, threshold: NaN });
       const dir = path.join(root, 'm');
-      await rejectsWith(saveDetector(broken, dir), `${dir}: cannot save this model: field 'threshold' must be a finite number, got NaN`);
+      await rejectsInput(saveDetector(broken, dir), `${dir}: cannot save this model: field 'threshold' must be a finite number, got NaN`);
       assert.deepEqual(list(root), []);
     });
   });
@@ -295,24 +284,24 @@ describe('persist safety', function () {
       fs.rmSync(file);
       fs.symlinkSync('/dev/zero', file);
       const t0 = Date.now();
-      await rejectsWith(loadDetector(dir), `${file}: is a character device, not a regular file; expected the model manifest written by saveDetector`);
+      await rejectsInput(loadDetector(dir), `${file}: is a character device, not a regular file; expected the model manifest written by saveDetector`);
       assert.ok(Date.now() - t0 < 2000);
     });
 
     it('refuses a manifest that is a FIFO without waiting for a writer', async () => {
       fs.rmSync(file);
       execFileSync('mkfifo', [file]);
-      await rejectsWith(loadDetector(dir), `${file}: is a named pipe (FIFO), not a regular file; expected the model manifest written by saveDetector`);
+      await rejectsInput(loadDetector(dir), `${file}: is a named pipe (FIFO), not a regular file; expected the model manifest written by saveDetector`);
     });
 
     it('refuses a manifest that is a folder, or larger than the limit, without reading it', async () => {
       fs.rmSync(file);
       fs.mkdirSync(file);
-      await rejectsWith(loadDetector(dir), `${file}: is a folder, not a regular file; expected the model manifest written by saveDetector`);
+      await rejectsInput(loadDetector(dir), `${file}: is a folder, not a regular file; expected the model manifest written by saveDetector`);
       fs.rmdirSync(file);
       fs.writeFileSync(file, '');
       fs.truncateSync(file, MAX_MANIFEST_BYTES + 1); // sparse: no disk used
-      await rejectsWith(loadDetector(dir), `${file}: ${MAX_MANIFEST_BYTES + 1} bytes, more than the 256 MiB a model manifest may have`);
+      await rejectsInput(loadDetector(dir), `${file}: ${MAX_MANIFEST_BYTES + 1} bytes, more than the 256 MiB a model manifest may have`);
     });
 
     it('refuses a weights file that is a link to /dev/zero, or of the wrong size', async () => {
@@ -320,12 +309,12 @@ describe('persist safety', function () {
       const bytes = fs.readFileSync(weights);
       fs.rmSync(weights);
       fs.symlinkSync('/dev/zero', weights);
-      await rejectsWith(loadDetector(dir), `${weights}: is a character device, not a regular file; expected the weights file written by saveDetector`);
+      await rejectsInput(loadDetector(dir), `${weights}: is a character device, not a regular file; expected the weights file written by saveDetector`);
       fs.rmSync(weights);
       fs.writeFileSync(weights, Buffer.concat([bytes, Buffer.alloc(4)]));
-      await rejectsWith(loadDetector(dir), `${weights}: expected ${bytes.length} bytes of float32 weights for layers [[8,8],[8],[8,1],[1]], got ${bytes.length + 4}`);
+      await rejectsInput(loadDetector(dir), `${weights}: expected ${bytes.length} bytes of float32 weights for layers [[8,8],[8],[8,1],[1]], got ${bytes.length + 4}`);
       fs.rmSync(weights);
-      await rejectsWith(loadDetector(dir), `${weights}: weights file missing from the model folder`);
+      await rejectsInput(loadDetector(dir), `${weights}: weights file missing from the model folder`);
     });
 
     it('refuses a NaN or infinite weight, naming the array and index', async () => {
@@ -333,11 +322,11 @@ describe('persist safety', function () {
       const bytes = fs.readFileSync(weights);
       bytes.writeFloatLE(NaN, 4 * 3);
       fs.writeFileSync(weights, bytes);
-      await rejectsWith(loadDetector(dir), `${weights}: weight array 'mlp.shapes[0]' (layer 1 weights) holds NaN at index 3; weights must be finite numbers`);
+      await rejectsInput(loadDetector(dir), `${weights}: weight array 'mlp.shapes[0]' (layer 1 weights) holds NaN at index 3; weights must be finite numbers`);
       bytes.writeFloatLE(0, 4 * 3);
       bytes.writeFloatLE(Infinity, bytes.length - 4);
       fs.writeFileSync(weights, bytes);
-      await rejectsWith(loadDetector(dir), `${weights}: weight array 'mlp.shapes[3]' (layer 2 biases) holds Infinity at index 0; weights must be finite numbers`);
+      await rejectsInput(loadDetector(dir), `${weights}: weight array 'mlp.shapes[3]' (layer 2 biases) holds Infinity at index 0; weights must be finite numbers`);
     });
   });
 
@@ -373,56 +362,56 @@ describe('persist safety', function () {
 
     it('refuses a threshold that is not a finite number (NaN is saved as null)', async () => {
       tamper((m) => { m.threshold = null; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got null`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got null`);
       tamper((m) => { m.threshold = '0.5'; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got "0.5"`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got "0.5"`);
       tamper((m) => { delete m.threshold; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got nothing`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got nothing`);
     });
 
     it('refuses bad options, naming the option', async () => {
       tamper((m) => { m.options.batchSize = 0; });
-      await rejectsWith(loadDetector(dir), new RegExp(`^${escape(file)}: field 'options\\.batchSize' must be .+, got 0$`));
+      await rejectsInput(loadDetector(dir), new RegExp(`^${escape(file)}: field 'options\\.batchSize' must be .+, got 0$`));
       tamper((m) => { m.options.epoch = 3; });
-      await rejectsWith(loadDetector(dir), new RegExp(`^${escape(file)}: field 'options\\.epoch' is not a detector option \\(options: method, known,`));
+      await rejectsInput(loadDetector(dir), new RegExp(`^${escape(file)}: field 'options\\.epoch' is not a detector option \\(options: method, known,`));
       tamper((m) => { m.options = [1]; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'options' must be an object, got [1]`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'options' must be an object, got [1]`);
     });
 
     it('refuses weight shapes that do not chain, an input width that is not the encoder\'s, other hidden layers', async () => {
       tamper((m) => { m.mlp.shapes[2] = [7, 1]; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'mlp.shapes[2]' must be [8, 1] (the layers must chain: inputs 8, hidden [8]), got [7, 1]`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.shapes[2]' must be [8, 1] (the layers must chain: inputs 8, hidden [8]), got [7, 1]`);
       tamper((m) => { m.mlp.shapes.pop(); });
-      await rejectsWith(loadDetector(dir), `${file}: field 'mlp.shapes' must be 4 arrays (weights and biases of 2 layers), got [[8,8],[8],[8,1]]`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.shapes' must be 4 arrays (weights and biases of 2 layers), got [[8,8],[8],[8,1]]`);
       tamper((m) => { m.mlp.inputs = 9; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'mlp.inputs' must be 8, the encoder's width (its encoded columns), got 9`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.inputs' must be 8, the encoder's width (its encoded columns), got 9`);
       tamper((m) => { m.mlp.hidden = [9]; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'mlp.hidden' must be [8], as options.hidden, got [9]`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.hidden' must be [8], as options.hidden, got [9]`);
       tamper((m) => { m.mlp.activation = 'tanh'; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'mlp.activation' must be "leaky_relu", as options.activation, got "tanh"`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.activation' must be "leaky_relu", as options.activation, got "tanh"`);
       tamper((m) => { delete m.mlp; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'mlp' must be an object (the network of method 'vcsa'), got nothing`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'mlp' must be an object (the network of method 'vcsa'), got nothing`);
     });
 
     it('refuses a weights file name that leaves the folder', async () => {
       tamper((m) => { m.weightsFile = '../../etc/passwd'; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'weightsFile' must be a file name like weights-<hex>.bin in the model folder, got "../../etc/passwd"`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'weightsFile' must be a file name like weights-<hex>.bin in the model folder, got "../../etc/passwd"`);
     });
 
     it('refuses an encoder that cannot encode: no features, an empty range, repeated categories, a kind it does not know', async () => {
       tamper((m) => { m.encoder.features = []; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'encoder.features' must be a non-empty array, got []`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features' must be a non-empty array, got []`);
       const min = (mlpJson as any).encoder.features[0].min;
       tamper((m) => { m.encoder.features[0].max = m.encoder.features[0].min; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'encoder.features[0].max' must be a number greater than min (${min}), got ${min}`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features[0].max' must be a number greater than min (${min}), got ${min}`);
       tamper((m) => { m.encoder.features[5].categories = ['blue', 'blue', 'red']; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'encoder.features[5].categories[1]' must be a string not listed before, got "blue"`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features[5].categories[1]' must be a string not listed before, got "blue"`);
       tamper((m) => { m.encoder.features[1].kind = 'date'; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'encoder.features[1].kind' must be one of numeric, binary, categorical, got "date"`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features[1].kind' must be one of numeric, binary, categorical, got "date"`);
       tamper((m) => { m.summary.knownTypes = 'far'; });
-      await rejectsWith(loadDetector(dir), `${file}: field 'summary.knownTypes' must be an array of strings, got "far"`);
+      await rejectsInput(loadDetector(dir), `${file}: field 'summary.knownTypes' must be an array of strings, got "far"`);
       tamper((m) => { m.reference = m.reference.slice(1); });
-      await rejectsWith(loadDetector(dir), /field 'reference' must be an array of 6 entries, one per encoder feature, got \[/);
+      await rejectsInput(loadDetector(dir), /field 'reference' must be an array of 6 entries, one per encoder feature, got \[/);
     });
 
     it('refuses a forest with a cycle, a second parent, a feature out of range, or a tree deeper than psi allows', async () => {
@@ -433,18 +422,18 @@ describe('persist safety', function () {
       const f = path.join(forestDir, MODEL_FILE);
       const forestTamper = (edit: (m: any) => void): string => tamper(edit, forestDir, forestJson);
       forestTamper((m) => { m.forest.trees[0].left[inner] = 0; });
-      await rejectsWith(loadDetector(forestDir),
+      await rejectsInput(loadDetector(forestDir),
         `${f}: field 'forest.trees[0].left[${inner}]' must be a node id in ${inner + 1}..${n - 1} (children come after their parent), got 0`);
       forestTamper((m) => { m.forest.trees[0].right[0] = m.forest.trees[0].left[0]; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.trees[0].right[0]' must be a node that is no other node's child, got 1 (a second parent)`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].right[0]' must be a node that is no other node's child, got 1 (a second parent)`);
       forestTamper((m) => { m.forest.trees[0].feature[0] = 8; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.trees[0].feature[0]' must be a column index in 0..7, or -1 for a leaf, got 8`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].feature[0]' must be a column index in 0..7, or -1 for a leaf, got 8`);
       forestTamper((m) => { m.forest.trees[0].feature[0] = -1; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.trees[0].left[0]' must be -1 (node 0 is a leaf: feature -1), got 1`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].left[0]' must be -1 (node 0 is a leaf: feature -1), got 1`);
       forestTamper((m) => { m.forest.trees[0].split[0] = null; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.trees[0].split[0]' must be a finite number, got null`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].split[0]' must be a finite number, got null`);
       forestTamper((m) => { m.forest.trees[0].leafPath.pop(); });
-      await rejectsWith(loadDetector(forestDir), new RegExp(`^${escape(f)}: field 'forest\\.trees\\[0\\]\\.leafPath' must be an array of ${n} nodes, as many as feature, got \\[`));
+      await rejectsInput(loadDetector(forestDir), new RegExp(`^${escape(f)}: field 'forest\\.trees\\[0\\]\\.leafPath' must be an array of ${n} nodes, as many as feature, got \\[`));
       // A chain 0 -> 1 -> 2 -> ... : every child after its parent, but deeper than ceil(log2(psi)) = 8.
       forestTamper((m) => {
         const k = 12;
@@ -455,26 +444,26 @@ describe('persist safety', function () {
           right: Array.from({ length: 2 * k + 1 }, (_, i) => (i % 2 === 0 && i < 2 * k ? i + 2 : -1)),
         };
       });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.trees[0].left[16]' puts node 17 at depth 9, deeper than ceil(log2(psi)) = 8`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].left[16]' puts node 17 at depth 9, deeper than ceil(log2(psi)) = 8`);
     });
 
     it('refuses a forest whose psi, trees or width are nonsense', async () => {
       const f = path.join(forestDir, MODEL_FILE);
       const forestTamper = (edit: (m: any) => void): string => tamper(edit, forestDir, forestJson);
       forestTamper((m) => { m.forest.psi = 0; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.psi' must be an integer in 2..256 (options.maxSamples), got 0`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.psi' must be an integer in 2..256 (options.maxSamples), got 0`);
       forestTamper((m) => { m.forest.trees = []; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.trees' must be an array of 5 trees (options.nEstimators), got []`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees' must be an array of 5 trees (options.nEstimators), got []`);
       forestTamper((m) => { m.forest.trees[2] = 'tree'; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.trees[2]' must be an object, got "tree"`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[2]' must be an object, got "tree"`);
       forestTamper((m) => { m.forest.cols = 9; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.cols' must be 8, the number of encoded columns, got 9`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.cols' must be 8, the number of encoded columns, got 9`);
       forestTamper((m) => { m.forest.options.nEstimators = 1e9; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest.options.nEstimators' must be an integer in 1..100000, got 1000000000`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.options.nEstimators' must be an integer in 1..100000, got 1000000000`);
       forestTamper((m) => { delete m.forest; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'forest' must be an object, got nothing`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest' must be an object, got nothing`);
       forestTamper((m) => { m.mlp = (mlpJson as any).mlp; });
-      await rejectsWith(loadDetector(forestDir), `${f}: field 'mlp' must be absent for method 'iforest'`);
+      await rejectsInput(loadDetector(forestDir), `${f}: field 'mlp' must be absent for method 'iforest'`);
     });
   });
 });

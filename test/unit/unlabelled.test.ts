@@ -8,7 +8,7 @@ import type { Column, Dataset } from '../../src/core/data/types';
 import { formatContribution } from '../../src/core/explain';
 import { resolveOptions } from '../../src/core/options';
 import { loadDetector, saveDetector } from '../../src/core/persist';
-import { formatReport } from '../../src/core/report';
+import { formatReport } from '../../src/presentation/reportTable';
 import { createRng } from '../../src/core/rng';
 
 const SMALL = { hidden: [32, 32], epochs: 60, patience: 0, batchSize: 128, seed: 0 } as const;

@@ -188,17 +188,9 @@ async function main() {
     await h.waitHealthy(port, server, 60000);
     log(`code-server up on ${port}`);
     const { chromium } = require(path.join(ROOT, '.harness', 'node_modules', 'playwright-core'));
-    browser = await chromium.launch({ executablePath: h.CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
-    const errors = [];
-    const onError = (text) => {
-      if (NOISE.test(text)) return;
-      errors.push(text.slice(0, 300));
-      log(`console error: ${text.slice(0, 500)}`);
-    };
-    page.on('console', (m) => { if (m.type() === 'error') onError(`${m.text()} @ ${JSON.stringify(m.location())}`); });
-    page.on('pageerror', (e) => onError(`pageerror: ${e.stack || e.message}`));
+    const opened = await wb.openBrowser(chromium, h.CHROMIUM, { noise: NOISE, log });
+    ({ browser, page } = opened);
+    const { errors } = opened;
     // No payload: the extension comes from the extensions folder, as for a user.
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -244,20 +236,10 @@ async function main() {
     await page.waitForTimeout(1000);
 
     // 5. The template notebook, Run All, to the report and the charts.
-    await command(page, 'SynthAD: New Anomaly Detection Notebook');
-    await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60000 });
-    await page.waitForTimeout(2000);
-    const tRun = Date.now();
-    await command(page, 'Notebook: Run All');
-    log('Run All issued');
-    const done = await waitForFrames(page, 'the four charts and the report',
-      (f) => f.reports.length >= 1 && ['Training', 'Anomaly scores', 'ROC', 'Precision-recall'].every((k) => f.canvases.some((c) => c.label.startsWith(k) && c.painted > 0)),
-      20 * 60 * 1000, true);
-    log(`Run All rendered in ${((Date.now() - tRun) / 1000).toFixed(0)} s`);
-    await page.waitForTimeout(1500);
+    const done = await wb.runTemplateNotebook(page, { command, waitForFrames, log });
     await page.screenshot({ path: path.join(h.ARTIFACTS, 'vsix-notebook.png') });
     // The live training chart is redrawn (and relabelled) every few epochs: keep the last of each kind.
-    const kinds = ['Training', 'Anomaly scores', 'ROC', 'Precision-recall'];
+    const kinds = wb.TEMPLATE_CHARTS;
     const charts = kinds.map((k) => done.canvases.filter((c) => c.label.startsWith(k)).pop()).filter(Boolean);
     check('the template notebook renders the report and four charts with drawn pixels', charts.length >= 4 && charts.every((c) => c.painted > 2000),
       charts.map((c) => `${c.label.slice(0, 24)}: ${c.painted} px`).join(', '));

@@ -11,7 +11,6 @@ import type { Dataset, LoadOptions, Table } from './types';
 type Danfo = typeof import('danfojs-node');
 
 function danfo(): Danfo {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('danfojs-node') as Danfo;
 }
 

@@ -9,7 +9,8 @@ export type {
   NumericColumn,
   Table,
 } from './types';
-export { loadTable, loadDataset, datasetFromTable, tableFromRecords, formatOf, countLabels } from './load';
+export { loadTable, loadDataset, datasetFromTable, tableFromRecords, formatOf } from './load';
+export { countValues as countLabels } from '../text';
 export type { DataFormat } from './load';
 export { sniffDelimiter } from './csv';
 export { toDataFrame, fromDataFrame } from './danfo';

@@ -5,6 +5,7 @@
  * column (category strings interned), whatever the file size: no per-row objects are kept.
  */
 import { SynthadInputError } from '../errors';
+import { listFirst } from '../text';
 import type { Column, LoadOptions, Table } from './types';
 
 /** Cell texts that mean "missing", compared after trimming and lower-casing. */
@@ -73,17 +74,11 @@ export function missingTexts(extra: ReadonlyArray<string> = []): ReadonlySet<str
   return new Set([...MISSING_TEXTS, ...extra.map((s) => s.trim().toLowerCase())]);
 }
 
-/** Column names for messages: "a, b, c" (the first ten, then "…"). */
-export function listColumns(names: ReadonlyArray<string>, most = 10): string {
-  const shown = names.slice(0, most).join(', ');
-  return names.length > most ? `${shown}, …` : shown;
-}
-
 /** `FILE: no column 'x' (columns: ...)`, with a did-you-mean where only the case differs. */
 export function noColumnError(file: string, name: string, names: ReadonlyArray<string>, purpose = ''): SynthadInputError {
   const near = names.find((n) => n.toLowerCase() === name.toLowerCase());
   const hint = near === undefined ? '' : `did you mean '${near}'? `;
-  return new SynthadInputError(`no column '${name}'${purpose} (${hint}columns: ${listColumns(names)})`, { file });
+  return new SynthadInputError(`no column '${name}'${purpose} (${hint}columns: ${listFirst(names)})`, { file });
 }
 
 /** Throws on a repeated column name. */

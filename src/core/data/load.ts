@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SynthadInputError } from '../errors';
+import { countValues, listCounts } from '../text';
 import { readDelimited } from './csv';
 import { cellError, formatNumber, noColumnError } from './infer';
 import { readJson, readJsonLines, tableFromJsonArray } from './json';
@@ -80,19 +81,6 @@ export function datasetFromTable(table: Table, options: LoadOptions = {}): Datas
   return label === undefined ? { ...located, features } : { ...located, features, label };
 }
 
-/** Label values with their counts, most frequent first. */
-export function countLabels(values: ReadonlyArray<string>): Array<[string, number]> {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-}
-
-/** "normal 3488, subnormal 191, …" (the ten most frequent). */
-function describeCounts(counts: ReadonlyArray<[string, number]>, most = 10): string {
-  const shown = counts.slice(0, most).map(([value, count]) => `${value} ${count}`);
-  return shown.join(', ') + (counts.length > most ? ', …' : '');
-}
-
 function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']): LabelInfo {
   const file = table.source;
   const column = table.columns.find((c) => c.name === name);
@@ -101,7 +89,7 @@ function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']):
   const labelled = values.filter((_, row) => unknown === undefined || unknown[row] === 0);
   if (normal === undefined) {
     const message = `option 'normal' is required with 'label': give the value(s) of column '${name}' that mean normal`;
-    throw new SynthadInputError(`${message} (values seen: ${describeCounts(countLabels(labelled))})`, { file });
+    throw new SynthadInputError(`${message} (values seen: ${listCounts(countValues(labelled))})`, { file });
   }
   const normalValues = normalTexts(normal, column.kind !== 'categorical');
   const wanted = new Set(normalValues);
@@ -115,7 +103,7 @@ function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']):
   if (normalCount === 0) {
     const quoted = normalValues.map((v) => `'${v}'`).join(', ');
     const what = normalValues.length === 1 ? `the normal value ${quoted}` : `the normal values ${quoted}`;
-    const seen = describeCounts(countLabels(labelled));
+    const seen = listCounts(countValues(labelled));
     throw new SynthadInputError(`no rows with ${what} (values seen: ${seen})`, { file, column: name });
   }
   const info: LabelInfo = { column: name, values, normalValues, isNormal };

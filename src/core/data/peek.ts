@@ -11,6 +11,7 @@ import * as path from 'path';
 import { StringDecoder } from 'string_decoder';
 import Papa from 'papaparse';
 import { SynthadInputError } from '../errors';
+import { tally } from '../text';
 import { formatOf, NOT_REGULAR_FILE } from './load';
 import { sniffDelimiter } from './csv';
 
@@ -201,7 +202,6 @@ function fromRecords(records: ReadonlyArray<Record<string, unknown>>, reader: He
 export function peekValues(peek: FilePeek, column: string): Array<{ value: string; count: number }> {
   const i = peek.columns.indexOf(column);
   if (i < 0) return [];
-  const counts = new Map<string, number>();
-  for (const r of peek.rows) counts.set(r[i] ?? '', (counts.get(r[i] ?? '') ?? 0) + 1);
+  const counts = tally(peek.rows.map((r) => r[i] ?? ''));
   return [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
 }

@@ -2,7 +2,7 @@
  * A dataset at a glance, for previews: per-column kind, missing cells, range or distinct count,
  * and the label's class counts (normal against each anomaly type).
  */
-import { countLabels } from './load';
+import { countValues } from '../text';
 import type { Column, ColumnKind, Dataset, Table } from './types';
 
 /** feature: used for training; label: the label column; other: dropped. */
@@ -87,7 +87,7 @@ function describeLabel(dataset: Dataset): LabelSummary {
   const normalValues = new Set(label.normalValues);
   const unknown = label.unknown;
   const marked = unknown === undefined ? label.values : label.values.filter((_, i) => unknown[i] === 0);
-  const counts = countLabels(marked).map(([value, count]) => ({ value, count, normal: normalValues.has(value) }));
+  const counts = countValues(marked).map(([value, count]) => ({ value, count, normal: normalValues.has(value) }));
   const classes = [...counts.filter((c) => c.normal), ...counts.filter((c) => !c.normal)];
   const normal = classes.filter((c) => c.normal).reduce((total, c) => total + c.count, 0);
   const summary: LabelSummary = { column: label.column, normal, anomalies: marked.length - normal, classes };
