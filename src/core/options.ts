@@ -2,7 +2,8 @@
  * Detector options with the paper's defaults (README.md: the paper's detector and "Reproducing the paper"),
  * validated once at the edge.
  */
-import type { Activation, LossName } from './network';
+import type { Activation } from './network';
+import type { TrainSettings } from './train';
 import type { BackendName } from './backend';
 import { SynthadInputError } from './errors';
 
@@ -12,7 +13,8 @@ export const DETECTOR_METHODS: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc', 'i
 export const CLASSIFIER_METHODS: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc'];
 export const FOREST_METHODS: ReadonlyArray<DetectorMethod> = ['iforest'];
 
-export interface DetectorOptions {
+/** Every option of every method; the training settings (loss, learning rate, batch size, epochs, …) are train.ts's. */
+export interface DetectorOptions extends TrainSettings {
   /** 'vcsa': classifier with synthetic anomalies (the method); 'vc': without them; 'iforest': Isolation Forest. */
   readonly method: DetectorMethod;
   /**
@@ -26,12 +28,6 @@ export interface DetectorOptions {
   readonly delta: number;
   readonly hidden: ReadonlyArray<number>;
   readonly activation: Activation;
-  readonly loss: LossName;
-  readonly learningRate: number;
-  readonly weightDecay: number;
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly patience: number;
   readonly validationSplit: number;
   /** Threshold for predictions: this false-positive rate on validation normals. */
   readonly targetFpr: number;

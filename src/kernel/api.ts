@@ -82,8 +82,10 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     exportOnnx(d, target, options);
     return target;
   };
-  // Each method's class with what cells add: live training progress, `save` and `exportOnnx`.
-  class CellClassifier extends ClassifierDetector {
+  /** Each method's class with what cells add: live training progress, `save` and `exportOnnx`. */
+  // A mixin's constructor must take `any[]` (TypeScript's rule for mixin classes).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const inCell = <B extends new (...args: any[]) => CoreDetector>(Base: B) => class extends Base {
     override async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
       await fitInCell(this, hooks, (h) => super.fit(data, h));
       return this;
@@ -94,19 +96,9 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     exportOnnx(file: string, options?: OnnxExportOptions): string {
       return exportOnnxInCell(this, file, options);
     }
-  }
-  class CellForest extends IsolationForestDetector {
-    override async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
-      await fitInCell(this, hooks, (h) => super.fit(data, h));
-      return this;
-    }
-    async save(dir: string): Promise<string> {
-      return saveInCell(this, dir);
-    }
-    exportOnnx(file: string, options?: OnnxExportOptions): string {
-      return exportOnnxInCell(this, file, options);
-    }
-  }
+  };
+  const CellClassifier = inCell(ClassifierDetector);
+  const CellForest = inCell(IsolationForestDetector);
 
   /** `new Detector(options)` in a cell: the method's class, with the settings' defaults under the options given. */
   class Detector extends CoreDetector {
