@@ -14,7 +14,9 @@ declare global {
    * Relative paths resolve against the notebook's folder; `samples/…` falls back to the samples bundled
    * with SynthAD. As a cell's last expression, a dataset shows as a preview table.
    * @param file path of the data file.
-   * @param options `label` column and its `normal` value(s); `drop`, `categorical`, `format`, `delimiter`, `missing`.
+   * @param options `label` column and its `normal` value(s); `drop`, `categorical`, `format`, `delimiter`, `missing`,
+   * `decimal`; `sample: N` (with `sampleSeed`, default 0) keeps a seeded random sample of N rows per label value,
+   * streamed, for files larger than memory.
    * @returns the dataset: `columns`, `features` (without the label), `label`, `rowCount`, `source`.
    * @example const train = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });
    */

@@ -5,6 +5,7 @@
 import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
 import { loadDataset, datasetFromTable } from '../core/data/load';
+import { describeSample } from '../core/data/sample';
 import { ClassifierDetector, Detector as CoreDetector, FitHooks, IsolationForestDetector, predictFromScores, setWarningSink } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
@@ -162,6 +163,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     load: async (file, options = {}) => {
       const data = await loadDataset(resolve(file), options);
       for (const w of data.warnings ?? []) warn(w);
+      if (data.sampled) current()?.stderr(`SynthAD: loaded ${describeSample(data.sampled)}\n`);
       return data;
     },
     Detector: Detector as typeof CoreDetector,

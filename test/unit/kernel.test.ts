@@ -215,6 +215,16 @@ describe('kernel: worker session', function () {
       `SynthAD: warning: ${path.join(dir, 'odd.csv')}: 2 values of categories not seen in training (2 in 'kind'); scored as no category\n`);
   });
 
+  it('load with { sample } says what it kept in the cell', async () => {
+    const lines = ['v,kind'];
+    for (let i = 0; i < 1000; i++) lines.push(`${i % 17},${i % 10 === 0 ? 'odd' : 'even'}`);
+    fs.writeFileSync(path.join(dir, 'many.csv'), lines.join('\n') + '\n');
+    const r = await run("const few = await load('many.csv', { label: 'kind', normal: 'even', sample: 50 });\nfew.rowCount");
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.deepStrictEqual(r.displays.map((d) => d.bundle['text/plain']), ['100']);
+    assert.strictEqual(r.stderr, 'SynthAD: loaded a sample of 100 of 1000 rows (seed 0), per class: even 50, odd 50\n');
+  });
+
   it('works without labels: load, fit, det.top as a table, plot.scores(det, data); ROC/PR say they need labels', async () => {
     const lines = ['a,b,colour'];
     for (let i = 0; i < 300; i++) lines.push(`${(Math.sin(i) * 0.5).toFixed(3)},${(Math.cos(i * 0.7) * 0.5).toFixed(3)},${i % 3 === 0 ? 'red' : 'blue'}`);

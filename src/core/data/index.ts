@@ -7,8 +7,11 @@ export type {
   LabelInfo,
   LoadOptions,
   NumericColumn,
+  SampledClass,
+  SampleInfo,
   Table,
 } from './types';
+export { describeSample } from './sample';
 export { loadTable, loadDataset, datasetFromTable, tableFromRecords, formatOf } from './load';
 export { countValues as countLabels } from '../text';
 export type { DataFormat } from './load';

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as readline from 'readline';
 import { SynthadInputError } from '../errors';
 import { builderFor, cellError, checkOptionColumns, ColumnBuilder, finishTable, LineRecorder, missingTexts } from './infer';
+import { classOfValue, detach, RowSampler } from './sample';
 import type { LoadOptions, Table } from './types';
 import { checkedText, checkNotUtf16, Utf8Check } from './utf8';
 
@@ -75,6 +76,10 @@ export async function readJson(file: string, options: LoadOptions = {}): Promise
   if (start !== '[') {
     throw new SynthadInputError('expected a JSON array of records, or JSON Lines (one object a line)', { file });
   }
+  if (options.sample !== undefined) {
+    const message = "option 'sample' reads CSV, TSV and JSON Lines; this is a JSON array (write it as JSON Lines, one record a line, to sample it)";
+    throw new SynthadInputError(message, { file });
+  }
   const { size } = await fs.promises.stat(file);
   if (size > MAX_JSON_ARRAY_BYTES) {
     const message = `JSON array too large to read at once (${Math.round(size / 1048576)} MB); write it as JSON Lines`;
@@ -109,7 +114,11 @@ export function tableFromJsonArray(
   return assembler.finish(undefined, warnings);
 }
 
-/** Reads JSON Lines (.jsonl, .ndjson) line by line; blank lines are skipped. */
+/**
+ * Reads JSON Lines (.jsonl, .ndjson) line by line; blank lines are skipped. With option `sample`, every line
+ * is parsed (a line that is not a JSON object is an error) but only the sampled records are typed, in file
+ * order, as if the file held those lines alone (see RowSampler).
+ */
 export async function readJsonLines(file: string, options: LoadOptions = {}): Promise<Table> {
   const raw = fs.createReadStream(file);
   const utf8 = new Utf8Check();
@@ -118,13 +127,21 @@ export async function readJsonLines(file: string, options: LoadOptions = {}): Pr
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   const assembler = new RecordAssembler(file, options);
   const lineOfRow = new LineRecorder();
+  const sampler = options.sample === undefined ? undefined : new RowSampler<string>(file, options, options.label !== undefined);
+  const missing = missingTexts(options.missing);
   let line = 0;
   try {
     for await (const raw of lines) {
       line++;
       const text = (line === 1 ? stripBom(raw) : raw).trim();
       if (text === '') continue;
-      assembler.add(parseJsonLine(file, text, line));
+      const record = parseJsonLine(file, text, line);
+      if (sampler !== undefined) {
+        const label = options.label === undefined ? '' : classOfValue(record[options.label], missing);
+        sampler.offer(label, line, () => detach(text));
+        continue;
+      }
+      assembler.add(record);
       lineOfRow.push(line);
     }
   } finally {
@@ -133,7 +150,12 @@ export async function readJsonLines(file: string, options: LoadOptions = {}): Pr
     input.destroy();
   }
   const warning = utf8.warning(file);
-  return assembler.finish(lineOfRow.finish(), warning === undefined ? [] : [warning]);
+  const warnings = warning === undefined ? [] : [warning];
+  if (sampler === undefined) return assembler.finish(lineOfRow.finish(), warnings);
+  const sampled = sampler.info();
+  const kept = sampler.finish();
+  for (let i = 0; i < kept.items.length; i++) assembler.add(parseJsonLine(file, kept.items[i], kept.lines[i]));
+  return { ...assembler.finish(kept.lines, warnings), sampled };
 }
 
 function parseJsonLine(file: string, text: string, line: number): Record<string, unknown> {

@@ -9,6 +9,7 @@ import { countValues, listCounts } from '../text';
 import { readDelimited } from './csv';
 import { cellError, formatNumber, noColumnError } from './infer';
 import { readJson, readJsonLines, tableFromJsonArray } from './json';
+import { MAX_SAMPLE, MAX_SAMPLE_SEED } from './sample';
 import type { Column, Dataset, LabelInfo, LoadOptions, Table } from './types';
 
 export type DataFormat = NonNullable<LoadOptions['format']>;
@@ -57,6 +58,9 @@ export function tableFromRecords(
   options: LoadOptions = {},
 ): Table {
   checkOptions(source, options);
+  if (options.sample !== undefined) {
+    throw new SynthadInputError("option 'sample' is for reading files (CSV, TSV, JSON Lines), not in-memory records", { file: source });
+  }
   return tableFromJsonArray(records, source, options);
 }
 
@@ -64,6 +68,9 @@ export function tableFromRecords(
 export function datasetFromTable(table: Table, options: LoadOptions = {}): Dataset {
   const file = table.source;
   checkOptions(file, options);
+  if (options.sample !== undefined && table.sampled === undefined) {
+    throw new SynthadInputError("option 'sample' is for reading files (CSV, TSV, JSON Lines); these rows were not read with it", { file });
+  }
   const names = table.columns.map((c) => c.name);
   for (const name of options.drop ?? []) {
     if (!names.includes(name)) throw noColumnError(file, name, names, ' to drop');
@@ -77,7 +84,8 @@ export function datasetFromTable(table: Table, options: LoadOptions = {}): Datas
   for (const column of features) checkHasValues(file, column);
   const base: Table = { source: table.source, rowCount: table.rowCount, columns: table.columns };
   const lined = table.lineOfRow === undefined ? base : { ...base, lineOfRow: table.lineOfRow };
-  const located = table.warnings === undefined || table.warnings.length === 0 ? lined : { ...lined, warnings: table.warnings };
+  const warned = table.warnings === undefined || table.warnings.length === 0 ? lined : { ...lined, warnings: table.warnings };
+  const located = table.sampled === undefined ? warned : { ...warned, sampled: table.sampled };
   return label === undefined ? { ...located, features } : { ...located, features, label };
 }
 
@@ -112,7 +120,9 @@ function decodeLabel(table: Table, name: string, normal: LoadOptions['normal']):
 
 /**
  * The label of each row as text. A column whose cells are mostly (more than half) empty is partly
- * labelled: its empty cells are unknown (text ''). Otherwise a missing label is an error.
+ * labelled: its empty cells are unknown (text ''). Otherwise a missing label is an error. For a sample
+ * drawn per class, "mostly" is judged on the whole file, whose share of unlabelled rows the sample does
+ * not keep.
  */
 function labelTexts(table: Table, column: Column): { values: string[]; unknown?: Uint8Array; unknownCount: number } {
   const at = { file: table.source, lineOfRow: table.lineOfRow };
@@ -134,7 +144,9 @@ function labelTexts(table: Table, column: Column): { values: string[]; unknown?:
     }
   }
   if (unknownCount === 0) return { values, unknownCount };
-  if (unknownCount * 2 <= table.rowCount) throw cellError(at, firstMissing, column.name, 'missing label');
+  const sampled = table.sampled?.perClass ? table.sampled : undefined;
+  const fileUnknown = sampled === undefined ? unknownCount : (sampled.classes?.find((c) => c.label === '')?.of ?? 0);
+  if (fileUnknown * 2 <= (sampled === undefined ? table.rowCount : sampled.of)) throw cellError(at, firstMissing, column.name, 'missing label');
   return { values, unknown, unknownCount };
 }
 
@@ -183,13 +195,28 @@ function checkOptions(file: string, options: LoadOptions): void {
   if (options.label !== undefined && (options.drop ?? []).includes(options.label)) {
     fail(`option 'drop' includes the label column '${options.label}'`);
   }
+  const { sample, sampleSeed } = options;
+  if (sample !== undefined && !(typeof sample === 'number' && Number.isInteger(sample) && sample >= 1 && sample <= MAX_SAMPLE)) {
+    fail(`option 'sample' is ${shown(sample)}; expected a whole number of rows from 1 to ${MAX_SAMPLE}`);
+  }
+  if (sampleSeed !== undefined && !(typeof sampleSeed === 'number' && Number.isInteger(sampleSeed) && sampleSeed >= 0 && sampleSeed <= MAX_SAMPLE_SEED)) {
+    fail(`option 'sampleSeed' is ${shown(sampleSeed)}; expected an integer from 0 to ${MAX_SAMPLE_SEED}`);
+  }
+  if (sampleSeed !== undefined && sample === undefined) {
+    fail("option 'sampleSeed' is given without 'sample': give the number of rows to sample too");
+  }
+}
+
+/** An option's value as a message shows it: numbers as written (NaN, Infinity), the rest as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
 }
 
 /** FIFOs, sockets and devices: reading them from position 0, or sniffing then rereading, cannot work. */
 export const NOT_REGULAR_FILE = 'not a regular file (a pipe, socket or device); save the data to a file first';
 
-/** The file exists (symbolic links followed), is a regular file and can be read. */
-async function checkReadable(file: string): Promise<void> {
+/** The file exists (symbolic links followed), is a regular file and can be read: its size in bytes. */
+export async function checkReadable(file: string): Promise<number> {
   let stats: fs.Stats;
   try {
     stats = await fs.promises.stat(file);
@@ -206,4 +233,5 @@ async function checkReadable(file: string): Promise<void> {
   } catch (error) {
     throw new SynthadInputError(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'no access'})`, { file });
   }
+  return stats.size;
 }

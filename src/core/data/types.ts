@@ -37,6 +37,33 @@ export interface Table {
    * `FILE, line 12: not valid UTF-8 (...)`. Absent when there are none.
    */
   readonly warnings?: ReadonlyArray<string>;
+  /** How the rows were sampled from the file (option `sample`); absent when every row was read. */
+  readonly sampled?: SampleInfo;
+}
+
+/** What option `sample` kept: the table holds a seeded uniform random sample of the file's rows. */
+export interface SampleInfo {
+  /** Rows kept (the table's rowCount). */
+  readonly rows: number;
+  /** Data rows in the file. */
+  readonly of: number;
+  /** The most rows kept per class (option `sample`). */
+  readonly size: number;
+  /** Option `sampleSeed`. */
+  readonly seed: number;
+  /** true: one sample per label value (option `label` given); false: one sample of the whole file. */
+  readonly perClass: boolean;
+  /**
+   * With `perClass`: per label value in first-seen order, the rows kept and the rows in the file. The label
+   * is the cell's text ('1.0' and '1' are both '1'); '' stands for rows with a missing label.
+   */
+  readonly classes?: ReadonlyArray<SampledClass>;
+}
+
+export interface SampledClass {
+  readonly label: string;
+  readonly rows: number;
+  readonly of: number;
 }
 
 export interface LabelInfo {
@@ -94,4 +121,17 @@ export interface LoadOptions {
    * `'.'`: numbers use a decimal point (`1,234.5` is 1234.5); a decimal comma is never guessed.
    */
   readonly decimal?: ',' | '.';
+  /**
+   * Keep a seeded uniform random sample of this many rows instead of every row (a whole number from 1 to
+   * 50,000,000), for files larger than memory: the file is streamed once and only the sampled rows' cells are
+   * kept. With `label`: up to `sample` rows of each label value (rows whose label is missing, in a partly
+   * labelled column, are one class of their own); without: up to `sample` rows of the file.
+   * CSV, TSV and JSON Lines (not a JSON array). The kept rows stay in file order with their line numbers and
+   * are typed exactly as a file holding only those rows would be. Every row is still checked for its number of
+   * fields (CSV, TSV) or for being valid JSON (JSON Lines), but a junk cell (`abc` among numbers) in a row left
+   * out of the sample goes unnoticed. `sampled` on the result says how many rows were kept of how many.
+   */
+  readonly sample?: number;
+  /** The seed of `sample` (default 0; an integer from 0 to 4294967295): the same seed and file give the same rows. */
+  readonly sampleSeed?: number;
 }
