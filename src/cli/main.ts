@@ -297,16 +297,15 @@ async function score(args: ParsedArgs): Promise<void> {
   if (canStream(dataFile)) {
     // CSV, TSV, JSON Lines (and .gz): read, scored and written chunk by chunk, memory flat.
     const progress = args.flags.has('quiet') ? undefined : rowProgress(process.stderr);
+    let warnings: ReadonlyArray<string>;
     try {
-      const result = await scoreFileStreaming(detector, dataFile, outFile, {
+      ({ rows, warnings } = await scoreFileStreaming(detector, dataFile, outFile, {
         ...decimalOption(args), chunkRows, onProgress: progress?.update, collectGarbage: fullGc(),
-      });
-      rows = result.rows;
-      progress?.end();
-      printWarnings(result.warnings);
+      }));
     } finally {
       progress?.end();
     }
+    printWarnings(warnings);
   } else {
     // JSON arrays are read whole.
     const table = await loadTable(dataFile, decimalOption(args));

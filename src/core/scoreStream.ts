@@ -15,7 +15,7 @@ import type { Column, Table } from './data/types';
 import { builderFor, cellError, ColumnBuilder, missingTexts, numberStyle, NumberStyle } from './data/infer';
 import { dataExtension, isGzip, RawChunk, RowStream, StreamFormat } from './data/stream';
 import type { Detector } from './detectors/base';
-import { predictFromScores, scoringWarnings } from './detectors/base';
+import { predictFromScores, scoringWarningLines } from './detectors/base';
 import type { FeatureEncoding } from './encode';
 import { listNames } from './encode';
 import { SynthadInputError } from './errors';
@@ -176,10 +176,8 @@ export async function scoreFileStreaming(detector: Detector, file: string, outFi
       warnings.push(`${file}: ${extraKeys} ${extraKeys === 1 ? 'record has' : 'records have'} keys not in the first ${firstChunkRows} records; ` +
         `they are left out of ${path.basename(outFile)} (write .jsonl to keep every key)`);
     }
-    // The scoring warnings as the whole-table path words them: a stand-in table whose row 0 is the first row out of range.
-    const stand: Table = { source: file, rowCount: rows, columns: [], lineOfRow: Uint32Array.of(firstOutOfRange?.line ?? 0) };
-    const ranges = { rows: { length: outOfRange } as unknown as number[], first: firstOutOfRange && { row: 0, feature: firstOutOfRange.feature } };
-    warnings.push(...scoringWarnings(stand, { scores: new Float64Array(0), unknownCategories, outOfRange: ranges }));
+    warnings.push(...scoringWarningLines(file, unknownCategories, outOfRange,
+      firstOutOfRange && { where: `line ${firstOutOfRange.line}`, feature: firstOutOfRange.feature }));
     return { rows, warnings };
   } catch (err) {
     await handle?.close().catch(() => undefined);
@@ -245,10 +243,6 @@ function firstNonNumber(file: string, chunk: RawChunk, name: string, index: numb
   return new SynthadInputError('expected numbers as in the training data, got text categories', { file, column: name });
 }
 
-function formatScore(s: number): string {
-  return String(s);
-}
-
 /** CSV/TSV output lines of a chunk: the cells as read, then score and prediction. */
 function delimitedLines(
   chunk: RawChunk, columns: ReadonlyArray<string>, scores: Float64Array, predictions: Uint8Array, quote: (v: string) => string, delimiter: string,
@@ -260,7 +254,7 @@ function delimitedLines(
       const fields = chunk.rows[r];
       let line = '';
       for (let c = 0; c < fields.length; c++) line += quote(fields[c]) + delimiter;
-      out[r] = line + formatScore(scores[r]) + delimiter + predictions[r];
+      out[r] = line + scores[r] + delimiter + predictions[r];
     }
   } else {
     const known = new Set(columns);
@@ -271,7 +265,7 @@ function delimitedLines(
       for (const k of Object.keys(record)) {
         if (!known.has(k)) { extraKeys++; break; }
       }
-      out[r] = line + formatScore(scores[r]) + delimiter + predictions[r];
+      out[r] = line + scores[r] + delimiter + predictions[r];
     }
   }
   return { text: out.join('\n') + '\n', extraKeys };

@@ -423,20 +423,29 @@ function outOfRangeRows(encoder: EncoderState, x: Float32Array, rows: number, wi
 
 /** One-line warnings about a scoring run: unseen categories with counts, rows scored +Infinity. */
 export function scoringWarnings(data: Table, d: Omit<ScoreDetails, 'warnings'>): string[] {
+  const f = d.outOfRange.first;
+  const first = f && { where: data.lineOfRow === undefined ? `record ${f.row + 1}` : `line ${data.lineOfRow[f.row]}`, feature: f.feature };
+  return scoringWarningLines(data.source, d.unknownCategories, d.outOfRange.rows.length, first);
+}
+
+/**
+ * The warning lines from counts (what streamed scoring sums over its chunks): unseen categories per feature,
+ * and how many rows were out of range, with where the first one is (`line 7`, `record 3`) and its encoded feature.
+ */
+export function scoringWarningLines(
+  source: string, unknownCategories: Readonly<Record<string, number>>, outOfRange: number, first?: { readonly where: string; readonly feature: string },
+): string[] {
   const out: string[] = [];
-  const unseen = Object.entries(d.unknownCategories).filter(([, n]) => n > 0);
+  const unseen = Object.entries(unknownCategories).filter(([, n]) => n > 0);
   if (unseen.length > 0) {
     const total = unseen.reduce((a, [, n]) => a + n, 0);
     const parts = unseen.map(([name, n]) => `${n} in '${name}'`).join(', ');
-    out.push(`${data.source}: ${total} ${total === 1 ? 'value' : 'values'} of categories not seen in training (${parts}); scored as no category`);
+    out.push(`${source}: ${total} ${total === 1 ? 'value' : 'values'} of categories not seen in training (${parts}); scored as no category`);
   }
-  if (d.outOfRange.rows.length > 0) {
-    const f = d.outOfRange.first!;
-    const where = data.lineOfRow === undefined ? `record ${f.row + 1}` : `line ${data.lineOfRow[f.row]}`;
-    const feature = f.feature.includes('=') ? f.feature.slice(0, f.feature.indexOf('=')) : f.feature;
-    const n = d.outOfRange.rows.length;
-    out.push(`${data.source}: ${n} ${n === 1 ? 'row has' : 'rows have'} values more than ${OUT_OF_RANGE.toExponential(0)} training ranges outside the training data ` +
-      `(first: ${where}, column '${feature}'); scored +Infinity and flagged as anomalies`);
+  if (outOfRange > 0 && first) {
+    const feature = first.feature.includes('=') ? first.feature.slice(0, first.feature.indexOf('=')) : first.feature;
+    out.push(`${source}: ${outOfRange} ${outOfRange === 1 ? 'row has' : 'rows have'} values more than ${OUT_OF_RANGE.toExponential(0)} training ranges outside the training data ` +
+      `(first: ${first.where}, column '${feature}'); scored +Infinity and flagged as anomalies`);
   }
   return out;
 }
