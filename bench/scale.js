@@ -2,13 +2,14 @@
 // `npm run bench:scale`: streamed scoring at scale (issue 15). Generates CSV files of 1 M and 10 M rows
 // (20 numeric columns + 1 categorical), trains a VC-SA model (and an Isolation Forest) on a 20 K-row file
 // of the same distribution, then measures, each in a child process:
-//   - `synthad score MODEL DATA --out OUT.csv`: rows/s end to end (read, type, encode, score, write) and peak RSS;
-//   - `synthad train DATA --sample 100000`: time and peak RSS (when the command has --sample);
+//   - `synthad score MODEL DATA --out OUT.csv --threads N`: rows/s end to end (read, type, encode, score, write)
+//     and peak RSS, on one thread and on a worker thread per core;
+//   - `synthad train DATA --sample 100000`: time and peak RSS;
 //   - the exported ONNX model on ONNX Runtime (onnxruntime-node): rows/s on the same rows held in memory
 //     (no parsing or writing: the model alone), and SynthAD's in-process scoring of those rows for comparison.
 // Prints a markdown table. A benchmark, not a test: nothing is asserted.
 //
-//   node bench/scale.js [--rows 1000000,10000000] [--dir DIR] [--keep] [--detectors vcsa,iforest]
+//   node bench/scale.js [--rows 1000000,10000000] [--dir DIR] [--keep] [--detectors vcsa,iforest] [--threads 1,2]
 //
 // Peak RSS: each child runs with `-r bench/peak-rss.js`, which prints its VmHWM (Linux; getrusage's maxRSS
 // elsewhere) on stderr at exit.
@@ -30,6 +31,8 @@ const ROWS = arg('rows', '1000000,10000000').split(',').map(Number);
 const DIR = arg('dir', path.join(os.tmpdir(), 'synthad-scale'));
 const DETECTORS = arg('detectors', 'vcsa,iforest').split(',');
 const KEEP = process.argv.includes('--keep');
+/** `score --threads` values to run: one thread, and every core (this machine's count). */
+const THREADS = arg('threads', `1,${os.availableParallelism?.() ?? os.cpus().length}`).split(',').map(Number).filter((n, i, all) => all.indexOf(n) === i);
 const COLS = 20;
 const CATEGORIES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
 
@@ -145,8 +148,6 @@ async function main() {
     must(synthad(['train', trainFile, '--detector', d, '--epochs', '5', '--seed', '0', '--quiet', '--out', dir]), `train ${d}`);
     models[d] = dir;
   }
-  const helpText = synthad(['train', '--help']).stdout;
-  const hasSample = /--sample\b/.test(helpText);
   const results = [];
   for (const rows of ROWS) {
     const data = path.join(DIR, `data-${rows}.csv`);
@@ -154,24 +155,23 @@ async function main() {
     generate(data, rows, rows);
     const size = fs.statSync(data).size;
     for (const d of DETECTORS) {
-      log(`scoring ${fmtRows(rows)} rows with ${d}…`);
-      const out = path.join(DIR, `scores-${d}-${rows}.csv`);
-      const r = must(synthad(['score', models[d], data, '--out', out, '--quiet']), `score ${d}`);
-      fs.rmSync(out, { force: true });
-      results.push({ what: `score, ${d}`, rows, size, seconds: r.seconds, rate: rows / r.seconds, peakMB: r.peakMB });
-      log(`  ${r.seconds.toFixed(1)} s, ${fmtRate(rows / r.seconds)} rows/s, peak RSS ${r.peakMB.toFixed(0)} MB`);
+      for (const threads of THREADS) {
+        const label = threads === 1 ? '1 thread' : `${threads} worker threads`;
+        log(`scoring ${fmtRows(rows)} rows with ${d} on ${label}…`);
+        const out = path.join(DIR, `scores-${d}-${rows}.csv`);
+        const r = must(synthad(['score', models[d], data, '--out', out, '--quiet', '--threads', String(threads)]), `score ${d}`);
+        fs.rmSync(out, { force: true });
+        results.push({ what: `score, ${d}, ${label}`, rows, size, seconds: r.seconds, rate: rows / r.seconds, peakMB: r.peakMB });
+        log(`  ${r.seconds.toFixed(1)} s, ${fmtRate(rows / r.seconds)} rows/s, peak RSS ${r.peakMB.toFixed(0)} MB`);
+      }
     }
-    if (hasSample) {
+    {
       log(`training vcsa with --sample 100000 on ${fmtRows(rows)} rows…`);
       const dir = path.join(DIR, `model-sample-${rows}`);
       fs.rmSync(dir, { recursive: true, force: true });
       const r = must(synthad(['train', data, '--sample', '100000', '--epochs', '5', '--seed', '0', '--quiet', '--out', dir]), 'train --sample');
       fs.rmSync(dir, { recursive: true, force: true });
       results.push({ what: 'train --sample 100000 (vcsa, 5 epochs)', rows, size, seconds: r.seconds, rate: NaN, peakMB: r.peakMB });
-    } else {
-      // TODO(issue 15): `synthad train --sample N` (reservoir sampling while loading) is not in this build yet;
-      // once `train --help` lists it, this bench times it and reports its peak RSS (no change needed here).
-      results.push({ what: 'train --sample 100000: TODO, no --sample flag in this build', rows, size, seconds: NaN, rate: NaN, peakMB: NaN });
     }
     if (!KEEP) fs.rmSync(data, { force: true });
   }

@@ -133,8 +133,10 @@ export async function bundle({ production = false, minify = production, outDir =
       external: ['plotly.js-dist-min'], plugins: [sharedTfjs], legalComments: 'none',
     }));
   } else {
-    // The command-line tool (bin/synthad.js) is not part of the VSIX.
+    // The command-line tool (bin/synthad.js) is not part of the VSIX, nor its streamed scoring's worker
+    // thread (src/core/scoreStream.ts looks for it next to the bundle).
     builds.push(build({ ...node, entryPoints: ['src/cli/main.ts'], outfile: join(dist, 'cli.js') }));
+    builds.push(build({ ...node, entryPoints: ['src/core/scoreWorker.ts'], outfile: join(dist, 'score-worker.js') }));
   }
   await Promise.all(builds);
 

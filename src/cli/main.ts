@@ -12,8 +12,6 @@ import { checkScoringColumns, Detector, predictFromScores } from '../core/detect
 import { DetectorMethod, DetectorOptions, resolveOptions } from '../core/options';
 import { checkModelFolder, loadDetector, MODEL_FILE, saveDetector } from '../core/persist';
 import * as os from 'os';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import * as path from 'path';
 import { reportSummary } from '../core/report';
 import { formatReport } from '../presentation/reportTable';
@@ -23,7 +21,8 @@ import { removeAllPartials } from '../core/safeFiles';
 import { canStream, scoreFileStreaming } from '../core/scoreStream';
 import { SynthadInputError } from '../core/errors';
 import { exportOnnx, ONNX_ML_OPSET, ONNX_OPSET } from '../export/onnx';
-import { BackendUnavailableError, lastBackendHint } from '../core/backend';
+import { BackendUnavailableError, lastBackendHint, resolveThreads } from '../core/backend';
+import { fullGc } from '../core/gc';
 import { SYNTHAD_VERSION } from '../core/version';
 
 const USAGE = `synthad ${SYNTHAD_VERSION}: anomaly detection with synthetic anomalies
@@ -60,6 +59,8 @@ Detector:
 Compute:
   --backend auto|blas|tensorflow|wasm|cpu (or SYNTHAD_BACKEND; auto: the platform's BLAS, else tfjs-node, else wasm)
   --threads N (0 = every core; SYNTHAD_THREADS)  --quiet (no progress)
+                        train: data-parallel worker threads; score: worker threads that parse, score and write
+                        blocks of rows (a file of one block of 2048 rows is scored on one thread)
 `;
 
 const DATA_VALUES = ['label', 'seed', 'epochs', 'patience', 'batch-size', 'hidden', 'lr', 'weight-decay', 'loss',
@@ -292,16 +293,23 @@ async function score(args: ParsedArgs): Promise<void> {
   const inputs = [dataFile, path.join(modelDir, MODEL_FILE)];
   checkOutputFile(outFile, inputs, '--out');
   const chunkRows = chunkRowsOption();
-  const detector = await loadDetector(modelDir, computeOptions(args));
+  const compute = computeOptions(args);
+  // --threads: worker threads that parse, score and format blocks (streamed input) while this thread reads
+  // and writes; each scores on one thread, as does this one.
+  const detector = await loadDetector(modelDir, { ...compute, threads: 1 });
   let rows: number;
+  let where = detector.computeDetail;
   if (canStream(dataFile)) {
+    const workers = resolveThreads(compute.threads);
     // CSV, TSV, JSON Lines (and .gz): read, scored and written chunk by chunk, memory flat.
     const progress = args.flags.has('quiet') ? undefined : rowProgress(process.stderr);
     let warnings: ReadonlyArray<string>;
     try {
-      ({ rows, warnings } = await scoreFileStreaming(detector, dataFile, outFile, {
-        ...decimalOption(args), chunkRows, onProgress: progress?.update, collectGarbage: fullGc(),
+      let used: number;
+      ({ rows, warnings, workers: used } = await scoreFileStreaming(detector, dataFile, outFile, {
+        ...decimalOption(args), chunkRows, workers, onProgress: progress?.update, collectGarbage: fullGc(),
       }));
+      if (used > 1) where = `${used} worker threads (${where} each)`;
     } finally {
       progress?.end();
     }
@@ -319,28 +327,10 @@ async function score(args: ParsedArgs): Promise<void> {
     rows = table.rowCount;
   }
   printBackendHint();
-  if (!args.flags.has('quiet')) err(`synthad: scored ${rows} rows into ${outFile} on ${detector.computeDetail}\n`);
+  if (!args.flags.has('quiet')) err(`synthad: scored ${rows} rows into ${outFile} on ${where}\n`);
 }
 
-/**
- * V8's full garbage collection, for streamed scoring to call every few chunks: without it V8 lets the heap
- * grow to ~200 MB between its own full collections although one chunk keeps ~40 MB alive (measured), and
- * peak memory grows with the run's length. SYNTHAD_NO_GC=1 leaves V8 alone.
- */
-function fullGc(): (() => void) | undefined {
-  if (process.env.SYNTHAD_NO_GC === '1') return undefined;
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as (() => void) | undefined;
-    return typeof gc === 'function' ? gc : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** SYNTHAD_CHUNK_ROWS: rows per chunk of streamed scoring (tests use small chunks; default 16384). */
+/** SYNTHAD_CHUNK_ROWS: rows per block of streamed scoring (tests use small blocks; default 2048). */
 function chunkRowsOption(): number | undefined {
   const env = process.env.SYNTHAD_CHUNK_ROWS?.trim();
   if (!env) return undefined;

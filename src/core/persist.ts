@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Detector } from './detector';
 import { createNetwork, describeBackend, resolveThreads, selectBackend } from './backend';
-import type { Network } from './network';
+import type { MlpWeights, Network } from './network';
 import { SynthadInputError } from './errors';
 import { MODEL_FORMAT_VERSION, READABLE_MODEL_FORMATS, SYNTHAD_VERSION } from './version';
 import type { DetectorOptions } from './options';
@@ -78,20 +78,11 @@ export function checkModelFolder(dir: string): void {
  */
 export async function saveDetector(detector: Detector, dir: string): Promise<void> {
   // Synchronous from here on: two saves in one process never interleave.
-  const state = detector.fitted;
   const target = path.resolve(dir);
   const manifestPath = path.join(target, MODEL_FILE);
-  const weights = state.mlp?.getWeights();
+  const weights = detector.fitted.mlp?.getWeights();
   const weightsName = weights ? `weights-${process.pid.toString(16)}-${crypto.randomBytes(6).toString('hex')}.bin` : undefined;
-  const saved = {
-    format: 'synthad-model', formatVersion: MODEL_FORMAT_VERSION, synthadVersion: SYNTHAD_VERSION,
-    savedAt: new Date().toISOString(), options: detector.options, encoder: state.encoder,
-    threshold: state.threshold, summary: state.summary,
-    mlp: state.mlp && weights ? { ...state.mlp.shape, shapes: weights.shapes.map((s) => [...s]) } : undefined,
-    ...(weightsName ? { weightsFile: weightsName } : {}),
-    forest: state.forest,
-    ...(state.reference ? { reference: state.reference } : {}),
-  };
+  const saved = manifestOf(detector, weights, weightsName);
   // What is saved must load: check it with the loader's rules before writing anything.
   checkManifest(saved as unknown as Record<string, unknown>, target, 'cannot save this model: ');
   if (weights) checkWeightValues(weights.values, target, 'cannot save this model: ');
@@ -131,6 +122,38 @@ export async function saveDetector(detector: Detector, dir: string): Promise<voi
   syncFolder(target);
   failpoint('save:committed');
   removeOldWeights(target, manifestPath, previous);
+}
+
+/** The manifest saveDetector writes (`weightsName`: the weights file it names). */
+function manifestOf(detector: Detector, weights: MlpWeights | undefined, weightsName: string | undefined): Record<string, unknown> {
+  const state = detector.fitted;
+  return {
+    format: 'synthad-model', formatVersion: MODEL_FORMAT_VERSION, synthadVersion: SYNTHAD_VERSION,
+    savedAt: new Date().toISOString(), options: detector.options, encoder: state.encoder,
+    threshold: state.threshold, summary: state.summary,
+    mlp: state.mlp && weights ? { ...state.mlp.shape, shapes: weights.shapes.map((s) => [...s]) } : undefined,
+    ...(weightsName ? { weightsFile: weightsName } : {}),
+    forest: state.forest,
+    ...(state.reference ? { reference: state.reference } : {}),
+  };
+}
+
+/** A fitted detector as plain data (a saved model held in memory), to hand to another thread: see detectorFromSnapshot. */
+export interface DetectorSnapshot {
+  readonly manifest: Record<string, unknown>;
+  readonly weights?: ReadonlyArray<Float32Array>;
+}
+
+export function detectorSnapshot(detector: Detector): DetectorSnapshot {
+  const weights = detector.fitted.mlp?.getWeights();
+  return { manifest: manifestOf(detector, weights, undefined), ...(weights ? { weights: weights.values.map((v) => Float32Array.from(v)) } : {}) };
+}
+
+/** The detector of a snapshot, on the backend and threads of `compute` (the snapshot's own by default), checked as a load is. */
+export async function detectorFromSnapshot(snapshot: DetectorSnapshot, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {}): Promise<Detector> {
+  const checked = checkManifest(snapshot.manifest, '(model snapshot)');
+  if (snapshot.weights) checkWeightValues(snapshot.weights, '(model snapshot)');
+  return build(checked, snapshot.weights?.slice(), compute);
 }
 
 /** Writes `chunks` to a new file (never through an existing file or link) and flushes it to disk. */

@@ -16,7 +16,7 @@ const SNIFF_BYTES = 64 * 1024;
 const SNIFF_LINES = 20;
 const STREAM_CHUNK_BYTES = 1024 * 1024;
 /** A row longer than this is taken for an unterminated quote (papaparse would rescan it forever). */
-const MAX_ROW_CHARS = 16 * 1024 * 1024;
+export const MAX_ROW_CHARS = 16 * 1024 * 1024;
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 export const NO_DATA_ROWS = 'no data rows (expected a header line and at least one row)';
@@ -212,12 +212,16 @@ function parseRows(file: string, bomBytes: number, delimiter: string, utf8: Utf8
 
 /** Follows line numbers across chunks: a row spans 1 line plus the newlines inside its fields. */
 export class LineTracker {
-  private line = 1;
+  private line: number;
   private charsSinceRow = 0;
   /** Until a quote appears, no field can hold a newline. */
-  private quotesSeen = false;
+  private quotesSeen: boolean;
 
-  constructor(private readonly file: string, private readonly onRow: RowHandler) {}
+  /** `firstLine`: the line the first row starts on; `quotesSeen`: whether the text has quotes (else addChunk finds out). */
+  constructor(private readonly file: string, private readonly onRow: RowHandler, firstLine = 1, quotesSeen = false) {
+    this.line = firstLine;
+    this.quotesSeen = quotesSeen;
+  }
 
   /** Sees each chunk before papaparse does: counts characters, notes whether quotes appear. */
   addChunk(chunk: string): void {

@@ -1,0 +1,45 @@
+/**
+ * One worker thread of streamed scoring (scoreStream.ts): builds its own detector from the snapshot it is
+ * given (single-threaded, on the same backend), then parses, types, scores and formats each block it is
+ * sent and replies with the block's output bytes. Errors are replied, never thrown: a SynthadInputError
+ * keeps its message and place, so the user sees the same line as without workers.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { SynthadInputError } from './errors';
+import { fullGc } from './gc';
+import { detectorFromSnapshot } from './persist';
+import { BlockScorer, BlockTask, ScoreWorkerInit, ScoreWorkerReply } from './scoreStream';
+
+/** Rows between full garbage collections (as on the main thread). */
+const GC_EVERY_ROWS = 32_768;
+
+if (!parentPort) throw new Error('scoreWorker runs as a worker thread of streamed scoring');
+const port = parentPort;
+const init = workerData as ScoreWorkerInit;
+const gc = init.collectGarbage ? fullGc() : undefined;
+const scorer = detectorFromSnapshot(init.snapshot, { threads: 1 }).then((d) => new BlockScorer(d, init.setup));
+scorer.catch(() => undefined); // a failed start is replied with the first block
+let rowsSinceGc = 0;
+
+port.on('message', (task: BlockTask) => {
+  void (async () => {
+    let reply: ScoreWorkerReply;
+    try {
+      const result = (await scorer).score(task);
+      reply = { kind: 'done', result };
+      rowsSinceGc += result.rows;
+      port.postMessage(reply, [result.output.buffer as ArrayBuffer]);
+      if (gc && rowsSinceGc >= GC_EVERY_ROWS) {
+        rowsSinceGc = 0;
+        gc();
+      }
+      return;
+    } catch (error) {
+      const e = error as Error;
+      reply = error instanceof SynthadInputError
+        ? { kind: 'error', message: e.message, where: error.where }
+        : { kind: 'error', message: e?.message ?? String(error), stack: e?.stack };
+    }
+    port.postMessage(reply);
+  })();
+});
