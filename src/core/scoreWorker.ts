@@ -10,8 +10,11 @@ import { fullGc } from './gc';
 import { detectorFromSnapshot } from './persist';
 import { BlockScorer, BlockTask, ScoreWorkerInit, ScoreWorkerReply } from './scoreStream';
 
-/** Rows between full garbage collections (as on the main thread). */
-const GC_EVERY_ROWS = 32_768;
+/**
+ * Rows a worker scores between its full garbage collections. Measured, 600 K rows x 9 columns on 2 workers:
+ * every 32 K rows 3.1 s and 154 MB peak RSS, 64 K 2.9 s 165 MB, 128 K 2.8 s 175 MB, none 2.6 s 213 MB.
+ */
+const GC_EVERY_ROWS = 65_536;
 
 if (!parentPort) throw new Error('scoreWorker runs as a worker thread of streamed scoring');
 const port = parentPort;
