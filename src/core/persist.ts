@@ -146,7 +146,7 @@ export interface DetectorSnapshot {
 
 export function detectorSnapshot(detector: Detector): DetectorSnapshot {
   const weights = detector.fitted.mlp?.getWeights();
-  return { manifest: manifestOf(detector, weights, undefined), ...(weights ? { weights: weights.values.map((v) => Float32Array.from(v)) } : {}) };
+  return { manifest: manifestOf(detector, weights, undefined), ...(weights ? { weights: weights.values } : {}) }; // getWeights copies
 }
 
 /** The detector of a snapshot, on the backend and threads of `compute` (the snapshot's own by default), checked as a load is. */

@@ -64,6 +64,33 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Writes `target` through a partial file next to it: `write` fills the new file; once it returns, the file is
+ * flushed and renamed over `target`, so `target` holds its old content or the whole new one. On failure the
+ * partial file is removed (and, through removeAllPartials, on Ctrl+C or SIGTERM in the CLI); partial files of
+ * killed runs are removed first.
+ */
+export async function replaceFile<T>(target: string, write: (handle: fs.promises.FileHandle) => Promise<T>): Promise<T> {
+  removeStalePartials(target);
+  const tmp = partialPath(target);
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(tmp, 'wx');
+    const result = await write(handle);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await failpointAsync('csv:complete');
+    fs.renameSync(tmp, target);
+    releasePartial(tmp);
+    return result;
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    removePartial(tmp);
+    throw err;
+  }
+}
+
 /** The path as the file system resolves it (symlinks followed); for a file that does not exist yet, its folder resolved. */
 export function realPath(p: string): string {
   const abs = path.resolve(p);

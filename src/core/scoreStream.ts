@@ -6,7 +6,8 @@
  * numbers with the loader's rules (missing texts, decimal comma), its categorical features kept as text,
  * and every other column passed through untouched. Each output row is the input row's cells as written
  * plus `score` and `prediction`. Output goes to a partial file renamed into place when complete
- * (core/safeFiles), so the target holds its old content or the whole new one.
+ * (core/safeFiles replaceFile), so the target holds its old content or the whole new one. The work on the
+ * blocks (BlockScorer) runs on this thread or on worker threads (scoreWorker.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,6 +15,7 @@ import { Worker } from 'worker_threads';
 import * as zlib from 'zlib';
 import type { Column, Table } from './data/types';
 import type { RawBlock } from './data/blocks';
+import { fieldQuoter } from './data/csv';
 import { builderFor, cellError, ColumnBuilder, missingTexts, numberStyle, NumberStyle } from './data/infer';
 import { BlockLayout, dataExtension, isGzip, noRowsError, parseBlock, RawChunk, RowStream, StreamFormat } from './data/stream';
 import type { Detector } from './detectors/base';
@@ -22,7 +24,7 @@ import type { FeatureEncoding } from './encode';
 import { listNames } from './encode';
 import { InputErrorWhere, SynthadInputError } from './errors';
 import { DetectorSnapshot, detectorSnapshot } from './persist';
-import { failpointAsync, partialPath, releasePartial, removePartial, removeStalePartials } from './safeFiles';
+import { failpointAsync, replaceFile } from './safeFiles';
 
 /** Rows between the full garbage collections of `collectGarbage`. */
 const GC_EVERY_ROWS = 32_768;
@@ -71,12 +73,6 @@ export function canStream(file: string): boolean {
   return dataExtension(file) !== '.json';
 }
 
-/** RFC 4180 quoting for the given delimiter: fields with it, a quote or a line break are quoted, quotes doubled. */
-function quoter(delimiter: string): (v: string) => string {
-  const needs = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
-  return (v) => (needs.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-}
-
 /** A JSON value as a cell of CSV/TSV output. */
 function jsonCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -103,14 +99,12 @@ export interface BlockSetup {
 
 /** One block to score; `columns`: the output columns once known (JSON Lines: from the first records). */
 export interface BlockTask {
-  readonly index: number;
   readonly block: RawBlock;
   readonly columns?: ReadonlyArray<string>;
 }
 
 /** A scored block: its output bytes and what the warnings count. */
 export interface BlockResult {
-  readonly index: number;
   readonly rows: number;
   /** The block's output lines (gzip-compressed for `.gz` output). */
   readonly output: Uint8Array;
@@ -130,20 +124,20 @@ export class BlockScorer {
   private readonly style: NumberStyle;
   private readonly missing = missingTexts();
   private readonly quote: (v: string) => string;
-  private readonly delimiter: string;
+  private readonly delimiter: ',' | '\t';
   private readers?: { columns: ReadonlyArray<string>; readers: FeatureReader[] };
 
   constructor(private readonly detector: Detector, private readonly setup: BlockSetup) {
     this.style = numberStyle({ decimal: setup.decimal }, setup.layout.delimiter);
     this.delimiter = setup.outFormat === 'tsv' ? '\t' : ',';
-    this.quote = quoter(this.delimiter);
+    this.quote = fieldQuoter(this.delimiter);
   }
 
   score(task: BlockTask): BlockResult {
     const { layout, outFormat } = this.setup;
     const file = layout.file;
     const chunk = parseBlock(layout, task.block);
-    const empty = { index: task.index, extraKeys: 0, unknownCategories: {}, outOfRange: 0 };
+    const empty = { extraKeys: 0, unknownCategories: {}, outOfRange: 0 };
     let columns = task.columns ?? (chunk.kind === 'fields' ? layout.header : undefined);
     if (columns === undefined) {
       if (chunk.rows.length === 0) return { ...empty, rows: 0, output: new Uint8Array(0) };
@@ -166,7 +160,7 @@ export class BlockScorer {
     }
     const first = details.outOfRange.first;
     return {
-      index: task.index, rows: chunk.rows.length, columns, extraKeys,
+      rows: chunk.rows.length, columns, extraKeys,
       output: this.setup.gzip ? new Uint8Array(zlib.gzipSync(text, { level: 6 })) : new Uint8Array(Buffer.from(text, 'utf8')),
       unknownCategories: details.unknownCategories,
       outOfRange: details.outOfRange.rows.length,
@@ -175,14 +169,8 @@ export class BlockScorer {
   }
 }
 
-/** Scores blocks: here (one at a time) or on worker threads (in parallel, results in any order). */
-interface BlockRunner {
-  run(task: BlockTask): Promise<BlockResult>;
-  close(): Promise<void>;
-}
-
 /** Worker threads (scoreWorker.ts) each with the detector, sharing the blocks. */
-class WorkerPool implements BlockRunner {
+class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
   private readonly queue: Array<{ task: BlockTask; resolve: (r: BlockResult) => void; reject: (e: unknown) => void }> = [];
@@ -303,99 +291,81 @@ export async function scoreFileStreaming(detector: Detector, file: string, outFi
   let firstChunkRows = 0;
   let rows = 0;
 
-  removeStalePartials(outFile);
-  const tmp = partialPath(outFile);
-  let handle: fs.promises.FileHandle | undefined;
   let pool: WorkerPool | undefined;
-  let setup: BlockSetup | undefined;
-  let here: BlockScorer | undefined;
   try {
-    handle = await fs.promises.open(tmp, 'wx');
-    const out = handle;
-    let columns: ReadonlyArray<string> | undefined; // output columns (CSV/TSV input: the header; JSON Lines: the first records' keys)
-    let sinceFailpoint = 0;
-    let rowsSinceGc = 0;
-    const write = async (result: BlockResult, bytesRead: number): Promise<void> => {
-      if (columns === undefined && result.columns !== undefined) {
-        columns = result.columns;
-        firstChunkRows = result.rows;
-        if (outFormat !== 'jsonl') {
-          const delimiter = outFormat === 'tsv' ? '\t' : ',';
-          const line = [...columns, 'score', 'prediction'].map(quoter(delimiter)).join(delimiter) + '\n';
-          await out.write(gzip ? zlib.gzipSync(line, { level: 6 }) : Buffer.from(line, 'utf8'));
+    await replaceFile(outFile, async (out) => {
+      let columns: ReadonlyArray<string> | undefined; // output columns (CSV/TSV input: the header; JSON Lines: the first records' keys)
+      let sinceFailpoint = 0;
+      let rowsSinceGc = 0;
+      const write = async (result: BlockResult, bytesRead: number): Promise<void> => {
+        if (columns === undefined && result.columns !== undefined) {
+          columns = result.columns;
+          firstChunkRows = result.rows;
+          if (outFormat !== 'jsonl') {
+            const delimiter = outFormat === 'tsv' ? '\t' : ',';
+            const line = [...columns, 'score', 'prediction'].map(fieldQuoter(delimiter)).join(delimiter) + '\n';
+            await out.write(gzip ? zlib.gzipSync(line, { level: 6 }) : Buffer.from(line, 'utf8'));
+          }
+        }
+        for (const [name, n] of Object.entries(result.unknownCategories)) unknownCategories[name] = (unknownCategories[name] ?? 0) + n;
+        if (result.outOfRange > 0) {
+          firstOutOfRange ??= result.firstOutOfRange;
+          outOfRange += result.outOfRange;
+        }
+        extraKeys += result.extraKeys;
+        if (result.output.byteLength > 0) await out.write(result.output);
+        rows += result.rows;
+        options.onProgress?.(rows, bytesRead, stream.size);
+        rowsSinceGc += result.rows;
+        if (options.collectGarbage && rowsSinceGc >= GC_EVERY_ROWS) {
+          rowsSinceGc = 0;
+          options.collectGarbage();
+        }
+        sinceFailpoint += result.output.byteLength;
+        if (sinceFailpoint > 1 << 20) {
+          sinceFailpoint = 0;
+          await failpointAsync('csv:partial');
+        }
+      };
+
+      // Results are written in the file's order; a block's error is thrown when its turn comes.
+      const pending: Array<{ result: Promise<BlockResult>; bytesRead: number }> = [];
+      let setup: BlockSetup | undefined;
+      let here: BlockScorer | undefined;
+      for await (const block of stream.blocks()) {
+        setup ??= { layout: stream.layout, decimal: options.decimal, outFormat, gzip };
+        const task: BlockTask = { block, ...(columns ? { columns } : {}) };
+        if (columns === undefined || workers === 1) {
+          // Until the columns are known (the first block with rows; no worker has started yet), and without workers: here.
+          here ??= new BlockScorer(detector, setup);
+          await write(here.score(task), block.bytesRead);
+          continue;
+        }
+        pool ??= new WorkerPool(workers, { snapshot: detectorSnapshot(detector), setup, collectGarbage: options.collectGarbage !== undefined });
+        const result = pool.run(task);
+        result.catch(() => undefined); // rejected before its turn: thrown when written
+        pending.push({ result, bytesRead: block.bytesRead });
+        while (pending.length >= workers * IN_FLIGHT_PER_WORKER) {
+          const next = pending.shift()!;
+          await write(await next.result, next.bytesRead);
         }
       }
-      for (const [name, n] of Object.entries(result.unknownCategories)) unknownCategories[name] = (unknownCategories[name] ?? 0) + n;
-      if (result.outOfRange > 0) {
-        firstOutOfRange ??= result.firstOutOfRange;
-        outOfRange += result.outOfRange;
-      }
-      extraKeys += result.extraKeys;
-      if (result.output.byteLength > 0) await out.write(result.output);
-      rows += result.rows;
-      options.onProgress?.(rows, bytesRead, stream.size);
-      rowsSinceGc += result.rows;
-      if (options.collectGarbage && rowsSinceGc >= GC_EVERY_ROWS) {
-        rowsSinceGc = 0;
-        options.collectGarbage();
-      }
-      sinceFailpoint += result.output.byteLength;
-      if (sinceFailpoint > 1 << 20) {
-        sinceFailpoint = 0;
-        await failpointAsync('csv:partial');
-      }
-    };
-
-    // Results are written in the file's order; a block's error is thrown when its turn comes.
-    const pending: Array<{ result: Promise<BlockResult>; bytesRead: number }> = [];
-    let index = 0;
-    for await (const block of stream.blocks()) {
-      setup ??= { layout: stream.layout, decimal: options.decimal, outFormat, gzip };
-      const task: BlockTask = { index: index++, block, ...(columns ? { columns } : {}) };
-      if (columns === undefined || workers === 1) {
-        // Until the columns are known (the first block with rows), and without workers: here, in order.
-        while (pending.length > 0) await write(await pending.shift()!.result, 0);
-        here ??= new BlockScorer(detector, setup);
-        await write(here.score(task), block.bytesRead);
-        continue;
-      }
-      pool ??= new WorkerPool(workers, { snapshot: detectorSnapshot(detector), setup, collectGarbage: options.collectGarbage !== undefined });
-      const result = pool.run(task);
-      result.catch(() => undefined); // rejected before its turn: thrown when written
-      pending.push({ result, bytesRead: block.bytesRead });
-      while (pending.length >= workers * IN_FLIGHT_PER_WORKER) {
-        const next = pending.shift()!;
-        await write(await next.result, next.bytesRead);
-      }
-    }
-    while (pending.length > 0) {
-      const next = pending.shift()!;
-      await write(await next.result, next.bytesRead);
-    }
-    if (rows === 0) throw noRowsError(stream);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await failpointAsync('csv:complete');
-    fs.renameSync(tmp, outFile);
-    releasePartial(tmp);
-    const warnings: string[] = [];
-    const utf8 = stream.utf8Warning();
-    if (utf8 !== undefined) warnings.push(utf8);
-    if (extraKeys > 0) {
-      warnings.push(`${file}: ${extraKeys} ${extraKeys === 1 ? 'record has' : 'records have'} keys not in the first ${firstChunkRows} records; ` +
-        `they are left out of ${path.basename(outFile)} (write .jsonl to keep every key)`);
-    }
-    const first = firstOutOfRange as { line: number; feature: string } | undefined;
-    warnings.push(...scoringWarningLines(file, unknownCategories, outOfRange, first && { where: `line ${first.line}`, feature: first.feature }));
-    return { rows, warnings, workers: pool ? workers : 1 };
-  } catch (err) {
-    await handle?.close().catch(() => undefined);
-    removePartial(tmp);
-    throw err;
+      for (const next of pending) await write(await next.result, next.bytesRead);
+      if (rows === 0) throw noRowsError(stream);
+    });
   } finally {
     await pool?.close();
   }
+  const warnings: string[] = [];
+  const utf8 = stream.utf8Warning();
+  if (utf8 !== undefined) warnings.push(utf8);
+  if (extraKeys > 0) {
+    warnings.push(`${file}: ${extraKeys} ${extraKeys === 1 ? 'record has' : 'records have'} keys not in the first ${firstChunkRows} records; ` +
+      `they are left out of ${path.basename(outFile)} (write .jsonl to keep every key)`);
+  }
+  const first = firstOutOfRange as { line: number; feature: string } | undefined;
+  warnings.push(...scoringWarningLines(file, unknownCategories, outOfRange, first && { where: `line ${first.line}`, feature: first.feature }));
+  return { rows, warnings, workers: pool ? workers : 1 };
 }
 
 /** The keys of a chunk's records, in first-seen order. */

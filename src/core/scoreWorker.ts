@@ -25,24 +25,18 @@ scorer.catch(() => undefined); // a failed start is replied with the first block
 let rowsSinceGc = 0;
 
 port.on('message', (task: BlockTask) => {
-  void (async () => {
-    let reply: ScoreWorkerReply;
-    try {
-      const result = (await scorer).score(task);
-      reply = { kind: 'done', result };
-      rowsSinceGc += result.rows;
-      port.postMessage(reply, [result.output.buffer as ArrayBuffer]);
-      if (gc && rowsSinceGc >= GC_EVERY_ROWS) {
-        rowsSinceGc = 0;
-        gc();
-      }
-      return;
-    } catch (error) {
-      const e = error as Error;
-      reply = error instanceof SynthadInputError
-        ? { kind: 'error', message: e.message, where: error.where }
-        : { kind: 'error', message: e?.message ?? String(error), stack: e?.stack };
+  scorer.then((blocks) => {
+    const result = blocks.score(task);
+    port.postMessage({ kind: 'done', result } satisfies ScoreWorkerReply, [result.output.buffer as ArrayBuffer]);
+    rowsSinceGc += result.rows;
+    if (gc && rowsSinceGc >= GC_EVERY_ROWS) {
+      rowsSinceGc = 0;
+      gc();
     }
-    port.postMessage(reply);
-  })();
+  }).catch((error: unknown) => {
+    const e = error as Error;
+    port.postMessage((error instanceof SynthadInputError
+      ? { kind: 'error', message: e.message, where: error.where }
+      : { kind: 'error', message: e?.message ?? String(error), stack: e?.stack }) satisfies ScoreWorkerReply);
+  });
 });

@@ -4,8 +4,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SynthadInputError } from '../core/errors';
-import { failpointAsync, partialPath, releasePartial, removePartial, removeStalePartials, samePath } from '../core/safeFiles';
+import { failpointAsync, replaceFile, samePath } from '../core/safeFiles';
 import type { Table } from '../core/data/types';
+import { fieldQuoter } from '../core/data/csv';
 
 export interface ExtraColumn {
   readonly name: string;
@@ -13,9 +14,7 @@ export interface ExtraColumn {
 }
 
 /** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */
-export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+export const csvField = fieldQuoter(',');
 
 function cellText(table: Table, col: number, row: number): string {
   const c = table.columns[col];
@@ -32,11 +31,7 @@ function cellText(table: Table, col: number, row: number): string {
  */
 export async function writeCsv(file: string, table: Table, extra: ReadonlyArray<ExtraColumn> = [], inputs: ReadonlyArray<string> = [table.source]): Promise<void> {
   checkOutputFile(file, inputs);
-  removeStalePartials(file);
-  const tmp = partialPath(file);
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    handle = await fs.promises.open(tmp, 'wx');
+  await replaceFile(file, async (handle) => {
     const header = [...table.columns.map((c) => c.name), ...extra.map((e) => e.name)];
     let buffer = header.map(csvField).join(',') + '\n';
     for (let r = 0; r < table.rowCount; r++) {
@@ -51,17 +46,7 @@ export async function writeCsv(file: string, table: Table, extra: ReadonlyArray<
       }
     }
     await handle.write(buffer);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await failpointAsync('csv:complete');
-    fs.renameSync(tmp, file);
-    releasePartial(tmp);
-  } catch (err) {
-    await handle?.close().catch(() => undefined);
-    removePartial(tmp);
-    throw err;
-  }
+  });
 }
 
 /**

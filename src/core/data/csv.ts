@@ -210,6 +210,12 @@ function parseRows(file: string, bomBytes: number, delimiter: string, utf8: Utf8
   });
 }
 
+/** RFC 4180 quoting for CSV/TSV output: fields with the delimiter, a quote or a line break are quoted, quotes doubled. */
+export function fieldQuoter(delimiter: ',' | '\t'): (v: string) => string {
+  const needs = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
+  return (v) => (needs.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+}
+
 /** Follows line numbers across chunks: a row spans 1 line plus the newlines inside its fields. */
 export class LineTracker {
   private line: number;

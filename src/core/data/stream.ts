@@ -195,11 +195,8 @@ export class RowStream {
 
   /** The header from its block (one record); false for a blank line. */
   private readHeader(block: RawBlock): boolean {
-    const text = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength).toString('utf8');
     let fields: string[] | undefined;
-    const tracker = new LineTracker(this.file, (row) => { fields = row; }, block.firstLine, text.includes('"'));
-    const parsed = Papa.parse<string[]>(text, { delimiter: this.delimiter, newline: this.newline as Papa.ParseConfig['newline'], header: false, skipEmptyLines: false });
-    tracker.addRows(parsed.data, parsed.errors);
+    readFields(this.layout, block, (row) => { fields = row; });
     if (fields === undefined) return false;
     this.header = fields.map((name, i) => name.trim() || `Unnamed: ${i}`);
     this.headerLine = block.firstLine;
@@ -240,35 +237,47 @@ export function noRowsError(stream: RowStream): SynthadInputError {
  * UTF-8 read as U+FFFD (RowStream's UTF-8 check counts them). Errors name the file and line.
  */
 export function parseBlock(layout: BlockLayout, block: RawBlock): RawChunk {
-  const text = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength).toString('utf8');
   const { file } = layout;
-  const rows: unknown[] = [];
   const lines: number[] = [];
   if (layout.format === 'jsonl') {
+    const text = blockText(block);
+    const records: Record<string, unknown>[] = [];
     let line = block.firstLine;
     for (let start = 0; start < text.length; line++) {
       const newline = text.indexOf('\n', start);
       const end = newline < 0 ? text.length : newline;
       const trimmed = text.slice(start, end).trim();
       if (trimmed !== '') {
-        rows.push(parseJsonLine(file, trimmed, line));
+        records.push(parseJsonLine(file, trimmed, line));
         lines.push(line);
       }
       start = end + 1;
     }
-    return { kind: 'records', rows: rows as Record<string, unknown>[], lines };
+    return { kind: 'records', rows: records, lines };
   }
   const width = layout.header.length;
-  const tracker = new LineTracker(file, (fields, line) => {
+  const rows: string[][] = [];
+  readFields(layout, block, (fields, line) => {
     if (fields.length !== width) throw new SynthadInputError(`expected ${width} fields as in the header, got ${fields.length}`, { file, line });
     rows.push(fields);
     lines.push(line);
-  }, block.firstLine, text.includes('"'));
+  });
+  return { kind: 'fields', rows, lines };
+}
+
+/** A block's text; bytes that are not UTF-8 read as U+FFFD. */
+function blockText(block: RawBlock): string {
+  return Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength).toString('utf8');
+}
+
+/** The non-blank rows of a CSV/TSV block, each with its line, as papaparse reads them (quote errors name the line). */
+function readFields(layout: BlockLayout, block: RawBlock, onRow: (fields: string[], line: number) => void): void {
+  const text = blockText(block);
+  const tracker = new LineTracker(layout.file, onRow, block.firstLine, text.includes('"'));
   const parsed = Papa.parse<string[]>(text, {
     delimiter: layout.delimiter, newline: layout.newline as Papa.ParseConfig['newline'], header: false, dynamicTyping: false, skipEmptyLines: false,
   });
   tracker.addRows(parsed.data, parsed.errors);
-  return { kind: 'fields', rows: rows as string[][], lines };
 }
 
 function readError(file: string, error: unknown): SynthadInputError {
