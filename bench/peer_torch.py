@@ -4,7 +4,9 @@ Reads the encoded training and validation matrices that bench/speed.ts wrote (fl
 float32 targets in {+1, -1}, training then validation), builds the paper's MLP (d -> 500 -> 500 -> 1,
 LeakyReLU), and trains it with hinge loss, AdamW (lr 1e-3, weight decay 1e-2), batch 1024, shuffled each
 epoch, with the validation loss after every epoch (as early stopping needs): SynthAD's training loop.
-Prints one JSON line per thread count: seconds per epoch and training rows per second.
+Prints one JSON line per thread count: seconds per epoch and training rows per second. bench/speed.ts runs
+one thread count per process: PyTorch's thread pool keeps the size it first ran with, so a second count in
+the same process is measured at far below its speed.
 
 A benchmarking aid only (Debian's python3-torch); SynthAD never needs Python.
 

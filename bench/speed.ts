@@ -81,7 +81,7 @@ function scoreSpeed(det: Detector, n: number, detail: string): string {
   return `- ${detail}: ${seconds.toFixed(2)} s, ${Math.round(n / seconds).toLocaleString('en-US')} rows/s`;
 }
 
-/** The same rows trained in PyTorch, at 1 thread and at every core, when python3 with torch is here. */
+/** The same rows trained in PyTorch, at 1 thread and at every core (each in a fresh process), when python3 with torch is here. */
 async function peer(data: Awaited<ReturnType<typeof loadDataset>>, epochs: number): Promise<Row[]> {
   const det = new Detector({ known: ['dos'], seed: 0 });
   const picked = trainingRows(data, det.options.known);
@@ -95,15 +95,20 @@ async function peer(data: Awaited<ReturnType<typeof loadDataset>>, epochs: numbe
       process.stderr.write('bench: no python3 with torch found (Debian: apt install python3-torch); skipping the peer\n');
       return [];
     }
-    const threadCounts = [...new Set([1, os.cpus().length])].join(',');
-    process.stderr.write(`bench: PyTorch on the same ${train.rows} training and ${validation.rows} validation rows (${python}, threads ${threadCounts})\n`);
-    const run = spawnSync(python, [path.join(ROOT, 'bench/peer_torch.py'), file, String(train.rows), String(validation.rows), String(train.cols), String(epochs), threadCounts],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (run.status !== 0) throw new Error(`peer exited with ${run.status}`);
-    return run.stdout.trim().split('\n').map((line) => {
-      const r = JSON.parse(line) as { peer: string; threads: number; secondsPerEpoch: number; rowsPerSecond: number };
-      return { what: r.peer, detail: `${r.threads} thread${r.threads === 1 ? '' : 's'}`, perEpoch: train.rows, secondsPerEpoch: r.secondsPerEpoch, rowsPerSecond: r.rowsPerSecond };
-    });
+    // Each thread count in a process of its own: torch.set_num_threads after a run at another count leaves
+    // PyTorch's thread pool tuned for the first (measured: 2 threads after 1 ran at a quarter of its speed).
+    const out: Row[] = [];
+    for (const threads of [...new Set([1, os.cpus().length])]) {
+      process.stderr.write(`bench: PyTorch on the same ${train.rows} training and ${validation.rows} validation rows (${python}, ${threads} thread${threads === 1 ? '' : 's'}, fresh process)\n`);
+      const run = spawnSync(python, [path.join(ROOT, 'bench/peer_torch.py'), file, String(train.rows), String(validation.rows), String(train.cols), String(epochs), String(threads)],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (run.status !== 0) throw new Error(`peer exited with ${run.status}`);
+      for (const line of run.stdout.trim().split('\n')) {
+        const r = JSON.parse(line) as { peer: string; threads: number; secondsPerEpoch: number; rowsPerSecond: number };
+        out.push({ what: r.peer, detail: `${r.threads} thread${r.threads === 1 ? '' : 's'}`, perEpoch: train.rows, secondsPerEpoch: r.secondsPerEpoch, rowsPerSecond: r.rowsPerSecond });
+      }
+    }
+    return out;
   } finally {
     fs.rmSync(file, { force: true });
   }

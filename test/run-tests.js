@@ -3,7 +3,8 @@
 // Suites: unit (mocha over out/test/unit, plain Node), then the integration suite inside a real VS Code
 // (code-server + headless Chromium, test/integration/run-code-server.js): once with workspace trust off
 // for everything but the untrusted-workspace suite, once with trust on for that suite.
-// Then the browser test (test/e2e): the template notebook's rendered charts in code-server.
+// Then the browser tests (test/e2e): the template notebook's rendered charts in code-server, and a teammate's
+// notebook opened by a double-click in the Explorer (IntelliSense and toolbar with no kernel picked by hand).
 // Last the packaged extension (test/vsix): the linux-x64 VSIX (built by scripts/package.mjs when missing or
 // stale) installed into a clean code-server profile, its template notebook run through the UI.
 // SYNTHAD_TEST_GREP filters unit tests; SYNTHAD_SKIP_INTEGRATION=1 runs the unit tests alone.
@@ -69,6 +70,7 @@ function runCounted(name, script, env, prefix) {
       SYNTHAD_IT_SETTINGS: JSON.stringify({ 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }),
     }));
     results.push(await runCounted('browser (e2e)', path.join(__dirname, 'e2e', 'notebook.e2e.js'), {}, 'e2e'));
+    results.push(await runCounted('browser (shared notebook)', path.join(__dirname, 'e2e', 'shared-notebook.e2e.js'), {}, 'e2e-shared'));
     results.push(await runCounted('packaged (vsix)', path.join(__dirname, 'vsix', 'vsix.e2e.js'), {}, 'vsix'));
   }
   let passed = 0, failed = 0;

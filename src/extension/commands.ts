@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { CONTROLLER_ID, NOTEBOOK_TYPE, SynthadKernel } from './kernel';
+import { CONTROLLER_ID, EXTENSION_ID, NOTEBOOK_TYPE, SynthadKernel } from './kernel';
 import { emptyNotebook, templateNotebook } from './template';
 import { FilePeek, peekFile, peekValues } from '../core/data/peek';
 import type { ExecutionResult } from '../kernel/session';
@@ -18,7 +18,6 @@ import {
 
 export { identifierFrom };
 
-export const EXTENSION_ID = 'synthad.synthad';
 const DATA_FILTERS = { 'Data files': ['csv', 'tsv', 'txt', 'json', 'jsonl', 'ndjson'] };
 const SAMPLES = [
   { label: 'Thyroid (train)', file: 'samples/thyroid-train.csv', labelColumn: 'class', normal: 'normal' },
@@ -174,7 +173,7 @@ class Commands {
       }));
       known = picks.map((p) => p.label);
     }
-    const cfg = vscode.workspace.getConfiguration('synthad');
+    const cfg = vscode.workspace.getConfiguration('synthad', editor.notebook.uri);
     const epochs = a.epochs ?? Number(need(await vscode.window.showInputBox({
       title: 'Most epochs', value: String(cfg.get('maxEpochs', 200)), validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'a whole number ≥ 1'),
     })));

@@ -11,6 +11,8 @@ import { KernelSession, ExecutionResult, SessionOptions } from '../kernel/sessio
 import type { BackendInfo, KernelConfig, MimeBundle, TrainingProgress } from '../common/protocol';
 
 export const CONTROLLER_ID = 'synthad-kernel';
+/** This extension's id (publisher.name), as `notebook.selectKernel` wants it. */
+export const EXTENSION_ID = 'synthad.synthad';
 export const NOTEBOOK_TYPE = 'jupyter-notebook';
 export const KERNELSPEC = { name: 'synthad', display_name: 'SynthAD (TypeScript)', language: 'typescript' } as const;
 export const LANGUAGE_INFO = { name: 'typescript', file_extension: '.ts', mimetype: 'text/x.typescript' } as const;
@@ -46,8 +48,28 @@ export class SynthadKernel implements vscode.Disposable {
       }),
       vscode.workspace.onDidOpenNotebookDocument((nb) => this.preferIfOurs(nb)),
       vscode.workspace.onDidCloseNotebookDocument((nb) => this.shutdown(nb)),
+      vscode.window.onDidChangeActiveNotebookEditor((editor) => this.selectIfNamed(editor)),
     );
     vscode.workspace.notebookDocuments.forEach((nb) => this.preferIfOurs(nb));
+    this.selectIfNamed(vscode.window.activeNotebookEditor);
+  }
+
+  /**
+   * A notebook whose kernelspec names SynthAD (a teammate's, or one saved by New Anomaly Detection Notebook)
+   * gets SynthAD selected when it is shown and no kernel is selected for it yet, as a notebook that names its
+   * kernel does in Jupyter: IntelliSense, the toolbar buttons and the kernel process are there before the first
+   * run. VS Code only suggests a kernel by affinity; it selects one on the first run or a pick by hand.
+   * A kernel already selected (another controller, or one VS Code remembers for this notebook) is left alone:
+   * `skipIfAlreadySelected`, which `notebook.selectKernel` honours, so a user who picks another kernel keeps it
+   * however often the notebook comes back to the front.
+   */
+  private selectIfNamed(editor: vscode.NotebookEditor | undefined): void {
+    if (!editor || !namesSynthad(editor.notebook) || this.isSelected(editor.notebook)) return;
+    // Without `editor` in the arguments the command acts on the active notebook editor, which is this one
+    // (the event just said so); with `editor` VS Code drops `skipIfAlreadySelected`.
+    void Promise.resolve(vscode.commands.executeCommand('notebook.selectKernel', {
+      id: CONTROLLER_ID, extension: EXTENSION_ID, skipIfAlreadySelected: true,
+    })).catch((err: unknown) => console.error(`SynthAD: selecting the kernel named by ${editor.notebook.uri.path}: ${(err as Error).message}`));
   }
 
   /** Is this kernel the one selected for the notebook? */
@@ -57,9 +79,7 @@ export class SynthadKernel implements vscode.Disposable {
 
   /** Notebooks whose metadata names the SynthAD kernelspec pick this kernel again (affinity), and their kernel starts. */
   preferIfOurs(nb: vscode.NotebookDocument): void {
-    if (nb.notebookType !== NOTEBOOK_TYPE) return;
-    const spec = (nb.metadata?.metadata as { kernelspec?: { name?: string } } | undefined)?.kernelspec;
-    if (spec?.name !== KERNELSPEC.name) return;
+    if (!namesSynthad(nb)) return;
     this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
     // A notebook made for SynthAD gets its kernel process now, while VS Code opens the editor.
     if (vscode.workspace.isTrusted) this.session(nb);
@@ -70,7 +90,7 @@ export class SynthadKernel implements vscode.Disposable {
     const key = notebook.uri.toString();
     let s = this.sessions.get(key);
     if (!s) {
-      s = new KernelSession(this.workerPath, this.configFor(notebook), this.sessionOptions(notebook));
+      s = new KernelSession(this.workerPath, this.configFor(notebook), this.sessionOptions());
       this.sessions.set(key, s);
     }
     return s;
@@ -100,7 +120,7 @@ export class SynthadKernel implements vscode.Disposable {
         clearTimeout(timer);
       }
     }
-    const probe = new KernelSession(this.workerPath, running?.config ?? this.configFor(notebook), this.sessionOptions(notebook));
+    const probe = new KernelSession(this.workerPath, running?.config ?? this.configFor(notebook), this.sessionOptions());
     try {
       return await probe.backend();
     } finally {
@@ -190,21 +210,25 @@ export class SynthadKernel implements vscode.Disposable {
   }
 
   /** The kernel process's memory limit: the setting synthad.kernelMemoryMB, 0 = half the machine's memory. */
-  private sessionOptions(notebook: vscode.NotebookDocument | undefined): SessionOptions {
-    const mb = vscode.workspace.getConfiguration('synthad', notebook?.uri).get<number>('kernelMemoryMB', 0);
+  private sessionOptions(): SessionOptions {
+    // Machine settings (scope machine-overridable) are read without a resource; VS Code warns otherwise.
+    const mb = vscode.workspace.getConfiguration('synthad').get<number>('kernelMemoryMB', 0);
     return Number.isInteger(mb) && mb >= 64 ? { memoryMB: mb, memorySource: 'setting synthad.kernelMemoryMB' } : { memorySource: 'setting synthad.kernelMemoryMB' };
   }
 
   private configFor(notebook: vscode.NotebookDocument | undefined): KernelConfig {
-    const cfg = vscode.workspace.getConfiguration('synthad', notebook?.uri);
+    // backend and threads describe the machine (scope machine-overridable, read without a resource); seed,
+    // maxEpochs and syntheticRatio are a project's defaults (scope resource, read for the notebook's folder).
+    const machine = vscode.workspace.getConfiguration('synthad');
+    const cfg = vscode.workspace.getConfiguration('synthad', notebook?.uri ?? null);
     const folder = (notebook && vscode.workspace.getWorkspaceFolder(notebook.uri)) ?? vscode.workspace.workspaceFolders?.[0];
     const cwd = notebook?.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : folder?.uri.fsPath ?? os.homedir();
     return {
       cwd,
       samplesDir: vscode.Uri.joinPath(this.extensionUri, 'samples').fsPath,
       detectorDefaults: {
-        backend: cfg.get<'auto'>('backend', 'auto'),
-        threads: cfg.get<number>('threads', 0),
+        backend: machine.get<'auto'>('backend', 'auto'),
+        threads: machine.get<number>('threads', 0),
         seed: cfg.get<number>('seed', 0),
         epochs: cfg.get<number>('maxEpochs', 200),
         syntheticRatio: cfg.get<number>('syntheticRatio', 1),
@@ -224,6 +248,13 @@ export class SynthadKernel implements vscode.Disposable {
     this.sessions.clear();
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** Does the notebook's metadata name the SynthAD kernelspec (as Jupyter saves it: metadata.kernelspec.name)? */
+export function namesSynthad(nb: vscode.NotebookDocument): boolean {
+  if (nb.notebookType !== NOTEBOOK_TYPE) return false;
+  const spec = (nb.metadata?.metadata as { kernelspec?: { name?: string } } | undefined)?.kernelspec;
+  return spec?.name === KERNELSPEC.name;
 }
 
 /** MIME bundle -> output items: JSON for objects, text for strings; order kept (rich first). */

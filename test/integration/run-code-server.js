@@ -357,6 +357,19 @@ async function main() {
     log(`kernel processes outlived VS Code: ${orphans.join(', ')}`);
     for (const pid of orphans) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   }
+  // The extension host logs every warning an extension causes through VS Code's API (configuration read in
+  // the wrong scope, say), tagged [synthad.synthad]: none may come from SynthAD (one more test).
+  const warnings = extensionHostWarnings(dirs.userData);
+  if (warnings.logs === 0) {
+    failed++;
+    log('no extension host log found to check for SynthAD warnings');
+  } else if (warnings.lines.length === 0) {
+    passed++;
+    log(`no warnings from SynthAD in the extension host log (${warnings.logs} log file(s))`);
+  } else {
+    failed++;
+    log(`SynthAD caused ${warnings.lines.length} warning(s) in the extension host log:\n  ${warnings.lines.slice(0, 8).join('\n  ')}`);
+  }
   if (result && failed === 0 && code !== 0) {
     // The tests passed but VS Code reported an error (run() threw after the result was written).
     log(`VS Code exited with ${code} although no test failed: counting one failure`);
@@ -370,6 +383,25 @@ async function main() {
   }
   console.log(`integration: ${passed} passed, ${failed} failed`);
   process.exit(ok ? 0 : 1);
+}
+
+/** Warning and error lines tagged with SynthAD's id in the extension host logs under the user-data folder. */
+function extensionHostWarnings(userData) {
+  const out = { logs: 0, lines: [] };
+  const walk = (dir) => {
+    for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/exthost\.log$/i.test(entry.name)) {
+        out.logs++;
+        for (const line of fs.readFileSync(full, 'utf8').split('\n')) {
+          if (/\[(warning|error)\] \[synthad\.synthad\]/.test(line)) out.lines.push(line.slice(0, 300));
+        }
+      }
+    }
+  };
+  walk(path.join(userData, 'logs'));
+  return out;
 }
 
 // The browser tests (test/e2e) reuse the harness pieces.
