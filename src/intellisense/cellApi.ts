@@ -3,7 +3,7 @@
  * documented shapes of `plot` and `display`. Nothing here runs: `tsc -p src/intellisense/tsconfig.types.json`
  * emits this file's declarations (and those of everything it imports) into dist/types, and
  * media/intellisense/globals.d.ts declares the cell globals (`load`, `Detector`, `plot`, `display`,
- * `exportScores`) with them. test/unit/intellisense.test.ts holds `CellGlobals` to the kernel's
+ * `exportScores`) with them. test/types/cell-api.ts holds `CellGlobals` to the kernel's
  * `createCellApi` (src/kernel/api.ts), so the two cannot drift apart silently.
  */
 import { Detector as CoreDetector, ClassifierDetector, IsolationForestDetector } from '../core/detector';

@@ -33,8 +33,8 @@ describe('detector', () => {
     const a = await new Detector({ ...SMALL, seed: 3 }).fit(train);
     const b = await new Detector({ ...SMALL, seed: 3 }).fit(train);
     const c = await new Detector({ ...SMALL, seed: 4 }).fit(train);
-    assert.deepEqual(a.score(test), b.score(test));
-    assert.notDeepEqual(a.score(test), c.score(test));
+    assert.deepEqual(a.scoreSamples(test), b.scoreSamples(test));
+    assert.notDeepEqual(a.scoreSamples(test), c.scoreSamples(test));
     [a, b, c].forEach((d) => d.dispose());
   });
 
@@ -45,7 +45,7 @@ describe('detector', () => {
       const b = await new Detector(opts).fit(train);
       assert.equal(a.fitted.summary.backend, compute.backend);
       assert.equal(a.fitted.summary.threads, compute.threads);
-      assert.deepEqual(a.score(test), b.score(test));
+      assert.deepEqual(a.scoreSamples(test), b.scoreSamples(test));
       [a, b].forEach((d) => d.dispose());
     });
   }
@@ -84,7 +84,7 @@ describe('detector', () => {
     });
     assert.equal(det.fitted.summary.cancelled, true);
     assert.equal(det.fitted.summary.epochs, 2);
-    assert.ok(det.score(test).every(Number.isFinite));
+    assert.ok(det.scoreSamples(test).every(Number.isFinite));
     det.dispose();
   });
 
@@ -107,7 +107,7 @@ describe('detector', () => {
   it('holds only its weights while fitted and releases every tensor on dispose (tfjs backend)', async () => {
     const before = tf.memory().numTensors;
     const det = await new Detector({ ...SMALL, epochs: 3, backend: 'wasm', threads: 1 }).fit(train);
-    det.score(test);
+    det.scoreSamples(test);
     assert.equal(tf.memory().numTensors - before, 6); // 3 layers: weight and bias each
     det.dispose();
     assert.equal(tf.memory().numTensors, before);
@@ -139,7 +139,7 @@ describe('saving and loading a detector', () => {
     const det = await new Detector({ ...SMALL, loss: 'bce', seed: 9 }).fit(train);
     await saveDetector(det, path.join(dir, 'm'));
     const back = await loadDetector(path.join(dir, 'm'));
-    assert.deepEqual(back.score(test), det.score(test));
+    assert.deepEqual(back.scoreSamples(test), det.scoreSamples(test));
     assert.equal(back.fitted.threshold, det.fitted.threshold);
     assert.deepEqual(back.options, det.options);
     assert.deepEqual(fs.readdirSync(dir), ['m']); // no temporary folders left behind
@@ -148,7 +148,7 @@ describe('saving and loading a detector', () => {
   it('round-trips an Isolation Forest', async () => {
     const det = await new Detector({ method: 'iforest' }).fit(train);
     await saveDetector(det, path.join(dir, 'f'));
-    assert.deepEqual((await loadDetector(path.join(dir, 'f'))).score(test), det.score(test));
+    assert.deepEqual((await loadDetector(path.join(dir, 'f'))).scoreSamples(test), det.scoreSamples(test));
   });
 
   it('refuses a model saved in another format version', async () => {
@@ -169,7 +169,7 @@ describe('saving and loading a detector', () => {
     });
     const det = await new Detector({ ...SMALL, epochs: 1 }).fit(train);
     const other = { ...test, columns: test.columns.filter((c) => c.name !== 'x2') };
-    assert.throws(() => det.score(other), {
+    assert.throws(() => det.scoreSamples(other), {
       message: "gaussian-6: no column 'x2', which the model was trained on (columns here: x0, x1, x3, flag, colour, label)",
     });
   });

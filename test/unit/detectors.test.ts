@@ -3,9 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  ClassifierDetector, Detector, FitHooks, IsolationForestDetector, predictFromScores,
+  ClassifierDetector, Detector, IsolationForestDetector, predictFromScores,
 } from '../../src/core/detector';
-import type { TrainHooks } from '../../src/core/train';
 import { loadDetector, saveDetector, MODEL_FILE } from '../../src/core/persist';
 import {
   CLASSIFIER_OPTION_NAMES, DEFAULT_OPTIONS, FOREST_OPTION_NAMES, OptionError, optionNamesOf, SHARED_OPTION_NAMES,
@@ -80,13 +79,6 @@ describe('detectors: one class per method behind Detector', () => {
   it('predictFromScores: 1 strictly above the threshold', () => {
     assert.deepEqual(predictFromScores([0, 1, 2, Infinity, -Infinity], 1), Uint8Array.from([0, 0, 1, 1, 0]));
     assert.deepEqual(predictFromScores(new Float64Array(0), 0), new Uint8Array(0));
-  });
-
-  it('FitHooks is the training loop\'s TrainHooks', () => {
-    const hooks: TrainHooks = { onEpoch: () => undefined };
-    const same: FitHooks = hooks;
-    const back: TrainHooks = same;
-    assert.equal(back, hooks);
   });
 
   it('a saved model loads into the class of its method, with the whole options bag in the manifest', async () => {

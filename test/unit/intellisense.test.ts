@@ -13,27 +13,13 @@ import { Worker } from 'worker_threads';
 import { VirtualDocument, analyzeCell, CellSource } from '../../src/intellisense/virtualDocument';
 import { IntellisenseService } from '../../src/intellisense/service';
 import type { CellDiagnostic, HostMessage, WorkerReply } from '../../src/intellisense/protocol';
-import type { CellApi } from '../../src/kernel/api';
 import { createCellApi } from '../../src/kernel/api';
-import type { CellGlobals, CoreDetector, Display, Plot } from '../../src/intellisense/cellApi';
 import type * as Plugin from '../../src/tsplugin';
 import { TEMPLATE_CELLS as TEMPLATE } from '../shared';
 
 type PluginInit = typeof import('../../src/tsplugin');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-// --- Compile time: the documented cell API is the kernel's (`tsc -p .` fails when they drift apart). ---
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const conformance: [
-  Same<CellGlobals['load'], CellApi['load']>,
-  Same<Plot, CellApi['plot']>,
-  Same<Display, CellApi['display']>,
-  Same<CellGlobals['exportScores'], CellApi['exportScores']>,
-  Same<ConstructorParameters<CellGlobals['Detector']>, ConstructorParameters<CellApi['Detector']>>,
-  Same<InstanceType<CellApi['Detector']>, CoreDetector>,
-  InstanceType<CellGlobals['Detector']> extends CoreDetector ? true : false,
-] = [true, true, true, true, true, true, true];
 
 /**
  * An extension folder for the service: media/intellisense from the repository, the cell API's types
@@ -296,10 +282,6 @@ describe('intellisense: language service over a notebook', function () {
 
 describe('intellisense: the declarations are the kernel\'s API', function () {
   this.timeout(60000);
-
-  it('holds the documented API to the kernel\'s at compile time', () => {
-    assert.ok(conformance.every((c) => c));
-  });
 
   it('gives cells a Detector with save and a static load, as the kernel does', () => {
     const api = createCellApi({ cwd: os.tmpdir() }, () => undefined);

@@ -208,7 +208,7 @@ describe('kernel: worker session', function () {
     const listed = before.length > 3 ? `${before.slice(0, 3).join(', ')}, … (${before.length} in all)` : before.join(', ');
     assert.strictEqual(r.error!.message, `${dir}: holds files that are not part of a SynthAD model (${listed}); save the model into an empty or new folder`);
     assert.deepStrictEqual(fs.readdirSync(dir).sort(), before);
-    const w = await run("const odd = await load('odd.csv');\nfo.score(odd).length");
+    const w = await run("const odd = await load('odd.csv');\nfo.scoreSamples(odd).length");
     assert.ok(w.ok, JSON.stringify(w.error));
     assert.strictEqual(w.stderr,
       `SynthAD: warning: ${path.join(dir, 'odd.csv')}, line 3: not valid UTF-8 (1 line has bytes that are not UTF-8, e.g. Latin-1 'é'); they were read with \ufffd in their place: save the file as UTF-8\n` +

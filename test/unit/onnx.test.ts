@@ -85,7 +85,7 @@ function hostile(table: Table, round: boolean): { table: Table; far: number[] } 
  * gets the absolute error of a typical one.
  */
 function assertSameScoring(det: Detector, table: Table, got: OnnxResult, what: string): { maxRelative: number } {
-  const want = det.score(table);
+  const want = det.scoreSamples(table);
   const predicted = det.predict(table);
   const finite = Array.from(want).filter(Number.isFinite);
   const typical = finite.reduce((a, v) => a + Math.abs(v), 0) / Math.max(finite.length, 1);
@@ -143,7 +143,7 @@ describe('onnx export', () => {
       const { table, far } = hostile(test, true);
       const got = await runOnnx(rt, bytes, table);
       assertSameScoring(det, table, got, what);
-      const want = det.score(table);
+      const want = det.scoreSamples(table);
       for (const r of far) {
         assert.equal(want[r], Infinity);
         assert.equal(got.score[r], Infinity);
@@ -155,7 +155,7 @@ describe('onnx export', () => {
       assertSameScoring(det, raw, await runOnnx(rt, onnxModelBytes(det, { numericInput: 'double' }), raw, 'double'), `${what} (double inputs)`);
       // float inputs with raw numbers: scores still within the tolerance.
       const floats = await runOnnx(rt, bytes, raw);
-      const wantRaw = det.score(raw);
+      const wantRaw = det.scoreSamples(raw);
       const typical = Array.from(wantRaw).filter(Number.isFinite).reduce((a, v) => a + Math.abs(v), 0) / raw.rowCount;
       for (let i = 0; i < raw.rowCount; i++) {
         if (Number.isFinite(wantRaw[i])) assert.ok(Math.abs(floats.score[i] - wantRaw[i]) <= 1e-5 * Math.max(Math.abs(wantRaw[i]), typical), `row ${i}`);

@@ -52,8 +52,8 @@ describe('persist safety', function () {
     a = await new Detector({ ...TINY, seed: 1 }).fit(train);
     b = await new Detector({ ...TINY, seed: 2 }).fit(train);
     forest = await new Detector({ method: 'iforest', trees: 5, seed: 3 }).fit(train);
-    aScores = a.score(test);
-    bScores = b.score(test);
+    aScores = a.scoreSamples(test);
+    bScores = b.scoreSamples(test);
     assert.notDeepEqual(aScores, bScores);
   });
   after(() => [a, b, forest].forEach((d) => d.dispose()));
@@ -95,7 +95,7 @@ describe('persist safety', function () {
       await rejectsInput(saveDetector(b, dir),
         `${dir}: holds files that are not part of a SynthAD model (README.md); save the model into an empty or new folder`);
       assert.deepEqual(snapshot(dir), before);
-      assert.deepEqual((await loadDetector(dir)).score(test), aScores);
+      assert.deepEqual((await loadDetector(dir)).scoreSamples(test), aScores);
     });
 
     it("refuses '' (the current folder) when it holds other files", async () => {
@@ -127,7 +127,7 @@ describe('persist safety', function () {
       const deep = path.join(root, 'x', 'y', 'z');
       await saveDetector(forest, deep);
       assertClean(deep, false);
-      assert.deepEqual((await loadDetector(deep)).score(test), forest.score(test));
+      assert.deepEqual((await loadDetector(deep)).scoreSamples(test), forest.scoreSamples(test));
     });
 
     it('replaces a model, an MLP by a forest and back, leaving only the current model\'s files', async () => {
@@ -136,12 +136,12 @@ describe('persist safety', function () {
       assertClean(dir, true);
       await saveDetector(b, dir);
       assertClean(dir, true);
-      assert.deepEqual((await loadDetector(dir)).score(test), bScores);
+      assert.deepEqual((await loadDetector(dir)).scoreSamples(test), bScores);
       await saveDetector(forest, dir);
       assertClean(dir, false);
       await saveDetector(a, dir);
       assertClean(dir, true);
-      assert.deepEqual((await loadDetector(dir)).score(test), aScores);
+      assert.deepEqual((await loadDetector(dir)).scoreSamples(test), aScores);
       assert.deepEqual(list(root), ['m']);
     });
 
@@ -173,13 +173,13 @@ describe('persist safety', function () {
         assert.equal(r.signal, 'SIGKILL', `the child should die at ${stage}: status ${r.status}, ${r.stderr}`);
         const after = list(dir);
         if (stage !== 'save:committed') assert.ok(after.length > 2, `${stage} should leave files of the killed save: ${after.join(', ')}`);
-        assert.deepEqual((await loadDetector(dir)).score(test), survivor === 'old' ? aScores : bScores);
+        assert.deepEqual((await loadDetector(dir)).scoreSamples(test), survivor === 'old' ? aScores : bScores);
         // What the killed save left is the model's own: the folder is still accepted, and the next save clears it.
         checkModelFolder(dir);
         await saveDetector(survivor === 'old' ? b : a, dir);
         assertClean(dir, true);
         assert.deepEqual(list(root), ['m', 'source']);
-        assert.deepEqual((await loadDetector(dir)).score(test), survivor === 'old' ? bScores : aScores);
+        assert.deepEqual((await loadDetector(dir)).scoreSamples(test), survivor === 'old' ? bScores : aScores);
       });
     }
 
@@ -196,7 +196,7 @@ describe('persist safety', function () {
       for (const name of stale) assert.ok(!names.includes(name), `${name} should be removed`);
       for (const name of live) assert.ok(names.includes(name), `${name} belongs to a running process`);
       assert.equal(names.length, 2 + live.length, names.join(', '));
-      assert.deepEqual((await loadDetector(dir)).score(test), bScores);
+      assert.deepEqual((await loadDetector(dir)).scoreSamples(test), bScores);
     });
 
     it('a failure at the commit (the rename fails) keeps the old model and removes what the save wrote', async () => {
@@ -214,7 +214,7 @@ describe('persist safety', function () {
         realFs.renameSync = rename;
       }
       assert.deepEqual(snapshot(dir), before);
-      assert.deepEqual((await loadDetector(dir)).score(test), aScores);
+      assert.deepEqual((await loadDetector(dir)).scoreSamples(test), aScores);
     });
 
     it('a full disk while writing the weights leaves the folder as it was', async () => {
@@ -252,7 +252,7 @@ describe('persist safety', function () {
         realFs.openSync = open;
       }
       assert.ok(replaced);
-      assert.deepEqual(loaded.score(test), bScores);
+      assert.deepEqual(loaded.scoreSamples(test), bScores);
       assertClean(dir, true);
     });
 
@@ -264,10 +264,10 @@ describe('persist safety', function () {
       fs.renameSync(path.join(dir, json.weightsFile), path.join(dir, 'weights.bin'));
       delete json.weightsFile;
       fs.writeFileSync(file, JSON.stringify(json));
-      assert.deepEqual((await loadDetector(dir)).score(test), aScores);
+      assert.deepEqual((await loadDetector(dir)).scoreSamples(test), aScores);
       await saveDetector(b, dir);
       assertClean(dir, true);
-      assert.deepEqual((await loadDetector(dir)).score(test), bScores);
+      assert.deepEqual((await loadDetector(dir)).scoreSamples(test), bScores);
     });
   });
 

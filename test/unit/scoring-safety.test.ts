@@ -60,7 +60,7 @@ describe('scoring safety', function () {
         assert.deepEqual(d.outOfRange.rows, [5]);
         assert.deepEqual(d.warnings, [`gaussian-3: 1 row has values more than 1e+6 training ranges outside the training data (first: record 6, column 'x0'); scored +Infinity and flagged as anomalies`]);
         // Every other row scores as before: one bad row does not spoil its batch.
-        const clean = vcsa.score(data);
+        const clean = vcsa.scoreSamples(data);
         for (let i = 0; i < clean.length; i++) if (i !== 5) assert.equal(d.scores[i], clean[i]);
       });
     }
@@ -96,7 +96,7 @@ describe('scoring safety', function () {
 
     it('a model with a non-finite weight never predicts normal for its NaN scores', () => {
       const broken = Detector.fromState(vcsa.options, { ...vcsa.fitted, mlp: { ...vcsa.fitted.mlp!, predict: (x: Float32Array, rows: number) => new Float32Array(rows).fill(NaN) } as never });
-      const scores = broken.score(data);
+      const scores = broken.scoreSamples(data);
       assert.ok(scores.every((s) => s === Infinity));
       assert.ok(broken.predict(data).every((p) => p === 1));
     });
@@ -110,8 +110,8 @@ describe('scoring safety', function () {
       const seen: string[] = [];
       setWarningSink((m) => seen.push(m));
       try {
-        det.score(rows(['red', 'mauve', 'mauve', 'teal', '']));
-        det.score(rows(['red']));
+        det.scoreSamples(rows(['red', 'mauve', 'mauve', 'teal', '']));
+        det.scoreSamples(rows(['red']));
       } finally {
         setWarningSink(undefined);
       }

@@ -69,7 +69,7 @@ describe('unlabelled data', () => {
 
   it('sets the threshold at the (1 - contamination) quantile of the training scores', async () => {
     const forest = await new Detector({ method: 'iforest', contamination: 0.02, seed: 0 }).fit(data);
-    const scores = forest.score(data);
+    const scores = forest.scoreSamples(data);
     assert.equal(forest.fitted.threshold, quantileThreshold(scores, 0.02));
     assert.equal(forest.predict(data).reduce((a, b) => a + b, 0), 20);
     const net = await new Detector({ ...SMALL, epochs: 20, contamination: 0.1 }).fit(data);
