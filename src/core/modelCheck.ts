@@ -5,7 +5,7 @@
  */
 import { SynthadInputError } from './errors';
 import { encodedLayout, EncoderState } from './encode';
-import { DetectorOptions, resolveOptions } from './options';
+import { DetectorOptions, OptionError, resolveOptions } from './options';
 import { checkIsolationForest, IsolationForestModel } from './iforest';
 import type { FeatureReference } from './explain';
 import type { TrainingSummary } from './detector';
@@ -54,12 +54,8 @@ export function checkManifest(raw: Record<string, unknown>, file: string, prefix
   try {
     options = resolveOptions(raw.options as Partial<DetectorOptions>);
   } catch (err) {
-    const text = (err as Error).message;
-    const bad = /^detector option '([^']+)' must be (.*)$/.exec(text);
-    if (bad) return fail(`options.${bad[1]}`, `must be ${bad[2]}`);
-    const unknown = /^unknown detector option '([^']+)' \((.*)\)$/.exec(text);
-    if (unknown) return fail(`options.${unknown[1]}`, `is not a detector option (${unknown[2]})`);
-    return fail('options', text);
+    if (err instanceof OptionError) return fail(`options.${err.option}`, err.problem);
+    return fail('options', (err as Error).message);
   }
 
   // threshold

@@ -152,9 +152,13 @@ const CHECKS: Record<keyof DetectorOptions, Check> = {
 export type OptionNamer = (key: string) => string;
 const codeName: OptionNamer = (key) => `detector option '${key}'`;
 
-/** A bad detector option: a user mistake, reported in one line naming the option as the user wrote it. */
+/**
+ * A bad detector option: a user mistake, reported in one line naming the option as the user wrote it.
+ * `option` is its key in code and `problem` what is wrong with it (`must be …, got …`, `is not a detector
+ * option (…)`), so callers can name it their way (a saved model's manifest: `field 'options.seed' must be …`).
+ */
 export class OptionError extends SynthadInputError {
-  constructor(message: string, readonly option: string) {
+  constructor(message: string, readonly option: string, readonly problem: string = message) {
     super(message);
     this.name = 'OptionError';
   }
@@ -164,14 +168,16 @@ export class OptionError extends SynthadInputError {
 export function resolveOptions(given: Partial<DetectorOptions> = {}, nameOf: OptionNamer = codeName): DetectorOptions {
   for (const key of Object.keys(given)) {
     if (!(key in CHECKS)) {
-      throw new OptionError(`unknown detector option '${key}' (options: ${Object.keys(CHECKS).join(', ')})`, key);
+      const known = `(options: ${Object.keys(CHECKS).join(', ')})`;
+      throw new OptionError(`unknown detector option '${key}' ${known}`, key, `is not a detector option ${known}`);
     }
   }
   const merged = { ...DEFAULT_OPTIONS, ...stripUndefined(given) } as DetectorOptions;
   for (const [key, check] of Object.entries(CHECKS) as [keyof DetectorOptions, Check][]) {
     const problem = check(merged[key]);
     if (problem !== undefined) {
-      throw new OptionError(`${nameOf(key)} must be ${problem}, got ${JSON.stringify(merged[key])}`, key);
+      const what = `must be ${problem}, got ${JSON.stringify(merged[key])}`;
+      throw new OptionError(`${nameOf(key)} ${what}`, key, what);
     }
   }
   const known = merged.known === 'all' ? 'all' : merged.known.map(String);
