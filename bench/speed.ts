@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadDataset } from '../src/core/data';
-import { classifierData, Detector } from '../src/core/detector';
+import { ClassifierMethod, classifierData, Detector } from '../src/core/detector';
 import { fitEncoder } from '../src/core/encode';
 import { createRng } from '../src/core/rng';
 import { trainingRows } from '../src/core/split';
@@ -69,7 +69,9 @@ async function main(): Promise<void> {
 
 /** Rows per second of the fitted network's forward pass over `n` rows made by repeating test rows. */
 function scoreSpeed(det: Detector, n: number, detail: string): string {
-  const mlp = det.fitted.mlp!;
+  const model = det.fitted.model;
+  if (!(model instanceof ClassifierMethod)) throw new Error(`bench: ${det.name} has no network`);
+  const mlp = model.network;
   const d = mlp.shape.inputs;
   const x = new Float32Array(n * d);
   const rng = createRng(1);

@@ -1,17 +1,19 @@
 /**
- * The detectors, scikit-learn / PyOD style: options in the constructor, `fit` learns and returns the
+ * The detector, scikit-learn / PyOD style: options in the constructor, `fit` learns and returns the
  * detector, `scoreSamples` is higher = more anomalous, `decisionFunction` is the score minus the learned
  * threshold, `predict` applies the threshold learned in `fit`, `evaluate` measures against labels.
- * `new Detector({ method })` builds the method's class: `ClassifierDetector` (vcsa, vc) in
- * detectors/classifier.ts or `IsolationForestDetector` (iforest) in detectors/forest.ts; what they share
- * is in detectors/base.ts.
+ * `Detector` (detectors/base.ts) is one class for every method; each method is a class of its own in the
+ * method registry (detectors/method.ts). Importing this module registers the built-in ones:
+ * detectors/classifier.ts (vcsa, vc) and detectors/forest.ts (iforest).
  */
 export {
   Detector, predictFromScores, quantileThreshold, checkScoringColumns, setWarningSink, scoringWarnings, OUT_OF_RANGE, MAX_MATRIX_VALUES,
 } from './detectors/base';
 export type {
-  TopRow, FitHooks, TrainingSummary, FittedState, FittedBase, ClassifierState, ForestState, OutOfRange, ScoreDetails, DetectorClass, TrainingRows,
+  TopRow, FitHooks, TrainingSummary, FittedState, OutOfRange, ScoreDetails, TrainingRows,
 } from './detectors/base';
-export { ClassifierDetector, classifierData } from './detectors/classifier';
-export { IsolationForestDetector } from './detectors/forest';
+export { registerMethod, methodNames } from './detectors/method';
+export type { FitInput, MethodClass, MethodFit, MethodModel, ModelFileReader, ModelFileWriter, SavedCheck } from './detectors/method';
+export { ClassifierMethod, classifierData } from './detectors/classifier';
+export { IsolationForestMethod } from './detectors/forest';
 export type { MlpWeights } from './network';

@@ -1,29 +1,15 @@
 /**
  * Checks a saved model's manifest (parsed JSON) before anything is built from it: a tampered or damaged model
  * must fail with one line naming the file and the field, never loop, read out of range, or score NaN as normal.
- * What saveDetector writes always passes (it checks the model with the same rules before writing it).
+ * What saveDetector writes always passes (it checks the model with the same rules before writing it). The
+ * fields every model has are checked here; those of its method's model by the method (checkSaved in its file).
  */
 import { SynthadInputError } from './errors';
 import { encodedLayout, EncoderState } from './encode';
 import { DetectorOptions, OptionError, resolveOptions } from './options';
-import { checkIsolationForest, IsolationForestModel } from './iforest';
 import type { FeatureReference } from './explain';
 import type { TrainingSummary } from './detector';
-import type { Activation } from './network';
-
-/** Weights file names a manifest may name: `weights.bin` (models saved before `weightsFile`) or `weights-<pid>-<hex>.bin`. */
-export const WEIGHTS_NAME = /^weights(-[0-9a-f]{1,16}){0,2}\.bin$/;
-/** The weights file of models saved before the manifest named it. */
-export const LEGACY_WEIGHTS_FILE = 'weights.bin';
-/** At most this many bytes of weights (float32) in a model. */
-export const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
-
-export interface CheckedMlp {
-  readonly inputs: number;
-  readonly hidden: ReadonlyArray<number>;
-  readonly activation: Activation;
-  readonly shapes: number[][];
-}
+import { checkSavedModel } from './detectors/method';
 
 /** A manifest that passed every check. */
 export interface CheckedModel {
@@ -31,12 +17,8 @@ export interface CheckedModel {
   readonly encoder: EncoderState;
   readonly threshold: number;
   readonly summary: TrainingSummary;
-  readonly mlp?: CheckedMlp;
-  /** The weights file (a plain name in the model folder) when the model has an MLP. */
-  readonly weightsFile?: string;
-  /** Bytes the weights file must have: 4 per float32 weight. */
-  readonly weightBytes: number;
-  readonly forest?: IsolationForestModel;
+  /** What the method's checkSaved returned: what its `load` builds the model from. */
+  readonly model: unknown;
   readonly reference?: ReadonlyArray<FeatureReference>;
 }
 
@@ -108,25 +90,8 @@ export function checkManifest(raw: Record<string, unknown>, file: string, prefix
     }
   });
 
-  // the model: an MLP (vcsa, vc) or a forest (iforest)
-  const wantForest = options.method === 'iforest';
-  let mlp: CheckedMlp | undefined;
-  let weightsFile: string | undefined;
-  let weightBytes = 0;
-  let forest: IsolationForestModel | undefined;
-  if (wantForest) {
-    if (raw.mlp !== undefined) fail('mlp', `must be absent for method 'iforest'`);
-    const problem = checkIsolationForest(raw.forest, width);
-    if (problem) fail(problem.field ? `forest.${problem.field}` : 'forest', problem.problem);
-    forest = raw.forest as IsolationForestModel;
-  } else {
-    if (raw.forest !== undefined) fail('forest', `must be absent for method '${options.method}'`);
-    ({ mlp, weightBytes } = checkMlp(raw.mlp, options, width, must, fail));
-    weightsFile = raw.weightsFile === undefined ? LEGACY_WEIGHTS_FILE : (raw.weightsFile as string);
-  }
-  if (raw.weightsFile !== undefined && (typeof raw.weightsFile !== 'string' || !WEIGHTS_NAME.test(raw.weightsFile))) {
-    must('weightsFile', 'a file name like weights-<hex>.bin in the model folder', raw.weightsFile);
-  }
+  // the method's model
+  const model = checkSavedModel(raw, { options, width, fail, must });
 
   // reference: the typical training values explanations use, one per encoder feature
   let reference: ReadonlyArray<FeatureReference> | undefined;
@@ -150,52 +115,8 @@ export function checkManifest(raw: Record<string, unknown>, file: string, prefix
 
   return {
     options, encoder: encoder as unknown as EncoderState, threshold, summary: summary as unknown as TrainingSummary,
-    mlp, weightsFile, weightBytes, forest, reference,
+    model, reference,
   };
-}
-
-function checkMlp(
-  raw: unknown, options: DetectorOptions, width: number,
-  must: (field: string, expected: string, got: unknown) => never, fail: (field: string, problem: string) => never,
-): { mlp: CheckedMlp; weightBytes: number } {
-  if (!isRecord(raw)) return must('mlp', `an object (the network of method '${options.method}')`, raw);
-  if (raw.inputs !== width) must('mlp.inputs', `${width}, the encoder's width (its encoded columns)`, raw.inputs);
-  const hidden = raw.hidden;
-  if (!Array.isArray(hidden) || hidden.length !== options.hidden.length || hidden.some((h, i) => h !== options.hidden[i])) {
-    must('mlp.hidden', `${show(options.hidden)}, as options.hidden`, hidden);
-  }
-  if (raw.activation !== options.activation) must('mlp.activation', `${show(options.activation)}, as options.activation`, raw.activation);
-  const sizes = [width, ...options.hidden, 1];
-  const want: number[][] = [];
-  for (let l = 0; l + 1 < sizes.length; l++) want.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
-  const shapes = raw.shapes;
-  if (!Array.isArray(shapes) || shapes.length !== want.length) {
-    must('mlp.shapes', `${want.length} arrays (weights and biases of ${want.length / 2} layers)`, shapes);
-  }
-  const chain = `the layers must chain: inputs ${width}, hidden ${show(options.hidden)}`;
-  want.forEach((w, i) => {
-    const s: unknown = (shapes as unknown[])[i];
-    if (!Array.isArray(s) || s.length !== w.length || s.some((v, k) => v !== w[k])) must(`mlp.shapes[${i}]`, `${show(w)} (${chain})`, s);
-  });
-  const weightBytes = want.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0) * 4;
-  if (weightBytes > MAX_WEIGHT_BYTES) {
-    fail('mlp.shapes', `must describe at most ${MAX_WEIGHT_BYTES / 2 ** 20} MiB of weights, got ${weightBytes} bytes`);
-  }
-  return { mlp: { inputs: width, hidden: options.hidden, activation: options.activation, shapes: want }, weightBytes };
-}
-
-/** Throws naming the weights file and array unless every weight is finite. */
-export function checkWeightValues(values: ReadonlyArray<Float32Array>, file: string, prefix = ''): void {
-  values.forEach((v, i) => {
-    for (let k = 0; k < v.length; k++) {
-      if (!Number.isFinite(v[k])) {
-        throw new SynthadInputError(
-          `${prefix}weight array 'mlp.shapes[${i}]' (layer ${Math.floor(i / 2) + 1} ${i % 2 === 0 ? 'weights' : 'biases'}) holds ${v[k]} at index ${k}; weights must be finite numbers`,
-          { file },
-        );
-      }
-    }
-  });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

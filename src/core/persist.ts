@@ -1,12 +1,13 @@
 /**
  * Saving and loading a fitted detector as a folder: `synthad-model.json` (the manifest: options, encoder,
- * threshold, training summary, weight shapes and the weights file's name) and, for the MLP methods, the
- * weights file `weights-<pid>-<hex>.bin` (little-endian float32, concatenated; `weights.bin` in models saved
- * before the manifest named it).
+ * threshold, training summary, and the method's part: e.g. the MLP's shapes and the name of its weights file)
+ * and the binary files the method writes, `weights-<pid>-<hex>.bin` (the MLP's weights: `weights.bin` in
+ * models saved before the manifest named the file). What a method saves, checks and loads is its own (its class
+ * in the method registry, detectors/method.ts); this file does what is the same for every method.
  *
  * A save writes only these files. It refuses a folder that holds anything else (before writing anything),
- * and it replaces an existing model atomically: the new weights go under a fresh name, then the manifest is
- * written to a partial file and renamed over the old one (the commit point), then the old weights are
+ * and it replaces an existing model atomically: the new binary files go under fresh names, then the manifest
+ * is written to a partial file and renamed over the old one (the commit point), then the old model's files are
  * removed. A save killed at any point leaves the old model or the new one, whole; what it left behind is
  * removed by the next save. Loading reads every file with a size limit and checks it (modelCheck.ts).
  */
@@ -14,18 +15,15 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Detector } from './detector';
-import { createNetwork, describeBackend, resolveThreads, selectBackend } from './backend';
-import type { MlpWeights, Network } from './network';
 import { SynthadInputError } from './errors';
 import { MODEL_FORMAT_VERSION, READABLE_MODEL_FORMATS, SYNTHAD_VERSION } from './version';
-import type { DetectorOptions } from './options';
+import { DetectorOptions, resolveOptions } from './options';
 import { listNames } from './encode';
-import { checkManifest, checkWeightValues, CheckedModel, LEGACY_WEIGHTS_FILE, WEIGHTS_NAME } from './modelCheck';
+import { checkManifest, CheckedModel } from './modelCheck';
+import { DATA_FILE_NAME, findMethod, methodClass, ModelFileReader, ModelFileWriter } from './detectors/method';
 import { failpoint, partialPath, releasePartial, removePartial, removeStalePartials } from './safeFiles';
 
 export const MODEL_FILE = 'synthad-model.json';
-/** The weights file of models saved before the manifest named it (`weightsFile`); new saves use `weights-<pid>-<hex>.bin`. */
-export const WEIGHTS_FILE = LEGACY_WEIGHTS_FILE;
 /** At most this many bytes in a manifest (a forest of 100 trees is a few MB). */
 export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
@@ -61,7 +59,7 @@ export function checkModelFolder(dir: string): void {
     throw new SynthadInputError('is a file, expected a folder (a model is saved as a folder: synthad-model.json and its weights)', { file: target });
   }
   const foreign = fs.readdirSync(target, { withFileTypes: true })
-    .filter((e) => !(e.isFile() && (e.name === MODEL_FILE || WEIGHTS_NAME.test(e.name) || PARTIAL_NAME.test(e.name))))
+    .filter((e) => !(e.isFile() && (e.name === MODEL_FILE || DATA_FILE_NAME.test(e.name) || PARTIAL_NAME.test(e.name))))
     .map((e) => e.name)
     .sort();
   if (foreign.length > 0) {
@@ -80,30 +78,36 @@ export async function saveDetector(detector: Detector, dir: string): Promise<voi
   // Synchronous from here on: two saves in one process never interleave.
   const target = path.resolve(dir);
   const manifestPath = path.join(target, MODEL_FILE);
-  const weights = detector.fitted.mlp?.getWeights();
-  const weightsName = weights ? `weights-${process.pid.toString(16)}-${crypto.randomBytes(6).toString('hex')}.bin` : undefined;
-  const saved = manifestOf(detector, weights, weightsName);
+  const files = new Map<string, ReadonlyArray<Uint8Array>>();
+  const saved = manifestOf(detector, {
+    add: (chunks) => {
+      const name = `weights-${process.pid.toString(16)}-${crypto.randomBytes(6).toString('hex')}.bin`;
+      files.set(name, chunks);
+      return name;
+    },
+  });
   // What is saved must load: check it with the loader's rules before writing anything.
-  checkManifest(saved as unknown as Record<string, unknown>, target, 'cannot save this model: ');
-  if (weights) checkWeightValues(weights.values, target, 'cannot save this model: ');
+  const prefix = 'cannot save this model: ';
+  const checked = checkManifest(saved, target, prefix);
+  methodClass(checked.options.method).checkFiles?.(checked.model, memoryFiles(files, () => target, prefix));
   checkModelFolder(target);
   const json = JSON.stringify(saved, null, 1);
 
   const created = fs.mkdirSync(target, { recursive: true });
   removeStaleFiles(target);
-  const previous = committedWeightsFile(manifestPath);
-  let weightsPartial: string | undefined;
-  let weightsPlaced = false;
+  const previous = committedFiles(manifestPath);
+  const placed: string[] = [];
+  let filePartial: string | undefined;
   let manifestPartial: string | undefined;
   try {
-    if (weights && weightsName) {
-      weightsPartial = partialPath(path.join(target, weightsName));
-      writeDurably(weightsPartial, weights.values.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+    for (const [name, chunks] of files) {
+      filePartial = partialPath(path.join(target, name));
+      writeDurably(filePartial, chunks);
       failpoint('save:weights-partial');
-      fs.renameSync(weightsPartial, path.join(target, weightsName));
-      weightsPlaced = true;
-      releasePartial(weightsPartial);
-      weightsPartial = undefined;
+      fs.renameSync(filePartial, path.join(target, name));
+      placed.push(name);
+      releasePartial(filePartial);
+      filePartial = undefined;
       failpoint('save:weights-written');
     }
     manifestPartial = partialPath(manifestPath);
@@ -113,47 +117,76 @@ export async function saveDetector(detector: Detector, dir: string): Promise<voi
     releasePartial(manifestPartial);
     manifestPartial = undefined;
   } catch (err) {
-    if (weightsPartial) removePartial(weightsPartial);
+    if (filePartial) removePartial(filePartial);
     if (manifestPartial) removePartial(manifestPartial);
-    if (weightsPlaced && weightsName) removeQuietly(path.join(target, weightsName));
+    for (const name of placed) removeQuietly(path.join(target, name));
     if (created !== undefined) removeCreatedFolders(target, created);
     throw err;
   }
   syncFolder(target);
   failpoint('save:committed');
-  removeOldWeights(target, manifestPath, previous);
+  removeOldFiles(target, manifestPath, previous);
 }
 
-/** The manifest saveDetector writes (`weightsName`: the weights file it names). */
-function manifestOf(detector: Detector, weights: MlpWeights | undefined, weightsName: string | undefined): Record<string, unknown> {
+/** The manifest a save writes; the method's model adds its fields and puts its binary files in `files`. */
+function manifestOf(detector: Detector, files: ModelFileWriter): Record<string, unknown> {
   const state = detector.fitted;
   return {
     format: 'synthad-model', formatVersion: MODEL_FORMAT_VERSION, synthadVersion: SYNTHAD_VERSION,
     savedAt: new Date().toISOString(), options: detector.options, encoder: state.encoder,
     threshold: state.threshold, summary: state.summary,
-    mlp: state.mlp && weights ? { ...state.mlp.shape, shapes: weights.shapes.map((s) => [...s]) } : undefined,
-    ...(weightsName ? { weightsFile: weightsName } : {}),
-    forest: state.forest,
+    ...state.model.save(files),
     ...(state.reference ? { reference: state.reference } : {}),
   };
+}
+
+/** A model's binary files held in memory (a save checking what it will write, a snapshot). */
+function memoryFiles(files: ReadonlyMap<string, ReadonlyArray<Uint8Array>>, where: (name: string) => string, prefix: string): ModelFileReader {
+  return {
+    prefix,
+    where,
+    read: (name, bytes, what, wrongSize) => {
+      const chunks = files.get(name);
+      if (chunks === undefined) throw new SynthadInputError(`${what} missing from the model`, { file: where(name) });
+      const size = chunks.reduce((a, c) => a + c.byteLength, 0);
+      if (size !== bytes) throw new SynthadInputError(wrongSize(size), { file: where(name) });
+      return concat(chunks);
+    },
+  };
+}
+
+/** The chunks in one new buffer. */
+function concat(chunks: ReadonlyArray<Uint8Array>): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((a, c) => a + c.byteLength, 0));
+  let offset = 0;
+  for (const c of chunks) { out.set(c, offset); offset += c.byteLength; }
+  return out;
 }
 
 /** A fitted detector as plain data (a saved model held in memory), to hand to another thread: see detectorFromSnapshot. */
 export interface DetectorSnapshot {
   readonly manifest: Record<string, unknown>;
-  readonly weights?: ReadonlyArray<Float32Array>;
+  /** The binary files the manifest names. */
+  readonly files: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
 export function detectorSnapshot(detector: Detector): DetectorSnapshot {
-  const weights = detector.fitted.mlp?.getWeights();
-  return { manifest: manifestOf(detector, weights, undefined), ...(weights ? { weights: weights.values } : {}) }; // getWeights copies
+  const files: Array<readonly [string, Uint8Array]> = [];
+  const manifest = manifestOf(detector, {
+    add: (chunks) => {
+      const name = `weights-${files.length}.bin`;
+      files.push([name, concat(chunks)]); // a copy: the snapshot shares nothing with the detector
+      return name;
+    },
+  });
+  return { manifest, files };
 }
 
 /** The detector of a snapshot, on the backend and threads of `compute` (the snapshot's own by default), checked as a load is. */
 export async function detectorFromSnapshot(snapshot: DetectorSnapshot, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {}): Promise<Detector> {
-  const checked = checkManifest(snapshot.manifest, '(model snapshot)');
-  if (snapshot.weights) checkWeightValues(snapshot.weights, '(model snapshot)');
-  return build(checked, snapshot.weights?.slice(), compute);
+  const where = '(model snapshot)';
+  const checked = checkManifest(snapshot.manifest, where);
+  return build(checked, memoryFiles(new Map(snapshot.files.map(([name, bytes]) => [name, [bytes]])), () => where, ''), compute);
 }
 
 /** Writes `chunks` to a new file (never through an existing file or link) and flushes it to disk. */
@@ -203,32 +236,36 @@ function removeStaleFiles(target: string): void {
   removeStalePartials(target); // `<folder>.partial-<pid>-<time>` folders of saves before this layout
 }
 
-/** The weights file the committed manifest names: undefined when it names none (a forest) or there is none; null when it cannot be read. */
-function committedWeightsFile(manifestPath: string): string | undefined | null {
+/**
+ * The binary files the committed manifest names (its method's `filesOf`): an empty set when there is no
+ * manifest; null when it cannot be read or its method is not known here.
+ */
+function committedFiles(manifestPath: string): ReadonlySet<string> | null {
   try {
     const text = readLimited(manifestPath, MAX_MANIFEST_BYTES, 'model manifest');
-    if (text === undefined) return undefined;
-    const raw = JSON.parse(text.toString('utf8')) as { weightsFile?: unknown; mlp?: unknown };
-    if (typeof raw.weightsFile === 'string') return raw.weightsFile;
-    return raw.mlp !== undefined ? LEGACY_WEIGHTS_FILE : undefined;
+    if (text === undefined) return new Set();
+    const raw = JSON.parse(text.toString('utf8')) as Record<string, unknown>;
+    const options = (typeof raw.options === 'object' && raw.options !== null ? raw.options : {}) as Record<string, unknown>;
+    const method = findMethod(typeof options.method === 'string' ? options.method : resolveOptions().method);
+    return method ? new Set(method.filesOf(raw)) : null;
   } catch {
     return null;
   }
 }
 
 /**
- * After a commit: removes the weights file of the model that was replaced and weights files no manifest names
- * whose save is over (killed, or from this process); keeps the one the manifest now names and those of saves
- * still running in other processes (they remove their own when they finish).
+ * After a commit: removes the binary files of the model that was replaced and those no manifest names whose
+ * save is over (killed, or from this process); keeps those the manifest now names and those of saves still
+ * running in other processes (they remove their own when they finish).
  */
-function removeOldWeights(target: string, manifestPath: string, previous: string | undefined | null): void {
-  const current = committedWeightsFile(manifestPath);
-  if (current === null) return; // cannot tell which weights the model uses now: remove none
+function removeOldFiles(target: string, manifestPath: string, previous: ReadonlySet<string> | null): void {
+  const current = committedFiles(manifestPath);
+  if (current === null) return; // cannot tell which files the model uses now: remove none
   for (const name of safeReaddir(target)) {
-    if (!WEIGHTS_NAME.test(name) || name === current) continue;
+    if (!DATA_FILE_NAME.test(name) || current.has(name)) continue;
     const pid = /^weights-([0-9a-f]+)-[0-9a-f]+\.bin$/.exec(name)?.[1];
     const owner = pid === undefined ? undefined : parseInt(pid, 16);
-    if (name === previous || owner === undefined || owner === process.pid || !processAlive(owner)) removeQuietly(path.join(target, name));
+    if (previous?.has(name) || owner === undefined || owner === process.pid || !processAlive(owner)) removeQuietly(path.join(target, name));
   }
 }
 
@@ -248,45 +285,51 @@ function processAlive(pid: number): boolean {
 /** Reads a saved detector; `compute` picks the backend and threads to score on (default: those it was saved with). */
 export async function loadDetector(dir: string, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {}): Promise<Detector> {
   const file = path.join(dir, MODEL_FILE);
-  // A save replacing this model between reading the manifest and its weights removes the old weights: read again.
+  // A save replacing this model between reading the manifest and its files removes the old files: read again.
   for (let attempt = 1; ; attempt++) {
     const text = readLimited(file, MAX_MANIFEST_BYTES, 'model manifest');
     if (text === undefined) {
       throw new SynthadInputError(`no ${MODEL_FILE} here: expected a folder written by 'synthad train --out' or saveDetector`, { file: dir });
     }
     const saved = parseManifest(text, file);
-    let values: Float32Array[] | undefined;
-    if (saved.mlp && saved.weightsFile) {
-      const weightsPath = path.join(dir, saved.weightsFile);
-      values = readWeights(weightsPath, saved.mlp.shapes, saved.weightBytes);
-      if (values === undefined) {
-        const now = readLimited(file, MAX_MANIFEST_BYTES, 'model manifest');
-        if (attempt < 3 && now !== undefined && !now.equals(text)) continue;
-        throw new SynthadInputError('weights file missing from the model folder', { file: weightsPath });
-      }
+    try {
+      return await build(saved, folderFiles(dir), compute);
+    } catch (err) {
+      if (!(err instanceof MissingFile)) throw err;
+      const now = readLimited(file, MAX_MANIFEST_BYTES, 'model manifest');
+      if (attempt < 3 && now !== undefined && !now.equals(text)) continue;
+      throw err;
     }
-    return build(saved, values, compute);
   }
 }
 
-async function build(saved: CheckedModel, values: Float32Array[] | undefined, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>>): Promise<Detector> {
+/** A binary file the manifest names is not in the model folder. */
+class MissingFile extends SynthadInputError {}
+
+/** The binary files in the model folder `dir`, each read with its size checked before reading. */
+function folderFiles(dir: string): ModelFileReader {
+  return {
+    prefix: '',
+    where: (name) => path.join(dir, name),
+    read: (name, bytes, what, wrongSize) => {
+      const file = path.join(dir, name);
+      const data = readExactly(file, bytes, what, wrongSize);
+      if (data === undefined) throw new MissingFile(`${what} missing from the model folder`, { file });
+      return data;
+    },
+  };
+}
+
+/** The detector from a checked manifest and its method's files; `compute` overrides the backend and threads it was saved with. */
+async function build(saved: CheckedModel, files: ModelFileReader, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>>): Promise<Detector> {
   const options: DetectorOptions = { ...saved.options };
   if (compute.backend !== undefined) Object.assign(options, { backend: compute.backend });
   if (compute.threads !== undefined) Object.assign(options, { threads: compute.threads });
-  let mlp: Network | undefined;
-  let computeDetail: string | undefined;
-  if (saved.mlp && values) {
-    const choice = await selectBackend(options.backend);
-    const threads = resolveThreads(options.threads);
-    computeDetail = describeBackend(choice, threads);
-    mlp = createNetwork(choice, { inputs: saved.mlp.inputs, hidden: saved.mlp.hidden, activation: saved.mlp.activation }, { shapes: saved.mlp.shapes, values }, threads);
-  }
-  const base = {
-    encoder: saved.encoder, threshold: saved.threshold, summary: saved.summary, computeDetail,
+  const { model, computeDetail } = await methodClass(options.method).load(saved.model, files, options);
+  return Detector.fromState(options, {
+    encoder: saved.encoder, model, threshold: saved.threshold, summary: saved.summary, computeDetail,
     ...(saved.reference ? { reference: saved.reference } : {}),
-  };
-  // checkManifest holds the method to its model: a network for vcsa and vc, a forest for iforest.
-  return Detector.fromState(options, mlp ? { ...base, mlp } : { ...base, forest: saved.forest! });
+  });
 }
 
 function parseManifest(text: Buffer, file: string): CheckedModel {
@@ -355,33 +398,22 @@ function openRegular(file: string, what: string): number | undefined {
   return fd;
 }
 
-/** The weights, checked: exactly `bytes` bytes and every value finite; undefined when the file does not exist. */
-function readWeights(file: string, shapes: ReadonlyArray<ReadonlyArray<number>>, bytes: number): Float32Array[] | undefined {
-  const fd = openRegular(file, 'weights file');
+/** The file's bytes, exactly `bytes` of them (else throws with `wrongSize`); undefined when the file does not exist. */
+function readExactly(file: string, bytes: number, what: string, wrongSize: (got: number) => string): Uint8Array | undefined {
+  const fd = openRegular(file, what);
   if (fd === undefined) return undefined;
-  const all = new Float32Array(bytes / 4);
+  const data = new Uint8Array(bytes);
   try {
     const size = fs.fstatSync(fd).size;
-    const wrong = (got: number): SynthadInputError =>
-      new SynthadInputError(`expected ${bytes} bytes of float32 weights for layers ${JSON.stringify(shapes)}, got ${got}`, { file });
-    if (size !== bytes) throw wrong(size);
-    const view = new Uint8Array(all.buffer);
+    if (size !== bytes) throw new SynthadInputError(wrongSize(size), { file });
     let total = 0;
     while (total < bytes) {
-      const n = fs.readSync(fd, view, total, bytes - total, null);
-      if (n === 0) throw wrong(total);
+      const n = fs.readSync(fd, data, total, bytes - total, null);
+      if (n === 0) throw new SynthadInputError(wrongSize(total), { file });
       total += n;
     }
   } finally {
     fs.closeSync(fd);
   }
-  const out: Float32Array[] = [];
-  let offset = 0;
-  for (const s of shapes) {
-    const n = s.reduce((a, b) => a * b, 1);
-    out.push(all.slice(offset, offset + n));
-    offset += n;
-  }
-  checkWeightValues(out, file);
-  return out;
+  return data;
 }

@@ -1,6 +1,6 @@
 /**
  * Exports a fitted detector as one ONNX graph that takes the raw feature columns and returns the score and
- * the prediction, so any ONNX runtime scores rows like `Detector.score` and `Detector.predict`.
+ * the prediction, so any ONNX runtime scores rows like `Detector.scoreSamples` and `Detector.predict`.
  *
  * Interface: one input per feature column the model was trained on, named as the column, shape [N, 1]:
  * `float` for numeric and binary columns (NaN = missing; `double` with { numericInput: 'double' }), `string`
@@ -15,23 +15,20 @@
  *   categorical inputs -> ai.onnx.ml OneHotEncoder(categories, zeros = 1) -> Reshape [N, C];
  *   Concat (+ Gather into the encoder's column order) -> X [N, W] float;
  *   out of range: ReduceMin / ReduceMax over each row against the OUT_OF_RANGE bounds;
- *   MLP (VC-SA, VC): Gemm (+ LeakyRelu / Relu) per layer -> f [N, 1]; score = -f;
- *   Isolation Forest: ai.onnx.ml TreeEnsembleRegressor with one target per tree whose value is the index of the
- *     leaf reached (splits rounded up to float32, so float32 x < split exactly as in SynthAD), Gather of the
- *     leaves' path lengths (double), summed tree by tree in SynthAD's order, score = 2^(-sum / (trees c(psi)))
- *     in double; the prediction compares the path sum with the bound where SynthAD's score passes the
- *     threshold, so it equals SynthAD's exactly.
+ *   the method's scoring subgraph (its model's `onnx`, in its file under src/core/detectors) -> raw score;
+ *   score = +Infinity where out of range (or not finite), else the raw score; prediction = score > threshold,
+ *     or the method's exact comparison where it has one.
  */
 import * as fs from 'fs';
 import type { Detector } from '../core/detector';
 import { OUT_OF_RANGE } from '../core/detector';
-import type { IsolationTree } from '../core/iforest';
-import { averagePathLength } from '../core/iforest';
-import { LEAKY_SLOPE } from '../core/network';
+import { OnnxAttribute, OnnxGraph, OnnxScorer, ONNX_BOOL, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_ML, ONNX_STRING, roundDown32, roundUp32 } from '../core/detectors/onnxGraph';
 import { SynthadInputError } from '../core/errors';
 import { partialPath, releasePartial, removePartial } from '../core/safeFiles';
 import { SYNTHAD_VERSION } from '../core/version';
 import { littleEndianFloat32, littleEndianFloat64, littleEndianInt64, ProtoWriter } from './protobuf';
+
+export { roundDown32, roundUp32 };
 
 // ---------------------------------------------------------------------------------------------------------------
 // What the graph is built from: the one adapter that reads a detector's fitted state
@@ -40,22 +37,6 @@ import { littleEndianFloat32, littleEndianFloat64, littleEndianInt64, ProtoWrite
 export type OnnxFeature =
   | { readonly name: string; readonly kind: 'numeric' | 'binary'; readonly mean: number; readonly min: number; readonly max: number }
   | { readonly name: string; readonly kind: 'categorical'; readonly categories: ReadonlyArray<string> };
-
-export interface OnnxMlpLayer {
-  readonly inputs: number;
-  readonly outputs: number;
-  /** Row-major [inputs, outputs]. */
-  readonly weights: Float32Array;
-  readonly bias: Float32Array;
-}
-
-export interface OnnxTree {
-  readonly feature: ArrayLike<number>;
-  readonly split: ArrayLike<number>;
-  readonly left: ArrayLike<number>;
-  readonly right: ArrayLike<number>;
-  readonly leafPath: ArrayLike<number>;
-}
 
 /** Everything the exported graph needs, independent of how a Detector keeps its fitted state. */
 export interface OnnxSource {
@@ -66,9 +47,8 @@ export interface OnnxSource {
   readonly threshold: number;
   /** Encoded values outside [-outOfRange, 1 + outOfRange] make a row score +Infinity. */
   readonly outOfRange: number;
-  readonly model:
-    | { readonly kind: 'mlp'; readonly activation: 'leaky_relu' | 'relu'; readonly slope: number; readonly layers: ReadonlyArray<OnnxMlpLayer> }
-    | { readonly kind: 'forest'; readonly psi: number; readonly trees: ReadonlyArray<OnnxTree> };
+  /** The method's model, which adds its scoring subgraph. */
+  readonly model: OnnxScorer;
 }
 
 /** Reads what the graph needs from a fitted detector: the only place that knows `detector.fitted`'s shape. */
@@ -78,21 +58,7 @@ export function onnxSource(detector: Detector): OnnxSource {
     f.kind === 'categorical'
       ? { name: f.name, kind: 'categorical', categories: [...f.categories] }
       : { name: f.name, kind: f.kind, mean: f.mean, min: f.min, max: f.max });
-  const base = { method: detector.name, features, threshold: s.threshold, outOfRange: OUT_OF_RANGE };
-  if (s.forest !== undefined) {
-    return { ...base, model: { kind: 'forest', psi: s.forest.psi, trees: s.forest.trees.map((t: IsolationTree) => t) } };
-  }
-  if (s.mlp !== undefined) {
-    const w = s.mlp.getWeights();
-    const layers: OnnxMlpLayer[] = [];
-    for (let i = 0; i + 1 < w.values.length; i += 2) {
-      const [inputs, outputs] = w.shapes[i];
-      layers.push({ inputs, outputs, weights: w.values[i], bias: w.values[i + 1] });
-    }
-    const activation = s.mlp.shape.activation;
-    return { ...base, model: { kind: 'mlp', activation, slope: activation === 'relu' ? 0 : LEAKY_SLOPE, layers } };
-  }
-  throw new SynthadInputError('this detector has neither a network nor a forest to export');
+  return { method: detector.name, features, threshold: s.threshold, outOfRange: OUT_OF_RANGE, model: s.model };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -160,8 +126,8 @@ export function onnxInterface(source: OnnxSource, options: OnnxExportOptions = {
 // ---------------------------------------------------------------------------------------------------------------
 // The graph
 
-const FLOAT = 1, INT64 = 7, STRING = 8, BOOL = 9, DOUBLE = 11;
-const ML = 'ai.onnx.ml';
+const FLOAT = ONNX_FLOAT, INT64 = ONNX_INT64, STRING = ONNX_STRING, BOOL = ONNX_BOOL, DOUBLE = ONNX_DOUBLE;
+const ML = ONNX_ML;
 
 export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = {}): Uint8Array {
   const scoreName = options.scoreName ?? 'score';
@@ -215,49 +181,22 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = 
   ]);
   const infinity = g.tensor(FLOAT, [], [Infinity]);
 
-  const model = source.model;
-  if (model.kind === 'mlp') {
-    let h = x;
-    model.layers.forEach((layer, l) => {
-      h = g.op('Gemm', [h, g.tensor(FLOAT, [layer.inputs, layer.outputs], layer.weights), g.tensor(FLOAT, [layer.outputs], layer.bias)]);
-      if (l < model.layers.length - 1) {
-        h = model.activation === 'relu' ? g.op('Relu', [h]) : g.op('LeakyRelu', [h], [{ name: 'alpha', f: model.slope }]);
-      }
-    });
-    const s = g.op('Neg', [g.op('Reshape', [h, g.tensor(INT64, [1], [-1])])]);
-    const flagged = g.op('Or', [outOfRange, g.op('Or', [g.op('IsNaN', [s]), g.op('IsInf', [s])])]);
-    g.op('Where', [flagged, infinity, s], [], '', scoreName);
+  // The method's raw score; +Infinity where out of range or (when it can be) not finite.
+  const scored = source.model.onnx(g, x, width);
+  const s = scored.score;
+  const flagged = scored.finite ? outOfRange : g.op('Or', [outOfRange, g.op('Or', [g.op('IsNaN', [s]), g.op('IsInf', [s])])]);
+  g.op('Where', [flagged, infinity, s], [], '', scoreName);
+  if (scored.above === undefined) {
     // float32 score s: s > t exactly when s > the largest float32 <= t.
     const above = g.op('Greater', [scoreName, g.tensor(FLOAT, [], [roundDown32(source.threshold)])]);
     g.op('Cast', [above], [{ name: 'to', i: INT64 }], '', predictionName);
   } else {
-    const trees = model.trees;
-    const ensemble = treeAttributes(trees);
-    const leaves = g.op('TreeEnsembleRegressor', [x], ensemble.attributes, ML);
-    g.valueInfo(leaves, FLOAT, ['N', trees.length]);
-    const index = g.op('Add', [g.op('Cast', [leaves], [{ name: 'to', i: INT64 }]), g.tensor(INT64, [trees.length], ensemble.offsets)]);
-    const paths = g.op('Gather', [g.tensor(DOUBLE, [ensemble.table.length], ensemble.table), index], [{ name: 'axis', i: 0 }]);
-    // Summed tree by tree, in the order scoreIsolationForest adds them: the same double sum.
-    let sum: string;
-    if (trees.length === 1) {
-      sum = paths;
-    } else {
-      const parts = g.op('Split', [paths, g.tensor(INT64, [trees.length], trees.map(() => 1))], [{ name: 'axis', i: 1 }], '', undefined, trees.length);
-      const names = parts.split('\n');
-      sum = names[0];
-      for (let t = 1; t < names.length; t++) sum = g.op('Add', [sum, names[t]]);
-    }
-    const pathSum = g.op('Reshape', [sum, g.tensor(INT64, [1], [-1])]);
-    const norm = trees.length * averagePathLength(model.psi);
-    const exponent = g.op('Div', [g.op('Neg', [pathSum]), g.tensor(DOUBLE, [], [norm])]);
-    const s = g.op('Cast', [g.op('Pow', [g.tensor(DOUBLE, [], [2]), exponent])], [{ name: 'to', i: FLOAT }]);
-    g.op('Where', [outOfRange, infinity, s], [], '', scoreName);
-    const below = g.op('Less', [pathSum, g.tensor(DOUBLE, [], [pathSumBound(norm, source.threshold)])]);
+    const above = scored.above(source.threshold);
     // Out-of-range rows score +Infinity: predicted 1 unless the threshold is +Infinity itself.
-    const flagged = Infinity > source.threshold
-      ? g.op('Or', [outOfRange, below])
-      : g.op('And', [g.op('Not', [outOfRange]), below]);
-    g.op('Cast', [flagged], [{ name: 'to', i: INT64 }], '', predictionName);
+    const predicted = Infinity > source.threshold
+      ? g.op('Or', [outOfRange, above])
+      : g.op('And', [g.op('Not', [outOfRange]), above]);
+    g.op('Cast', [predicted], [{ name: 'to', i: INT64 }], '', predictionName);
   }
   g.output(scoreName, FLOAT, ['N']);
   g.output(predictionName, INT64, ['N']);
@@ -289,119 +228,12 @@ function checkSource(source: OnnxSource, scoreName: string, predictionName: stri
     }
   }
   if (Number.isNaN(source.threshold)) throw new SynthadInputError('the detector has no threshold (NaN)');
-  const width = source.features.reduce((a, f) => a + (f.kind === 'categorical' ? f.categories.length : 1), 0);
-  const model = source.model;
-  if (model.kind === 'mlp') {
-    let inputs = width;
-    model.layers.forEach((l, i) => {
-      if (l.inputs !== inputs || l.weights.length !== l.inputs * l.outputs || l.bias.length !== l.outputs) {
-        throw new SynthadInputError(`the network's layer ${i + 1} does not fit: expected ${inputs} inputs, weights [${l.inputs}, ${l.outputs}] and bias [${l.outputs}]`);
-      }
-      inputs = l.outputs;
-    });
-    if (model.layers.length === 0 || inputs !== 1) throw new SynthadInputError('the network must end in one output');
-  } else if (model.trees.length === 0 || !(model.psi >= 2)) {
-    throw new SynthadInputError(`not a fitted Isolation Forest: ${model.trees.length} trees, psi ${model.psi}`);
-  }
-}
-
-/** TreeEnsembleRegressor attributes: one target per tree, valued by the index of the leaf reached in that tree. */
-function treeAttributes(trees: ReadonlyArray<OnnxTree>): { attributes: Attribute[]; offsets: number[]; table: number[] } {
-  const treeIds: number[] = [], nodeIds: number[] = [], featureIds: number[] = [], modes: string[] = [], values: number[] = [];
-  const trueIds: number[] = [], falseIds: number[] = [];
-  const targetTree: number[] = [], targetNode: number[] = [], targetId: number[] = [], targetWeight: number[] = [];
-  const offsets: number[] = [], table: number[] = [];
-  trees.forEach((tree, t) => {
-    offsets.push(table.length);
-    let leaves = 0;
-    for (let n = 0; n < tree.feature.length; n++) {
-      treeIds.push(t);
-      nodeIds.push(n);
-      if (tree.feature[n] < 0) {
-        featureIds.push(0); modes.push('LEAF'); values.push(0); trueIds.push(0); falseIds.push(0);
-        targetTree.push(t); targetNode.push(n); targetId.push(t); targetWeight.push(leaves++);
-        table.push(tree.leafPath[n]);
-      } else {
-        // x < split (float32 x, double split) exactly when x < the smallest float32 >= split.
-        featureIds.push(tree.feature[n]); modes.push('BRANCH_LT'); values.push(roundUp32(tree.split[n]));
-        trueIds.push(tree.left[n]); falseIds.push(tree.right[n]);
-      }
-    }
-    if (leaves >= 2 ** 24) throw new SynthadInputError(`tree ${t} has too many leaves to export (${leaves})`);
-  });
-  const attributes: Attribute[] = [
-    { name: 'n_targets', i: trees.length },
-    { name: 'aggregate_function', s: 'SUM' },
-    { name: 'post_transform', s: 'NONE' },
-    { name: 'nodes_treeids', ints: treeIds },
-    { name: 'nodes_nodeids', ints: nodeIds },
-    { name: 'nodes_featureids', ints: featureIds },
-    { name: 'nodes_modes', strings: modes },
-    { name: 'nodes_values', floats: values },
-    { name: 'nodes_truenodeids', ints: trueIds },
-    { name: 'nodes_falsenodeids', ints: falseIds },
-    { name: 'target_treeids', ints: targetTree },
-    { name: 'target_nodeids', ints: targetNode },
-    { name: 'target_ids', ints: targetId },
-    { name: 'target_weights', floats: targetWeight },
-  ];
-  return { attributes, offsets, table };
-}
-
-/**
- * The path sum from which SynthAD's forest score 2^(-sum / norm) is no longer above `threshold`: rows with a
- * smaller (non-negative) path sum are anomalies. Found by bisection over the doubles with SynthAD's own
- * arithmetic, so the prediction does not depend on how a runtime computes the power.
- */
-export function pathSumBound(norm: number, threshold: number): number {
-  const above = (sum: number): boolean => Math.pow(2, -sum / norm) > threshold;
-  if (!above(0)) return 0;
-  if (above(Number.MAX_VALUE)) return Infinity;
-  let lo = doubleBits(0), hi = doubleBits(Number.MAX_VALUE); // above(lo), !above(hi)
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (above(bitsDouble(mid))) lo = mid; else hi = mid;
-  }
-  return bitsDouble(hi);
-}
-
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
-function doubleBits(v: number): bigint { f64[0] = v; return u64[0]; }
-function bitsDouble(b: bigint): number { u64[0] = b; return f64[0]; }
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The next float32 above the float32 `x` (finite or -Infinity). */
-function nextUp32(x: number): number {
-  if (Number.isNaN(x) || x === Infinity) return x;
-  if (x === 0) { u32[0] = 1; return f32[0]; }
-  f32[0] = x;
-  u32[0] = x > 0 ? u32[0] + 1 : u32[0] - 1;
-  return f32[0];
-}
-
-/** The smallest float32 >= v. */
-export function roundUp32(v: number): number {
-  const r = Math.fround(v);
-  return r < v ? nextUp32(r) : r;
-}
-
-/** The largest float32 <= v. */
-export function roundDown32(v: number): number {
-  const r = Math.fround(v);
-  return r > v ? -nextUp32(-r) : r;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // A small graph builder and the ONNX protobuf messages (field numbers from onnx.proto)
 
-type Attribute = { readonly name: string } & (
-  | { readonly f: number } | { readonly i: number } | { readonly s: string }
-  | { readonly floats: ArrayLike<number> } | { readonly ints: ArrayLike<number> } | { readonly strings: ReadonlyArray<string> });
-
-class GraphBuilder {
+class GraphBuilder implements OnnxGraph {
   readonly nodes: ProtoWriter[] = [];
   readonly initializers: ProtoWriter[] = [];
   readonly inputs: ProtoWriter[] = [];
@@ -456,7 +288,7 @@ class GraphBuilder {
    * Adds a node; returns its output's name (`output` when given), or with `outputs` > 1 the outputs' names
    * joined by newlines.
    */
-  op(type: string, inputs: ReadonlyArray<string>, attributes: ReadonlyArray<Attribute> = [], domain = '', output?: string, outputs = 1): string {
+  op(type: string, inputs: ReadonlyArray<string>, attributes: ReadonlyArray<OnnxAttribute> = [], domain = '', output?: string, outputs = 1): string {
     const outs = output !== undefined ? [output] : Array.from({ length: outputs }, () => this.fresh('v'));
     const n = new ProtoWriter();
     for (const i of inputs) n.string(1, i);
@@ -470,7 +302,7 @@ class GraphBuilder {
   }
 }
 
-function attribute(a: Attribute): ProtoWriter {
+function attribute(a: OnnxAttribute): ProtoWriter {
   const w = new ProtoWriter().string(1, a.name);
   if ('f' in a) w.float(2, a.f).int(20, 1);
   else if ('i' in a) w.int(3, a.i).int(20, 2);

@@ -6,7 +6,7 @@
  * `exportScores`) with them. test/types/cell-api.ts holds `CellGlobals` to the kernel's
  * `createCellApi` (src/kernel/api.ts), so the two cannot drift apart silently.
  */
-import { Detector as CoreDetector, ClassifierDetector, IsolationForestDetector } from '../core/detector';
+import { Detector as CoreDetector } from '../core/detector';
 import type { FitHooks, TrainingSummary, FittedState } from '../core/detector';
 import type { Column, Dataset, LabelInfo, LoadOptions, Table } from '../core/data/types';
 import type { ClassifierOptions, DetectorMethod, DetectorOptions, IsolationForestOptions } from '../core/options';
@@ -15,7 +15,7 @@ import type { TypeMetrics, Confusion } from '../core/metrics';
 import type { EpochProgress } from '../core/train';
 import type { Chart } from '../kernel/display';
 
-export { CoreDetector, ClassifierDetector, IsolationForestDetector };
+export { CoreDetector };
 export type {
   Chart, ClassifierOptions, Column, Confusion, Dataset, DetectorMethod, DetectorOptions, EpochProgress, EvaluationReport, FitHooks, FittedState,
   IsolationForestOptions,

@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
 import { loadDataset, datasetFromTable } from '../core/data/load';
 import { describeSample } from '../core/data/sample';
-import { ClassifierDetector, Detector as CoreDetector, FitHooks, IsolationForestDetector, predictFromScores, setWarningSink } from '../core/detector';
+import { Detector as CoreDetector, FitHooks, predictFromScores, setWarningSink } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
@@ -73,53 +73,30 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     const s = d.fitted.summary;
     if (s.cancelled) cell.stderr(`Training stopped after epoch ${s.epochs}; kept the best weights (epoch ${s.bestEpoch}).\n`);
   };
-  const saveInCell = async (d: CoreDetector, dir: string): Promise<string> => {
-    const target = path.resolve(config.cwd, dir);
-    await saveDetector(d, target);
-    return target;
-  };
-  const exportOnnxInCell = (d: CoreDetector, file: string, options?: OnnxExportOptions): string => {
-    const target = path.resolve(config.cwd, file);
-    exportOnnx(d, target, options);
-    return target;
-  };
-  /** Each method's class with what cells add: live training progress, `save` and `exportOnnx`. */
-  // A mixin's constructor must take `any[]` (TypeScript's rule for mixin classes).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const inCell = <B extends new (...args: any[]) => CoreDetector>(Base: B) => class extends Base {
+  /**
+   * `new Detector(options)` in a cell: the core Detector with the settings' defaults under the options given,
+   * training progress shown live in the cell, and `save`, `exportOnnx` and `Detector.load`.
+   */
+  class Detector extends CoreDetector {
+    constructor(options: Partial<DetectorOptions> = {}) {
+      super({ ...defaultsFrom(config), ...options });
+    }
+
     override async fit(data: Dataset, hooks: FitHooks = {}): Promise<this> {
       await fitInCell(this, hooks, (h) => super.fit(data, h));
       return this;
     }
+
     async save(dir: string): Promise<string> {
-      return saveInCell(this, dir);
-    }
-    exportOnnx(file: string, options?: OnnxExportOptions): string {
-      return exportOnnxInCell(this, file, options);
-    }
-  };
-  const CellClassifier = inCell(ClassifierDetector);
-  const CellForest = inCell(IsolationForestDetector);
-
-  /** `new Detector(options)` in a cell: the method's class, with the settings' defaults under the options given. */
-  class Detector extends CoreDetector {
-    static override create(options: Partial<DetectorOptions> = {}): CoreDetector {
-      const merged = { ...defaultsFrom(config), ...options };
-      return (merged.method ?? 'vcsa') === 'iforest' ? new CellForest(merged) : new CellClassifier(merged);
-    }
-
-    /** Detectors built in cells are instances of the cell's Detector. */
-    static override [Symbol.hasInstance](value: unknown): boolean {
-      return value instanceof CellClassifier || value instanceof CellForest;
-    }
-
-    /** What cell detectors add (`new Detector()` returns a CellClassifier or CellForest, both with it). */
-    async save(dir: string): Promise<string> {
-      return saveInCell(this, dir);
+      const target = path.resolve(config.cwd, dir);
+      await saveDetector(this, target);
+      return target;
     }
 
     exportOnnx(file: string, options?: OnnxExportOptions): string {
-      return exportOnnxInCell(this, file, options);
+      const target = path.resolve(config.cwd, file);
+      exportOnnx(this, target, options);
+      return target;
     }
 
     static async load(dir: string): Promise<CoreDetector> {
@@ -166,7 +143,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       if (data.sampled) current()?.stderr(`SynthAD: loaded ${describeSample(data.sampled)}\n`);
       return data;
     },
-    Detector: Detector as typeof CoreDetector,
+    Detector,
     plot,
     display,
     exportScores: async (detector, data, file) => {

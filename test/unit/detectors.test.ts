@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  ClassifierDetector, Detector, IsolationForestDetector, predictFromScores,
+  ClassifierMethod, Detector, IsolationForestMethod, methodNames, predictFromScores,
 } from '../../src/core/detector';
 import { loadDetector, saveDetector, MODEL_FILE } from '../../src/core/persist';
 import {
@@ -14,27 +14,27 @@ import { gaussianDataset } from './helpers';
 
 const SMALL = { hidden: [16], epochs: 5, batchSize: 128, backend: 'cpu' } as const;
 
-describe('detectors: one class per method behind Detector', () => {
+describe('detectors: one Detector class, one class per method in the registry', () => {
   const train = gaussianDataset(1);
   const test = gaussianDataset(2);
 
-  it('new Detector builds the class of the method; every one is a Detector', () => {
-    const cases = [[{}, ClassifierDetector], [{ method: 'vcsa' }, ClassifierDetector], [{ method: 'vc' }, ClassifierDetector], [{ method: 'iforest' }, IsolationForestDetector]] as const;
-    for (const [options, cls] of cases) {
+  it('new Detector is a Detector whatever the method; the method names its class and model', async () => {
+    assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest']);
+    const cases = [[{}, 'VC-SA'], [{ method: 'vcsa' }, 'VC-SA'], [{ method: 'vc' }, 'VC'], [{ method: 'iforest' }, 'Isolation Forest']] as const;
+    for (const [options, name] of cases) {
       const d = new Detector(options);
-      assert.ok(d instanceof cls, `${JSON.stringify(options)} -> ${d.constructor.name}`);
-      assert.ok(d instanceof Detector);
-      assert.equal(Detector.create(options).constructor, cls);
+      assert.equal(Object.getPrototypeOf(d), Detector.prototype, JSON.stringify(options));
+      assert.equal(d.name, name);
     }
-    assert.ok(!(new Detector({ method: 'iforest' }) instanceof ClassifierDetector));
-    // The concrete classes can be built directly, for their own methods only.
-    assert.ok(new IsolationForestDetector({ method: 'iforest', trees: 3 }) instanceof Detector);
-    assert.equal(new ClassifierDetector().options.method, 'vcsa');
-    assert.throws(() => new ClassifierDetector({ method: 'iforest' }), (e: unknown) => e instanceof OptionError && e.option === 'method' &&
-      e.message === "ClassifierDetector is for methods 'vcsa', 'vc', got method 'iforest' (new Detector({ method: 'iforest' }) builds the right class)");
-    assert.throws(() => new IsolationForestDetector(), {
-      message: "IsolationForestDetector is for method 'iforest', got method 'vcsa' (new Detector({ method: 'vcsa' }) builds the right class)",
-    });
+    assert.equal(Object.getOwnPropertySymbols(Detector).length, 0, 'no Symbol.hasInstance');
+    assert.throws(() => new Detector({ method: 'forest' as never }), (e: unknown) => e instanceof OptionError && e.option === 'method' &&
+      e.message === 'detector option \'method\' must be one of vcsa, vc, iforest, got "forest"');
+    // The fitted model is an instance of its method's class.
+    const forest = await new Detector({ method: 'iforest', trees: 3 }).fit(train);
+    assert.ok(forest.fitted.model instanceof IsolationForestMethod);
+    const mlp = await new Detector({ ...SMALL, epochs: 1 }).fit(train);
+    assert.ok(mlp.fitted.model instanceof ClassifierMethod);
+    mlp.dispose();
   });
 
   it('each method has its own options; those of another method are accepted, checked and not used', async () => {
@@ -81,42 +81,50 @@ describe('detectors: one class per method behind Detector', () => {
     assert.deepEqual(predictFromScores(new Float64Array(0), 0), new Uint8Array(0));
   });
 
-  it('a saved model loads into the class of its method, with the whole options bag in the manifest', async () => {
+  it('a saved model loads as a model of its method, with the whole options bag in the manifest', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-detectors-'));
     try {
       const forest = await new Detector({ method: 'iforest', trees: 7, seed: 2 }).fit(train);
       const mlp = await new Detector({ ...SMALL, method: 'vc', known: ['far'], seed: 2 }).fit(train);
-      for (const [name, det, cls] of [['forest', forest, IsolationForestDetector], ['mlp', mlp, ClassifierDetector]] as const) {
+      for (const [name, det, cls] of [['forest', forest, IsolationForestMethod], ['mlp', mlp, ClassifierMethod]] as const) {
         await saveDetector(det, path.join(dir, name));
         const manifest = JSON.parse(fs.readFileSync(path.join(dir, name, MODEL_FILE), 'utf8')) as { options: Record<string, unknown> };
         // The manifest keeps its format: every option, both methods' included.
         assert.deepEqual(Object.keys(manifest.options).sort(), Object.keys(det.options).sort());
         assert.ok('trees' in manifest.options && 'hidden' in manifest.options);
         const back = await loadDetector(path.join(dir, name));
-        assert.ok(back instanceof cls && back instanceof Detector, `${name}: ${back.constructor.name}`);
+        assert.ok(back.fitted.model instanceof cls, `${name}: ${back.fitted.model.constructor.name}`);
+        assert.equal(back.name, det.name);
         assert.deepEqual(back.scoreSamples(test), det.scoreSamples(test));
         assert.deepEqual(back.predict(test), det.predict(test));
         back.dispose();
       }
       // A saved state that is not the method's model is refused.
-      assert.throws(() => Detector.fromState({ method: 'iforest' }, { ...mlp.fitted }), { message: /Isolation Forest detector needs its trees/ });
-      assert.throws(() => Detector.fromState({ method: 'vcsa' }, { ...forest.fitted }), { message: /VC-SA detector needs its network/ });
+      assert.throws(() => Detector.fromState({ method: 'iforest' }, { ...mlp.fitted }), {
+        message: "Isolation Forest detector: the model given is an instance of ClassifierMethod, not a model of method 'iforest'",
+      });
+      assert.throws(() => Detector.fromState({ method: 'vcsa' }, { ...forest.fitted }), {
+        message: "VC-SA detector: the model given is an instance of IsolationForestMethod, not a model of method 'vcsa'",
+      });
       mlp.dispose();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("the notebook's Detector: the method's class with the settings' defaults, a forest included", async () => {
+  it("the notebook's Detector: a subclass with the settings' defaults, a forest included", async () => {
     const api = createCellApi({ cwd: os.tmpdir(), detectorDefaults: { seed: 3, epochs: 4, syntheticRatio: 2, backend: 'cpu', threads: 1 } }, () => undefined);
+    assert.equal(Object.getOwnPropertySymbols(api.Detector).length, 0, 'no Symbol.hasInstance');
     const forest = new api.Detector({ method: 'iforest', trees: 10 });
-    assert.ok(forest instanceof IsolationForestDetector && forest instanceof Detector && forest instanceof api.Detector);
+    assert.ok(forest instanceof Detector && forest instanceof api.Detector);
+    assert.equal(forest.constructor, api.Detector);
     assert.equal(forest.options.seed, 3);
     await forest.fit(train);
+    assert.ok(forest.fitted.model instanceof IsolationForestMethod);
     const core = await new Detector({ method: 'iforest', trees: 10, seed: 3 }).fit(train);
     assert.deepEqual(forest.scoreSamples(test), core.scoreSamples(test));
     const clf = new api.Detector({ hidden: [8], batchSize: 128 });
-    assert.ok(clf instanceof ClassifierDetector && clf instanceof api.Detector);
+    assert.ok(clf instanceof api.Detector && clf.name === 'VC-SA');
     assert.deepEqual([clf.options.epochs, clf.options.syntheticRatio, clf.options.backend, clf.options.threads], [4, 2, 'cpu', 1]);
     assert.ok(!(core instanceof api.Detector));
     assert.equal(typeof (forest as unknown as { save: unknown }).save, 'function');

@@ -7,7 +7,8 @@ import type { Column, Table } from '../../src/core/data/types';
 import { loadDataset } from '../../src/core/data';
 import { Detector } from '../../src/core/detector';
 import { loadDetector, saveDetector } from '../../src/core/persist';
-import { exportOnnx, onnxModelBytes, pathSumBound, roundDown32, roundUp32 } from '../../src/export/onnx';
+import { exportOnnx, onnxModelBytes, roundDown32, roundUp32 } from '../../src/export/onnx';
+import { pathSumBound } from '../../src/core/detectors/forest';
 import { ProtoWriter } from '../../src/export/protobuf';
 import { gaussianDataset } from './helpers';
 

@@ -1,7 +1,7 @@
 // The library side of issue 12: bounded options named as code writes them, rows the network cannot score
 // flagged instead of passed as normal, warnings for unseen categories, and reports that survive both.
 import { strict as assert } from 'assert';
-import { checkScoringColumns, Detector, OUT_OF_RANGE, setWarningSink } from '../../src/core/detector';
+import { checkScoringColumns, ClassifierMethod, Detector, OUT_OF_RANGE, setWarningSink } from '../../src/core/detector';
 import { OptionError, resolveOptions } from '../../src/core/options';
 import { SynthadInputError } from '../../src/core/errors';
 import { rankableScores } from '../../src/core/metrics';
@@ -95,7 +95,9 @@ describe('scoring safety', function () {
     });
 
     it('a model with a non-finite weight never predicts normal for its NaN scores', () => {
-      const broken = Detector.fromState(vcsa.options, { ...vcsa.fitted, mlp: { ...vcsa.fitted.mlp!, predict: (x: Float32Array, rows: number) => new Float32Array(rows).fill(NaN) } as never });
+      const network = (vcsa.fitted.model as ClassifierMethod).network;
+      const nanNetwork = Object.assign(Object.create(network) as typeof network, { predict: (_x: Float32Array, rows: number) => new Float32Array(rows).fill(NaN) });
+      const broken = Detector.fromState(vcsa.options, { ...vcsa.fitted, model: new ClassifierMethod(nanNetwork) });
       const scores = broken.scoreSamples(data);
       assert.ok(scores.every((s) => s === Infinity));
       assert.ok(broken.predict(data).every((p) => p === 1));

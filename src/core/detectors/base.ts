@@ -1,22 +1,21 @@
 /**
- * What every detector shares, scikit-learn / PyOD style: options in the constructor, `fit` learns and
- * returns the detector, `scoreSamples` is the per-row anomaly score (higher = more anomalous),
- * `decisionFunction` is that score minus the threshold learned in `fit` (> 0 = anomaly), `predict`
- * applies the threshold, `evaluate` measures against labels. Each method is a subclass that trains and
- * scores its own model (classifier.ts: VC-SA and VC; forest.ts: Isolation Forest); `new Detector(options)`
- * builds the subclass of `options.method`.
+ * The detector, one class for every method, scikit-learn / PyOD style: options in the constructor, `fit`
+ * learns and returns the detector, `scoreSamples` is the per-row anomaly score (higher = more anomalous),
+ * `decisionFunction` is that score minus the threshold learned in `fit` (> 0 = anomaly), `predict` applies the
+ * threshold, `evaluate` measures against labels. The method (`options.method`) trains and scores the model
+ * through its class in the method registry (method.ts; classifier.ts: VC-SA and VC, forest.ts: Isolation
+ * Forest); the encoder, threshold, explanations and reports are done here, the same way for every method.
  */
 import type { Column, Dataset, Table } from '../data/types';
 import { encode, EncoderState, encodedLayout, fitEncoder, listNames } from '../encode';
-import { DetectorMethod, DetectorOptions, OptionError, resolveOptions } from '../options';
-import type { Network } from '../network';
+import { DetectorOptions, resolveOptions } from '../options';
 import type { EpochProgress, TrainHooks } from '../train';
-import { createRng, Rng } from '../rng';
-import type { IsolationForestModel } from '../iforest';
+import { createRng } from '../rng';
 import { trainingRows } from '../split';
 import { buildReport, EvaluationReport } from '../report';
 import { cellValue, explainRows, featureReferences, FeatureContribution, FeatureReference, RowExplanation } from '../explain';
 import { SynthadInputError } from '../errors';
+import { MethodClass, methodClass, MethodModel } from './method';
 
 /** One of the most anomalous rows, from `Detector.top`. */
 export interface TopRow {
@@ -61,9 +60,11 @@ export interface TrainingSummary {
   readonly history: ReadonlyArray<EpochProgress>;
 }
 
-/** What every fitted detector holds besides its model. */
-export interface FittedBase {
+/** What a fitted detector holds: the encoder, the method's model, the threshold. */
+export interface FittedState {
   readonly encoder: EncoderState;
+  /** The method's fitted model (an instance of its class: the network of vcsa and vc, the trees of iforest). */
+  readonly model: MethodModel;
   readonly threshold: number;
   readonly summary: TrainingSummary;
   /** Where the model computes now (after loading, possibly not where it trained). */
@@ -72,36 +73,8 @@ export interface FittedBase {
   readonly reference?: ReadonlyArray<FeatureReference>;
 }
 
-/** The fitted state of a classifier detector (vcsa, vc): its network. */
-export interface ClassifierState extends FittedBase {
-  readonly mlp: Network;
-  readonly forest?: undefined;
-}
-
-/** The fitted state of an Isolation Forest detector: its trees. */
-export interface ForestState extends FittedBase {
-  readonly forest: IsolationForestModel;
-  readonly mlp?: undefined;
-}
-
-/** The learned state: a network (vcsa, vc) or a forest (iforest). */
-export type FittedState = ClassifierState | ForestState;
-
 /** The rows fit trains on, from `trainingRows`. */
 export type TrainingRows = ReturnType<typeof trainingRows>;
-
-/** A detector class for some methods (the constructor of a subclass of Detector). */
-export interface DetectorClass {
-  new (options?: Partial<DetectorOptions>): Detector;
-  readonly methods: ReadonlyArray<DetectorMethod>;
-}
-
-const registry = new Map<DetectorMethod, DetectorClass>();
-
-/** Makes `cls` the class `new Detector({ method })` builds for its methods (classifier.ts and forest.ts call it). */
-export function registerDetectorClass(cls: DetectorClass): void {
-  for (const m of cls.methods) registry.set(m, cls);
-}
 
 /** 1 = anomaly (score above the threshold), 0 = normal: the one place a threshold turns scores into predictions. */
 export function predictFromScores(scores: ArrayLike<number>, threshold: number): Uint8Array {
@@ -111,47 +84,31 @@ export function predictFromScores(scores: ArrayLike<number>, threshold: number):
 }
 
 /**
- * An anomaly detector. `new Detector({ method })` (or `Detector.create`) builds the class of the method:
- * `ClassifierDetector` for 'vcsa' and 'vc', `IsolationForestDetector` for 'iforest'; both are Detectors.
+ * An anomaly detector of one method (`options.method`, 'vcsa' by default), whose class in the method registry
+ * (method.ts) trains and scores the model; this class does the rest the same way for every method.
  */
 export class Detector {
   /**
-   * The classes of the methods: a subclass that lists none (`Detector` itself, or a subclass that only
-   * changes `create`) hands construction to `create`, which builds the method's class.
+   * Every option of every registered method, validated: those of this detector's method as given, the others
+   * at their defaults or as given (accepted, one bag for every method, and not used). What a saved model's
+   * manifest holds.
    */
-  static readonly methods: ReadonlyArray<DetectorMethod> = [];
-
-  /**
-   * Every option, validated: those of this detector's method as given, the others at their defaults or as
-   * given (accepted for compatibility, unused). What a saved model's manifest holds.
-   */
-  readonly options!: DetectorOptions;
+  readonly options: DetectorOptions;
+  /** The method's class: trains, scores, saves and checks its model. */
+  private readonly method: MethodClass;
   private state: FittedState | undefined;
 
   constructor(options: Partial<DetectorOptions> = {}) {
-    const cls = new.target as unknown as DetectorClass & { create(o: Partial<DetectorOptions>): Detector };
-    if (cls.methods.length === 0) return cls.create(options);
-    const resolved = resolveOptions(options);
-    if (!cls.methods.includes(resolved.method)) {
-      throw new OptionError(
-        `${cls.name} is for method${cls.methods.length === 1 ? '' : 's'} ${cls.methods.map((m) => `'${m}'`).join(', ')}, ` +
-        `got method '${resolved.method}' (new Detector({ method: '${resolved.method}' }) builds the right class)`, 'method');
-    }
-    this.options = resolved;
+    this.options = resolveOptions(options);
+    this.method = methodClass(this.options.method);
   }
 
-  /** The detector of `options.method` ('vcsa' by default): what `new Detector(options)` returns. */
-  static create(options: Partial<DetectorOptions> = {}): Detector {
-    const method = resolveOptions(options).method;
-    const cls = registry.get(method);
-    if (!cls) throw new Error(`internal: no detector class registered for method '${method}' (import core/detector)`);
-    return new cls(options);
-  }
-
-  /** Builds a fitted detector from saved parts (see persist.ts): the class of `options.method`. */
+  /** A fitted detector from saved parts (persist.ts); `state.model` must be a model of `options.method`. */
   static fromState(options: Partial<DetectorOptions>, state: FittedState): Detector {
-    const d = Detector.create(options);
-    d.acceptState(state);
+    const d = new Detector(options);
+    if (!(state.model instanceof d.method)) {
+      throw new SynthadInputError(`${d.name} detector: the model given is an instance of ${(state.model as object).constructor.name}, not a model of method '${d.options.method}'`);
+    }
     d.state = state;
     return d;
   }
@@ -165,8 +122,9 @@ export class Detector {
     return this.state !== undefined;
   }
 
+  /** The method's name for people, e.g. 'VC-SA'. */
   get name(): string {
-    return { vcsa: 'VC-SA', vc: 'VC', iforest: 'Isolation Forest' }[this.options.method];
+    return this.method.displayName(this.options);
   }
 
   /** Learns from `data` (labelled or not) and resolves to this detector. */
@@ -174,37 +132,17 @@ export class Detector {
     const o = this.options;
     const rng = createRng(o.seed);
     const picked = trainingRows(data, o.known);
-    this.checkTrainingRows(data, picked);
+    this.method.checkTrainingRows?.(data, picked, o);
     const encoder = fitEncoder(data.features, picked.rows, data.source);
     const reference = featureReferences(encoder, data.features, picked.rows);
     this.dispose();
-    const state = await this.fitModel(data, picked, encoder, rng, hooks);
-    this.state = { ...state, reference };
+    const { model, threshold, summary, computeDetail } = await this.method.fit({ data, picked, encoder, rng, hooks, options: o });
+    this.state = { encoder, model, threshold, summary, ...(computeDetail === undefined ? {} : { computeDetail }), reference };
     if (o.contamination !== undefined) {
       const scores = this.scoreEncoded(encode(encoder, data, picked.rows).x, picked.rows.length);
       this.state = { ...this.state, threshold: quantileThreshold(scores, o.contamination) };
     }
     return this;
-  }
-
-  /** Refuses training rows the method cannot learn from, before anything is encoded. */
-  protected checkTrainingRows(_data: Dataset, _picked: TrainingRows): void {
-    // every row set is fine by default
-  }
-
-  /** Trains the method's model: the state without `reference` (fit adds it) and the threshold at `targetFpr`. */
-  protected fitModel(_data: Dataset, _picked: TrainingRows, _encoder: EncoderState, _rng: Rng, _hooks: FitHooks): Promise<FittedState> {
-    throw new Error(`internal: ${this.constructor.name} does not train a model`);
-  }
-
-  /** The method's raw scores of encoded rows (row-major, `width` columns), higher = more anomalous. */
-  protected scoreModel(_state: FittedState, _x: Float32Array, _rows: number, _width: number): Float64Array {
-    throw new Error(`internal: ${this.constructor.name} does not score`);
-  }
-
-  /** Refuses a saved state that is not this method's model. */
-  protected acceptState(_state: FittedState): void {
-    // any state by default
   }
 
   /**
@@ -276,7 +214,7 @@ export class Detector {
       // Give the model finite inputs (the row's score is overwritten), so one row cannot spoil a batch.
       for (const r of outOfRange.rows) x.fill(0, r * width, (r + 1) * width);
     }
-    const scores = this.scoreModel(s, x, rows, width);
+    const scores = s.model.score(x, rows, width);
     if (outOfRange) for (const r of outOfRange.rows) scores[r] = Infinity;
     for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i])) scores[i] = Infinity;
     return scores;
@@ -337,7 +275,7 @@ export class Detector {
 
   /** Frees the model's tensors. */
   dispose(): void {
-    this.state?.mlp?.dispose();
+    this.state?.model.dispose();
     this.state = undefined;
   }
 }

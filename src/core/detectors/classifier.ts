@@ -1,41 +1,58 @@
 /**
  * VC-SA and VC (DESIGN.md §1): an MLP trained on normal rows (+1) against known anomalies and, for VC-SA,
- * synthetic anomalies drawn over the data's box (-1); the anomaly score is -f(x).
+ * synthetic anomalies drawn over the data's box (-1); the anomaly score is -f(x). Everything about the two
+ * methods is here: training, scoring, the saved network (manifest fields `mlp` and `weightsFile`, the weights
+ * file: little-endian float32, layer after layer) and its checks, the ONNX subgraph.
  */
 import type { Dataset } from '../data/types';
 import { encode, EncoderState, encodedLayout } from '../encode';
-import { ClassifierOptions, CLASSIFIER_METHODS, DetectorOptions } from '../options';
+import { CLASSIFIER_METHODS, DetectorOptions } from '../options';
 import { trainMlp, LabelledMatrix, TrainResult } from '../train';
 import { syntheticAnomalies } from '../synthetic';
 import type { Rng } from '../rng';
 import { createNetwork, describeBackend, resolveThreads, selectBackend } from '../backend';
+import { LEAKY_SLOPE } from '../network';
+import type { Activation, Network } from '../network';
 import { thresholdAtFpr } from '../metrics';
 import { trainValidationSplit } from '../split';
 import { SynthadInputError } from '../errors';
-import { checkMatrixSize, ClassifierState, Detector, FitHooks, FittedState, registerDetectorClass, TrainingRows } from './base';
+import { show } from '../modelCheck';
+import { checkMatrixSize, TrainingRows } from './base';
+import { DATA_FILE_NAME, FitInput, MethodFit, MethodModel, ModelFileReader, ModelFileWriter, registerMethod, SavedCheck } from './method';
+import { OnnxGraph, OnnxScore, ONNX_FLOAT, ONNX_INT64 } from './onnxGraph';
 
-/** The classifier detector: methods 'vcsa' (with synthetic anomalies, the paper's method) and 'vc' (without). */
-export class ClassifierDetector extends Detector {
-  static override readonly methods = CLASSIFIER_METHODS;
+/** The weights file of models saved before the manifest named it (`weightsFile`). */
+export const LEGACY_WEIGHTS_FILE = 'weights.bin';
+/** At most this many bytes of weights (float32) in a model. */
+export const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
 
-  /** This method's options: the network, its training and the synthetic anomalies. */
-  get classifierOptions(): ClassifierOptions {
-    return this.options;
+/** A saved network that passed checkSaved: its shape, the weights file and the bytes that file must have. */
+interface SavedNetwork {
+  readonly mlp: { readonly inputs: number; readonly hidden: ReadonlyArray<number>; readonly activation: Activation; readonly shapes: number[][] };
+  readonly weightsFile: string;
+  /** 4 per float32 weight. */
+  readonly weightBytes: number;
+}
+
+/** The classifier methods 'vcsa' (with synthetic anomalies, the paper's method) and 'vc' (without); a fitted one holds its network. */
+export class ClassifierMethod implements MethodModel {
+  static readonly methods = CLASSIFIER_METHODS;
+  static readonly savedFields = ['mlp', 'weightsFile'];
+
+  constructor(readonly network: Network) {}
+
+  static displayName(options: DetectorOptions): string {
+    return options.method === 'vc' ? 'VC' : 'VC-SA';
   }
 
-  override get fitted(): ClassifierState {
-    return super.fitted as ClassifierState;
-  }
-
-  protected override checkTrainingRows(data: Dataset, picked: TrainingRows): void {
-    if (this.options.method === 'vc' && picked.unlabelled) {
+  static checkTrainingRows(data: Dataset, picked: TrainingRows, options: DetectorOptions): void {
+    if (options.method === 'vc' && picked.unlabelled) {
       throw new SynthadInputError('VC needs labelled anomalies (use method vcsa or iforest)', { file: data.source });
     }
   }
 
-  protected override async fitModel(data: Dataset, picked: TrainingRows, encoder: EncoderState, rng: Rng, hooks: FitHooks): Promise<FittedState> {
-    const o = this.options;
-    const { split, train, validation } = classifierData(this.name, o, data, picked, encoder, rng);
+  static async fit({ data, picked, encoder, rng, hooks, options: o }: FitInput): Promise<MethodFit> {
+    const { split, train, validation } = classifierData(ClassifierMethod.displayName(o), o, data, picked, encoder, rng);
     const choice = await selectBackend(o.backend);
     const threads = resolveThreads(o.threads);
     const backendDetail = describeBackend(choice, threads);
@@ -52,7 +69,7 @@ export class ClassifierDetector extends Detector {
     const threshold = thresholdAtFpr(negate(mlp.predict(encode(encoder, data, normalRows).x, normalRows.length)), o.targetFpr);
     const epochSeconds = result.history.reduce((a, h) => a + h.seconds, 0);
     return {
-      encoder, mlp, threshold, computeDetail: backendDetail,
+      model: new ClassifierMethod(mlp), threshold, computeDetail: backendDetail,
       summary: {
         source: data.source, backend: choice.backend, backendDetail, threads, knownTypes: picked.knownTypes, heldOutTypes: picked.heldOutTypes,
         trainRows: split.train.length, validationRows: split.validation.length, syntheticRows: train.rows - split.train.length,
@@ -64,16 +81,136 @@ export class ClassifierDetector extends Detector {
     };
   }
 
-  protected override scoreModel(state: FittedState, x: Float32Array, rows: number): Float64Array {
-    return negate(state.mlp!.predict(x, rows));
+  score(x: Float32Array, rows: number): Float64Array {
+    return negate(this.network.predict(x, rows));
   }
 
-  protected override acceptState(state: FittedState): void {
-    if (!state.mlp) throw new SynthadInputError(`a ${this.name} detector needs its network (the saved state has none)`);
+  /** `mlp` (the shape and each weight array's shape) and `weightsFile`, the file of the weights. */
+  save(files: ModelFileWriter): Record<string, unknown> {
+    const weights = this.network.getWeights(); // a copy
+    const weightsFile = files.add(weights.values.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+    return { mlp: { ...this.network.shape, shapes: weights.shapes.map((s) => [...s]) }, weightsFile };
+  }
+
+  static checkSaved(raw: Record<string, unknown>, at: SavedCheck): SavedNetwork {
+    const { options, width, must, fail } = at;
+    const m = raw.mlp;
+    if (!isRecord(m)) return must('mlp', `an object (the network of method '${options.method}')`, m);
+    if (m.inputs !== width) must('mlp.inputs', `${width}, the encoder's width (its encoded columns)`, m.inputs);
+    const hidden = m.hidden;
+    if (!Array.isArray(hidden) || hidden.length !== options.hidden.length || hidden.some((h, i) => h !== options.hidden[i])) {
+      must('mlp.hidden', `${show(options.hidden)}, as options.hidden`, hidden);
+    }
+    if (m.activation !== options.activation) must('mlp.activation', `${show(options.activation)}, as options.activation`, m.activation);
+    const sizes = [width, ...options.hidden, 1];
+    const want: number[][] = [];
+    for (let l = 0; l + 1 < sizes.length; l++) want.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
+    const shapes = m.shapes;
+    if (!Array.isArray(shapes) || shapes.length !== want.length) {
+      must('mlp.shapes', `${want.length} arrays (weights and biases of ${want.length / 2} layers)`, shapes);
+    }
+    const chain = `the layers must chain: inputs ${width}, hidden ${show(options.hidden)}`;
+    want.forEach((w, i) => {
+      const s: unknown = (shapes as unknown[])[i];
+      if (!Array.isArray(s) || s.length !== w.length || s.some((v, k) => v !== w[k])) must(`mlp.shapes[${i}]`, `${show(w)} (${chain})`, s);
+    });
+    const weightBytes = want.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0) * 4;
+    if (weightBytes > MAX_WEIGHT_BYTES) {
+      fail('mlp.shapes', `must describe at most ${MAX_WEIGHT_BYTES / 2 ** 20} MiB of weights, got ${weightBytes} bytes`);
+    }
+    if (raw.weightsFile !== undefined && (typeof raw.weightsFile !== 'string' || !DATA_FILE_NAME.test(raw.weightsFile))) {
+      must('weightsFile', 'a file name like weights-<hex>.bin in the model folder', raw.weightsFile);
+    }
+    return {
+      mlp: { inputs: width, hidden: options.hidden, activation: options.activation, shapes: want },
+      weightsFile: raw.weightsFile === undefined ? LEGACY_WEIGHTS_FILE : (raw.weightsFile as string),
+      weightBytes,
+    };
+  }
+
+  static checkFiles(saved: SavedNetwork, files: ModelFileReader): void {
+    readWeights(saved, files);
+  }
+
+  static filesOf(raw: Record<string, unknown>): string[] {
+    if (typeof raw.weightsFile === 'string') return [raw.weightsFile];
+    return raw.mlp !== undefined ? [LEGACY_WEIGHTS_FILE] : [];
+  }
+
+  static async load(saved: SavedNetwork, files: ModelFileReader, options: DetectorOptions): Promise<{ model: ClassifierMethod; computeDetail: string }> {
+    const values = readWeights(saved, files);
+    const choice = await selectBackend(options.backend);
+    const threads = resolveThreads(options.threads);
+    const { inputs, hidden, activation, shapes } = saved.mlp;
+    const network = createNetwork(choice, { inputs, hidden, activation }, { shapes, values }, threads);
+    return { model: new ClassifierMethod(network), computeDetail: describeBackend(choice, threads) };
+  }
+
+  /** Gemm (+ LeakyRelu / Relu) per layer -> f [N, 1]; score = -f. */
+  onnx(g: OnnxGraph, x: string, width: number): OnnxScore {
+    const w = this.network.getWeights();
+    const layers: Array<{ inputs: number; outputs: number; weights: Float32Array; bias: Float32Array }> = [];
+    for (let i = 0; i + 1 < w.values.length; i += 2) {
+      const [inputs, outputs] = w.shapes[i];
+      layers.push({ inputs, outputs, weights: w.values[i], bias: w.values[i + 1] });
+    }
+    let inputs = width;
+    layers.forEach((l, i) => {
+      if (l.inputs !== inputs || l.weights.length !== l.inputs * l.outputs || l.bias.length !== l.outputs) {
+        throw new SynthadInputError(`the network's layer ${i + 1} does not fit: expected ${inputs} inputs, weights [${l.inputs}, ${l.outputs}] and bias [${l.outputs}]`);
+      }
+      inputs = l.outputs;
+    });
+    if (layers.length === 0 || inputs !== 1) throw new SynthadInputError('the network must end in one output');
+    const activation = this.network.shape.activation;
+    const slope = activation === 'relu' ? 0 : LEAKY_SLOPE;
+    let h = x;
+    layers.forEach((layer, l) => {
+      h = g.op('Gemm', [h, g.tensor(ONNX_FLOAT, [layer.inputs, layer.outputs], layer.weights), g.tensor(ONNX_FLOAT, [layer.outputs], layer.bias)]);
+      if (l < layers.length - 1) {
+        h = activation === 'relu' ? g.op('Relu', [h]) : g.op('LeakyRelu', [h], [{ name: 'alpha', f: slope }]);
+      }
+    });
+    return { score: g.op('Neg', [g.op('Reshape', [h, g.tensor(ONNX_INT64, [1], [-1])])]) };
+  }
+
+  dispose(): void {
+    this.network.dispose();
   }
 }
 
-registerDetectorClass(ClassifierDetector);
+registerMethod(ClassifierMethod);
+
+/** The weights in the saved model's files, checked: the size the shapes give, every value finite. */
+function readWeights(saved: SavedNetwork, files: ModelFileReader): Float32Array[] {
+  const { weightsFile, weightBytes, mlp } = saved;
+  const bytes = files.read(weightsFile, weightBytes, 'weights file',
+    (got) => `expected ${weightBytes} bytes of float32 weights for layers ${JSON.stringify(mlp.shapes)}, got ${got}`);
+  const all = new Float32Array(bytes.buffer, bytes.byteOffset, weightBytes / 4);
+  const out: Float32Array[] = [];
+  let offset = 0;
+  for (const s of mlp.shapes) {
+    const n = s.reduce((a, b) => a * b, 1);
+    out.push(all.slice(offset, offset + n));
+    offset += n;
+  }
+  checkWeightValues(out, files.where(weightsFile), files.prefix);
+  return out;
+}
+
+/** Throws naming the weights file and array unless every weight is finite. */
+function checkWeightValues(values: ReadonlyArray<Float32Array>, file: string, prefix: string): void {
+  values.forEach((v, i) => {
+    for (let k = 0; k < v.length; k++) {
+      if (!Number.isFinite(v[k])) {
+        throw new SynthadInputError(
+          `${prefix}weight array 'mlp.shapes[${i}]' (layer ${Math.floor(i / 2) + 1} ${i % 2 === 0 ? 'weights' : 'biases'}) holds ${v[k]} at index ${k}; weights must be finite numbers`,
+          { file },
+        );
+      }
+    }
+  });
+}
 
 /**
  * The classifier's training and validation matrices: real rows split, then synthetic anomalies appended
@@ -114,4 +251,8 @@ function labelledRows(
 
 function negate(f: Float32Array): Float64Array {
   return Float64Array.from(f, (v) => -v);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
