@@ -8,8 +8,8 @@ import { loadDataset, loadTable } from '../core/data';
 import type { Dataset, LoadOptions } from '../core/data/types';
 import { describeSample, MAX_SAMPLE } from '../core/data/sample';
 import { formatContribution } from '../core/explain';
-import { checkScoringColumns, Detector, predictFromScores } from '../core/detector';
-import { DetectorMethod, DetectorOptions, resolveOptions } from '../core/options';
+import { checkScoringColumns, Detector, methodNames, predictFromScores } from '../core/detector';
+import { commandLineOptions, DetectorOptions, FlagValue, resolveOptions } from '../core/options';
 import { checkModelFolder, loadDetector, MODEL_FILE, saveDetector } from '../core/persist';
 import * as os from 'os';
 import * as path from 'path';
@@ -50,7 +50,7 @@ Data: CSV/TSV (delimiter sniffed), JSON (array of records) or JSON Lines.
 Output (evaluate): a metrics table; --json one JSON object instead; --report DIR also writes scores.png,
   roc.png, pr.png, training.png and report.html into DIR.
 Detector:
-  --detector vcsa|vc|iforest   (default vcsa: classifier with synthetic anomalies)
+  --detector ${methodNames().join('|')}   (default vcsa: classifier with synthetic anomalies)
   --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500
   --trees N (100)  --max-samples N (256)   (iforest)
   --lr X (1e-3)  --weight-decay X (1e-2)  --loss hinge|bce  --activation leaky_relu|relu
@@ -63,17 +63,14 @@ Compute:
                         blocks of rows (a file of one block of 2048 rows is scored on one thread)
 `;
 
-const DATA_VALUES = ['label', 'seed', 'epochs', 'patience', 'batch-size', 'hidden', 'lr', 'weight-decay', 'loss',
-  'activation', 'val-split', 'ratio', 'delta', 'fpr', 'backend', 'threads', 'detector', 'out', 'contamination', 'trees', 'max-samples', 'decimal', 'sample'];
+/** The values the data commands take: the detector options' flags (the registered methods') and the data's. */
+const dataValues = (): string[] => ['label', ...commandLineOptions().map((o) => o.flag), 'out', 'decimal', 'sample'];
 
 /** Detector options as the command line names them, for messages (`--lr`, not `learningRate`). */
-const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
-  method: 'detector', known: 'known', syntheticRatio: 'ratio', delta: 'delta', hidden: 'hidden', activation: 'activation',
-  loss: 'loss', learningRate: 'lr', weightDecay: 'weight-decay', batchSize: 'batch-size', epochs: 'epochs',
-  patience: 'patience', validationSplit: 'val-split', targetFpr: 'fpr', seed: 'seed', backend: 'backend',
-  threads: 'threads', trees: 'trees', maxSamples: 'max-samples', contamination: 'contamination',
-};
-const flagName = (key: string): string => (FLAG_OF_OPTION[key] ? `--${FLAG_OF_OPTION[key]}` : `detector option '${key}'`);
+function flagName(key: string): string {
+  const option = commandLineOptions().find((o) => o.key === key);
+  return option ? `--${option.flag}` : `detector option '${key}'`;
+}
 
 /**
  * Text for a terminal: control characters (escape sequences, carriage returns, backspaces) and bidi
@@ -104,25 +101,27 @@ function onSignal(signal: NodeJS.Signals): void {
 const SIGNALS: ReadonlyArray<NodeJS.Signals> = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const DATA_LISTS = ['normal', 'known', 'drop', 'categorical'];
 
-const SPECS: Record<string, ArgSpec> = {
-  train: { values: DATA_VALUES, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
-  evaluate: { values: [...DATA_VALUES, 'train', 'test', 'report', 'model'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+/** Each command's flags. */
+const specs = (data = dataValues()): Record<string, ArgSpec> => ({
+  train: { values: data, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+  evaluate: { values: [...data, 'train', 'test', 'report', 'model'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   score: { values: ['out', 'backend', 'threads', 'decimal'], lists: [], flags: ['quiet'] },
-  detect: { values: [...DATA_VALUES, 'top', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+  detect: { values: [...data, 'top', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   export: { values: ['onnx'], lists: [], flags: ['quiet', 'double'] },
-};
+});
 
 export async function main(argv: ReadonlyArray<string>): Promise<number> {
   const [command, ...rest] = argv;
+  const commands = specs();
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     out(USAGE);
     return command === undefined ? 2 : 0;
   }
   if (command === '--version' || command === 'version') { out(SYNTHAD_VERSION + '\n'); return 0; }
-  if (SPECS[command] && (rest.includes('--help') || rest.includes('-h'))) { out(USAGE); return 0; }
+  if (commands[command] && (rest.includes('--help') || rest.includes('-h'))) { out(USAGE); return 0; }
   for (const signal of SIGNALS) process.on(signal, onSignal);
   try {
-    const spec = SPECS[command];
+    const spec = commands[command];
     if (!spec) throw new UsageError(`unknown command '${command}' (commands: train, detect, score, evaluate, export)`);
     const args = parseArgs(rest, spec);
     if (command === 'train') await train(args);
@@ -195,31 +194,19 @@ function detectorOptions(args: ParsedArgs): DetectorOptions {
 
 function rawDetectorOptions(args: ParsedArgs): Partial<DetectorOptions> {
   if (args.flags.has('unsupervised') && args.lists.has('known')) throw new UsageError('--unsupervised and --known exclude each other');
-  const hidden = args.values.get('hidden');
-  if (hidden !== undefined && !/^\s*\d+\s*(,\s*\d+\s*)*$/.test(hidden)) {
-    throw new UsageError(`--hidden must be layer widths separated by commas, e.g. 500,500; got '${hidden}'`);
-  }
-  return {
-    method: args.values.get('detector') as DetectorMethod | undefined,
-    known: args.flags.has('unsupervised') ? [] : args.lists.get('known'),
-    seed: numberArg(args, 'seed', true),
-    epochs: numberArg(args, 'epochs', true),
-    patience: numberArg(args, 'patience', true),
-    batchSize: numberArg(args, 'batch-size', true),
-    hidden: hidden === undefined ? undefined : hidden.split(',').map((h) => Number(h)),
-    learningRate: numberArg(args, 'lr'),
-    weightDecay: numberArg(args, 'weight-decay'),
-    loss: args.values.get('loss') as DetectorOptions['loss'] | undefined,
-    activation: args.values.get('activation') as DetectorOptions['activation'] | undefined,
-    validationSplit: numberArg(args, 'val-split'),
-    syntheticRatio: numberArg(args, 'ratio'),
-    delta: numberArg(args, 'delta'),
-    targetFpr: numberArg(args, 'fpr'),
-    contamination: numberArg(args, 'contamination'),
-    trees: numberArg(args, 'trees', true),
-    maxSamples: numberArg(args, 'max-samples', true),
-    ...computeOptions(args),
-  };
+  const options: Record<string, unknown> = { known: args.flags.has('unsupervised') ? [] : args.lists.get('known') };
+  for (const { key, flag, value } of commandLineOptions()) options[key] = flagValue(args, flag, value);
+  return { ...options, ...computeOptions(args) } as Partial<DetectorOptions>;
+}
+
+/** A detector option's flag as its option takes it; undefined when not given. */
+function flagValue(args: ParsedArgs, flag: string, value: FlagValue): unknown {
+  if (value === 'integer' || value === 'number') return numberArg(args, flag, value === 'integer');
+  const text = args.values.get(flag);
+  if (text === undefined || value === 'text') return text;
+  const parsed = value.parse(text);
+  if (parsed === undefined) throw new UsageError(`--${flag} must be ${value.expected}; got '${text}'`);
+  return parsed;
 }
 
 /** --backend and --threads (threads also from SYNTHAD_THREADS). */

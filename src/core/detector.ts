@@ -15,5 +15,7 @@ export type {
 export { registerMethod, methodNames } from './detectors/method';
 export type { FitInput, MethodClass, MethodFit, MethodModel, ModelFileReader, ModelFileWriter, SavedCheck } from './detectors/method';
 export { ClassifierMethod, classifierData } from './detectors/classifier';
+export type { ClassifierOptions } from './detectors/classifier';
 export { IsolationForestMethod } from './detectors/forest';
+export type { IsolationForestOptions } from './detectors/forest';
 export type { MlpWeights } from './network';

@@ -1,20 +1,26 @@
 /**
  * Detector options with the paper's defaults (README.md: the paper's detector and "Reproducing the paper"),
- * validated once at the edge.
+ * validated once at the edge. One bag holds the options of every registered method (the command line,
+ * notebook settings and saved models all use it): the options every method uses are here, each method
+ * declares its own in its file (its class's `options`: default, check, command-line flag) and merges their
+ * types into DetectorOptions (`declare module '../options'`).
  */
-import type { Activation } from './network';
-import type { TrainSettings } from './train';
-import type { BackendName } from './backend';
 import { SynthadInputError } from './errors';
+import { methodClasses, methodNames } from './detectors/method';
 
-export type DetectorMethod = 'vcsa' | 'vc' | 'iforest';
-export const DETECTOR_METHODS: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc', 'iforest'];
-/** The methods of ClassifierDetector (an MLP) and of IsolationForestDetector. */
-export const CLASSIFIER_METHODS: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc'];
-export const FOREST_METHODS: ReadonlyArray<DetectorMethod> = ['iforest'];
+/**
+ * The registered methods' names, each with its options' type: each method's file adds its own (declaration
+ * merging), so `DetectorMethod` names exactly the methods compiled in.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the methods' files
+export interface DetectorMethods {}
+export type DetectorMethod = keyof DetectorMethods & string;
 
-/** Every option of every method; the training settings (loss, learning rate, batch size, epochs, …) are train.ts's. */
-export interface DetectorOptions extends TrainSettings {
+/**
+ * Every option of every method: those every method uses here, each method's own merged in by its file
+ * (classifier.ts: the network, its training and where it computes; forest.ts: the trees).
+ */
+export interface DetectorOptions {
   /** 'vcsa': classifier with synthetic anomalies (the method); 'vc': without them; 'iforest': Isolation Forest. */
   readonly method: DetectorMethod;
   /**
@@ -22,22 +28,9 @@ export interface DetectorOptions extends TrainSettings {
    * [] : none (unsupervised). Rows of other anomaly types are kept out of training.
    */
   readonly known: 'all' | ReadonlyArray<string>;
-  /** Synthetic anomalies per real training row (vcsa). */
-  readonly syntheticRatio: number;
-  /** Widen the sampling box [0,1]^d to [-delta, 1+delta]^d. */
-  readonly delta: number;
-  readonly hidden: ReadonlyArray<number>;
-  readonly activation: Activation;
-  readonly validationSplit: number;
-  /** Threshold for predictions: this false-positive rate on validation normals. */
+  /** Threshold for predictions: this false-positive rate on normal rows the model did not train on (validation) or did (iforest). */
   readonly targetFpr: number;
   readonly seed: number;
-  readonly backend: BackendName | 'auto';
-  /** Threads for training and scoring (the BLAS's threads, or data-parallel workers on wasm); 0 = every core. */
-  readonly threads: number;
-  /** Isolation Forest: trees and subsample size. */
-  readonly trees: number;
-  readonly maxSamples: number;
   /**
    * Expected fraction of anomalies, in (0, 0.5]. When set, the threshold is the (1 - contamination)
    * quantile of the training rows' scores instead of the score at `targetFpr` on validation normals.
@@ -45,108 +38,90 @@ export interface DetectorOptions extends TrainSettings {
   readonly contamination?: number;
 }
 
-/** The options every method uses: which rows to train on, the threshold, the seed. */
-export const SHARED_OPTION_NAMES = ['method', 'known', 'targetFpr', 'seed', 'contamination'] as const;
-/** The options of the classifier methods (vcsa, vc): synthetic anomalies, the network, its training and where it computes. */
-export const CLASSIFIER_OPTION_NAMES = [
-  'syntheticRatio', 'delta', 'hidden', 'activation', 'loss', 'learningRate', 'weightDecay', 'batchSize', 'epochs', 'patience',
-  'validationSplit', 'backend', 'threads',
-] as const;
-/** The options of the Isolation Forest (iforest). */
-export const FOREST_OPTION_NAMES = ['trees', 'maxSamples'] as const;
+/** How the command line reads a flag's text: a number, an integer, the text as it is, or a parser (undefined = not valid). */
+export type FlagValue = 'integer' | 'number' | 'text' | { readonly parse: (text: string) => unknown; /** What valid text is, for the message. */ readonly expected: string };
 
-/** The options a classifier detector (vcsa, vc) uses. */
-export type ClassifierOptions = Pick<DetectorOptions, (typeof SHARED_OPTION_NAMES)[number] | (typeof CLASSIFIER_OPTION_NAMES)[number]>;
-/** The options an Isolation Forest detector uses. */
-export type IsolationForestOptions = Pick<DetectorOptions, (typeof SHARED_OPTION_NAMES)[number] | (typeof FOREST_OPTION_NAMES)[number]>;
-
-/**
- * The options `method` uses. The others are accepted (one bag serves every method: saved models, the
- * command line, notebook settings), checked against their bounds, and not used.
- */
-export function optionNamesOf(method: DetectorMethod): ReadonlyArray<keyof DetectorOptions> {
-  return [...SHARED_OPTION_NAMES, ...(FOREST_METHODS.includes(method) ? FOREST_OPTION_NAMES : CLASSIFIER_OPTION_NAMES)];
+/** One detector option: its default, its check and its command-line flag. */
+export interface OptionSpec {
+  /** The value when none is given; undefined: unset unless given. */
+  readonly default: unknown;
+  /** undefined when `value` is allowed, else what it must be ('an integer from 1 to 10000'). */
+  check(value: unknown): string | undefined;
+  /** `synthad train --flag` (also detect and evaluate): the flag and how its text is read. */
+  readonly cli?: { readonly flag: string; readonly value: FlagValue };
 }
 
-export const DEFAULT_OPTIONS: DetectorOptions = {
-  method: 'vcsa',
-  known: 'all',
-  syntheticRatio: 1,
-  delta: 0,
-  hidden: [500, 500],
-  activation: 'leaky_relu',
-  loss: 'hinge',
-  learningRate: 1e-3,
-  weightDecay: 1e-2,
-  batchSize: 1024,
-  epochs: 200,
-  patience: 7,
-  validationSplit: 0.2,
-  targetFpr: 0.05,
-  seed: 0,
-  backend: 'auto',
-  threads: 0,
-  trees: 100,
-  maxSamples: 256,
-};
+export type Check = (v: unknown) => string | undefined;
 
-type Check = (v: unknown) => string | undefined;
-
-/**
- * Upper bounds on the size options: beyond them training would run out of memory (or of patience)
- * long before it finished, so they are refused up front instead of dying in an allocation.
- */
-export const OPTION_LIMITS = {
-  syntheticRatio: 100,
-  delta: 10,
-  hiddenLayers: 16,
-  hiddenWidth: 8192,
-  batchSize: 1 << 20,
-  epochs: 100_000,
-  patience: 100_000,
-  learningRate: 10,
-  weightDecay: 10,
-  seed: 2 ** 32 - 1,
-  threads: 1024,
-  trees: 10_000,
-  maxSamples: 1 << 24,
-} as const;
-
-const intIn = (lo: number, hi: number): Check => (v) =>
+export const intIn = (lo: number, hi: number): Check => (v) =>
   (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `an integer from ${lo} to ${hi}`);
-const positiveUpTo = (hi: number): Check => (v) =>
+export const positiveUpTo = (hi: number): Check => (v) =>
   (typeof v === 'number' && v > 0 && v <= hi ? undefined : `a number > 0 and at most ${hi}`);
-const nonNegativeUpTo = (hi: number): Check => (v) =>
+export const nonNegativeUpTo = (hi: number): Check => (v) =>
   (typeof v === 'number' && v >= 0 && v <= hi ? undefined : `a number from 0 to ${hi}`);
-const fraction: Check = (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)');
-const oneOf = (values: ReadonlyArray<string>): Check => (v) =>
+export const fraction: Check = (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)');
+export const oneOf = (values: ReadonlyArray<string>): Check => (v) =>
   typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
 
-const L = OPTION_LIMITS;
-const CHECKS: Record<keyof DetectorOptions, Check> = {
-  method: oneOf(DETECTOR_METHODS),
-  known: (v) => (v === 'all' || (Array.isArray(v) && v.every((k) => typeof k === 'string' || typeof k === 'number'))
-    ? undefined : "'all' or a list of anomaly type names"),
-  syntheticRatio: positiveUpTo(L.syntheticRatio),
-  delta: nonNegativeUpTo(L.delta),
-  hidden: (v) => (Array.isArray(v) && v.length > 0 && v.length <= L.hiddenLayers && v.every((h) => Number.isInteger(h) && h > 0 && h <= L.hiddenWidth)
-    ? undefined : `a list of 1 to ${L.hiddenLayers} layer widths, each an integer from 1 to ${L.hiddenWidth}`),
-  activation: oneOf(['leaky_relu', 'relu']),
-  loss: oneOf(['hinge', 'bce']),
-  learningRate: positiveUpTo(L.learningRate),
-  weightDecay: nonNegativeUpTo(L.weightDecay),
-  batchSize: intIn(1, L.batchSize),
-  epochs: intIn(1, L.epochs),
-  patience: intIn(0, L.patience),
-  validationSplit: fraction,
-  targetFpr: fraction,
-  seed: intIn(0, L.seed),
-  backend: oneOf(['auto', 'blas', 'tensorflow', 'wasm', 'cpu']),
-  threads: intIn(0, L.threads),
-  trees: intIn(1, L.trees),
-  maxSamples: intIn(2, L.maxSamples),
-  contamination: (v) => (v === undefined || (typeof v === 'number' && v > 0 && v <= 0.5) ? undefined : 'a number in (0, 0.5]'),
+/** The options every method uses: which rows to train on, the threshold, the seed. */
+export const SHARED_OPTION_NAMES = ['method', 'known', 'targetFpr', 'seed', 'contamination'] as const;
+export type SharedOptionName = (typeof SHARED_OPTION_NAMES)[number];
+
+/** The specs of the shared options; a method may list `targetFpr` and `seed` among its own to place them in the bag. */
+export const SHARED_OPTIONS: Readonly<Record<SharedOptionName, OptionSpec>> = {
+  method: { default: 'vcsa', check: (v) => oneOf(methodNames())(v), cli: { flag: 'detector', value: 'text' } },
+  known: {
+    default: 'all',
+    check: (v) => (v === 'all' || (Array.isArray(v) && v.every((k) => typeof k === 'string' || typeof k === 'number'))
+      ? undefined : "'all' or a list of anomaly type names"),
+  },
+  targetFpr: { default: 0.05, check: fraction, cli: { flag: 'fpr', value: 'number' } },
+  seed: { default: 0, check: intIn(0, 2 ** 32 - 1), cli: { flag: 'seed', value: 'integer' } },
+  contamination: {
+    default: undefined,
+    check: (v) => (v === undefined || (typeof v === 'number' && v > 0 && v <= 0.5) ? undefined : 'a number in (0, 0.5]'),
+    cli: { flag: 'contamination', value: 'number' },
+  },
 };
+
+/**
+ * Every option in the bag's order (of saved manifests, of checks, of the option list in messages): `method`
+ * and `known`, then each registered method's options in the order of registration (a shared option a method
+ * lists is placed there), then the other shared options.
+ */
+export function optionSpecs(): ReadonlyMap<string, OptionSpec> {
+  const specs = new Map<string, OptionSpec>([['method', SHARED_OPTIONS.method], ['known', SHARED_OPTIONS.known]]);
+  for (const cls of methodClasses()) {
+    for (const [key, spec] of Object.entries(cls.options)) {
+      const shared = (SHARED_OPTIONS as Readonly<Record<string, OptionSpec>>)[key];
+      if (shared !== undefined && spec !== shared) throw new Error(`internal: method ${cls.methods.join('/')} redefines the shared option '${key}'`);
+      if (!specs.has(key)) specs.set(key, spec);
+    }
+  }
+  for (const [key, spec] of Object.entries(SHARED_OPTIONS)) if (!specs.has(key)) specs.set(key, spec);
+  return specs;
+}
+
+/**
+ * The options `method` uses: the shared ones and its own. The others are accepted (one bag serves every
+ * method: saved models, the command line, notebook settings), checked against their bounds, and not used.
+ */
+export function optionNamesOf(method: DetectorMethod): ReadonlyArray<string> {
+  const cls = methodClasses().find((c) => c.methods.includes(method));
+  if (!cls) throw new Error(`internal: no detector method '${method}' is registered`);
+  const shared: ReadonlyArray<string> = SHARED_OPTION_NAMES;
+  return [...SHARED_OPTION_NAMES, ...Object.keys(cls.options).filter((k) => !shared.includes(k))];
+}
+
+/** The options with a command-line flag, in the bag's order. */
+export function commandLineOptions(): Array<{ readonly key: string; readonly flag: string; readonly value: FlagValue }> {
+  return [...optionSpecs()].flatMap(([key, spec]) => (spec.cli ? [{ key, ...spec.cli }] : []));
+}
+
+/** Every option at its default. */
+export function defaultOptions(): DetectorOptions {
+  return resolveOptions();
+}
 
 /** How an option is named in messages: `detector option 'batchSize'` in code, `--batch-size` on the command line. */
 export type OptionNamer = (key: string) => string;
@@ -166,24 +141,26 @@ export class OptionError extends SynthadInputError {
 
 /** Defaults merged with the given options; an unknown or bad option throws naming it and its value. */
 export function resolveOptions(given: Partial<DetectorOptions> = {}, nameOf: OptionNamer = codeName): DetectorOptions {
+  const specs = optionSpecs();
   for (const key of Object.keys(given)) {
-    if (!(key in CHECKS)) {
-      const known = `(options: ${Object.keys(CHECKS).join(', ')})`;
+    if (!specs.has(key)) {
+      const known = `(options: ${[...specs.keys()].join(', ')})`;
       throw new OptionError(`unknown detector option '${key}' ${known}`, key, `is not a detector option ${known}`);
     }
   }
-  const merged = { ...DEFAULT_OPTIONS, ...stripUndefined(given) } as DetectorOptions;
-  for (const [key, check] of Object.entries(CHECKS) as [keyof DetectorOptions, Check][]) {
-    const problem = check(merged[key]);
+  const values = given as Readonly<Record<string, unknown>>;
+  const merged: Record<string, unknown> = {};
+  for (const [key, spec] of specs) {
+    const v = values[key] !== undefined ? values[key] : spec.default;
+    if (v !== undefined) merged[key] = v;
+  }
+  for (const [key, spec] of specs) {
+    const problem = spec.check(merged[key]);
     if (problem !== undefined) {
       const what = `must be ${problem}, got ${JSON.stringify(merged[key])}`;
       throw new OptionError(`${nameOf(key)} ${what}`, key, what);
     }
   }
-  const known = merged.known === 'all' ? 'all' : merged.known.map(String);
-  return { ...merged, known };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const known = merged.known === 'all' ? 'all' : (merged.known as ReadonlyArray<unknown>).map(String);
+  return { ...merged, known } as unknown as DetectorOptions;
 }

@@ -7,9 +7,9 @@
  * `createCellApi` (src/kernel/api.ts), so the two cannot drift apart silently.
  */
 import { Detector as CoreDetector } from '../core/detector';
-import type { FitHooks, TrainingSummary, FittedState } from '../core/detector';
+import type { ClassifierOptions, FitHooks, IsolationForestOptions, TrainingSummary, FittedState } from '../core/detector';
 import type { Column, Dataset, LabelInfo, LoadOptions, Table } from '../core/data/types';
-import type { ClassifierOptions, DetectorMethod, DetectorOptions, IsolationForestOptions } from '../core/options';
+import type { DetectorMethod, DetectorOptions } from '../core/options';
 import type { EvaluationReport } from '../core/report';
 import type { TypeMetrics, Confusion } from '../core/metrics';
 import type { EpochProgress } from '../core/train';

@@ -7,6 +7,7 @@ import type { CellApi } from '../../src/kernel/api';
 import type { CellGlobals, CoreDetector, Display, Plot } from '../../src/intellisense/cellApi';
 import type { FitHooks } from '../../src/core/detector';
 import type { TrainHooks } from '../../src/core/train';
+import type { DetectorMethod, DetectorOptions } from '../../src/core/options';
 
 /** true when A and B are assignable both ways. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -35,3 +36,16 @@ export type ExportScoresIsNotLoad = Expect<Same<CellGlobals['exportScores'], Cel
 export type FitHooksAreTrainHooks = Expect<Same<FitHooks, TrainHooks>>;
 // @ts-expect-error hooks that require a signal are not FitHooks
 export type FitHooksNeedNoSignal = Expect<Same<FitHooks, { readonly signal: AbortSignal }>>;
+
+// Every registered method's options are typed (declaration merging from each method's file).
+export const forestOptions = { method: 'iforest', trees: 10, maxSamples: 64, contamination: 0.1 } satisfies Partial<DetectorOptions>;
+export const classifierOptions = { method: 'vc', hidden: [8, 8], epochs: 3, backend: 'cpu', learningRate: 1e-3 } satisfies Partial<DetectorOptions>;
+export type MethodsAreNamed = Expect<'vcsa' | 'vc' | 'iforest' extends DetectorMethod ? true : false>;
+// @ts-expect-error 'forest' names no method
+export const noSuchMethod = { method: 'forest' } satisfies Partial<DetectorOptions>;
+// @ts-expect-error 'tres' is no option
+export const noSuchOption = { tres: 10 } satisfies Partial<DetectorOptions>;
+// @ts-expect-error trees is a number
+export const treesAreNumbers = { trees: '10' } satisfies Partial<DetectorOptions>;
+// @ts-expect-error the cells' Detector takes the same options
+export const cellTypo = (D: CellGlobals['Detector']): unknown => new D({ epoch: 3 });

@@ -6,9 +6,7 @@ import {
   ClassifierMethod, Detector, IsolationForestMethod, methodNames, predictFromScores,
 } from '../../src/core/detector';
 import { loadDetector, saveDetector, MODEL_FILE } from '../../src/core/persist';
-import {
-  CLASSIFIER_OPTION_NAMES, DEFAULT_OPTIONS, FOREST_OPTION_NAMES, OptionError, optionNamesOf, SHARED_OPTION_NAMES,
-} from '../../src/core/options';
+import { defaultOptions, OptionError, optionNamesOf, optionSpecs, SHARED_OPTION_NAMES } from '../../src/core/options';
 import { createCellApi } from '../../src/kernel/api';
 import { gaussianDataset } from './helpers';
 
@@ -42,8 +40,13 @@ describe('detectors: one Detector class, one class per method in the registry', 
     assert.ok(optionNamesOf('vcsa').includes('hidden') && !optionNamesOf('vcsa').includes('trees'));
     assert.deepEqual(optionNamesOf('vc'), optionNamesOf('vcsa'));
     // Every option belongs to the shared ones or to exactly one method's.
-    const all = [...SHARED_OPTION_NAMES, ...CLASSIFIER_OPTION_NAMES, ...FOREST_OPTION_NAMES].sort();
-    assert.deepEqual(all, [...new Set([...Object.keys(DEFAULT_OPTIONS), 'contamination'])].sort());
+    const own = (m: 'vcsa' | 'iforest'): string[] => optionNamesOf(m).filter((k) => !(SHARED_OPTION_NAMES as ReadonlyArray<string>).includes(k));
+    const all = [...SHARED_OPTION_NAMES, ...own('vcsa'), ...own('iforest')];
+    assert.equal(new Set(all).size, all.length);
+    assert.deepEqual(all.sort(), [...optionSpecs().keys()].sort());
+    assert.deepEqual([...optionSpecs().keys()], [...Object.keys(defaultOptions()), 'contamination'], 'the bag\'s order: saved manifests list the options in it');
+    assert.deepEqual(Object.keys(defaultOptions()), ['method', 'known', 'syntheticRatio', 'delta', 'hidden', 'activation', 'loss', 'learningRate',
+      'weightDecay', 'batchSize', 'epochs', 'patience', 'validationSplit', 'targetFpr', 'seed', 'backend', 'threads', 'trees', 'maxSamples']);
     // Own options: bounds named in the message.
     assert.throws(() => new Detector({ method: 'iforest', maxSamples: 1 }), { message: "detector option 'maxSamples' must be an integer from 2 to 16777216, got 1" });
     assert.throws(() => new Detector({ method: 'vc', hidden: [] }), { message: /^detector option 'hidden' must be a list of 1 to 16 layer widths/ });
@@ -56,7 +59,7 @@ describe('detectors: one Detector class, one class per method in the registry', 
     const mixed = await new Detector({ method: 'iforest', trees: 10, seed: 4, hidden: [3], epochs: 2, syntheticRatio: 5, backend: 'cpu', threads: 1 }).fit(train);
     assert.deepEqual(mixed.scoreSamples(test), plain.scoreSamples(test));
     assert.equal(mixed.options.epochs, 2); // kept in the bag a saved model holds
-    assert.equal(new Detector({ method: 'vcsa' }).options.trees, DEFAULT_OPTIONS.trees);
+    assert.equal(new Detector({ method: 'vcsa' }).options.trees, defaultOptions().trees);
   });
 
   it('scoreSamples, score (deprecated alias), decisionFunction and predict agree', async () => {

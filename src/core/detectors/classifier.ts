@@ -6,11 +6,11 @@
  */
 import type { Dataset } from '../data/types';
 import { encode, EncoderState, encodedLayout } from '../encode';
-import { CLASSIFIER_METHODS, DetectorOptions } from '../options';
-import { trainMlp, LabelledMatrix, TrainResult } from '../train';
+import { DetectorMethod, DetectorOptions, fraction, intIn, nonNegativeUpTo, oneOf, OptionSpec, positiveUpTo, SHARED_OPTIONS, SharedOptionName } from '../options';
+import { trainMlp, LabelledMatrix, TrainResult, TrainSettings } from '../train';
 import { syntheticAnomalies } from '../synthetic';
 import type { Rng } from '../rng';
-import { createNetwork, describeBackend, resolveThreads, selectBackend } from '../backend';
+import { BackendName, createNetwork, describeBackend, resolveThreads, selectBackend } from '../backend';
 import { LEAKY_SLOPE } from '../network';
 import type { Activation, Network } from '../network';
 import { thresholdAtFpr } from '../metrics';
@@ -20,6 +20,77 @@ import { show } from '../modelCheck';
 import { checkMatrixSize, TrainingRows } from './base';
 import { DATA_FILE_NAME, FitInput, MethodFit, MethodModel, ModelFileReader, ModelFileWriter, registerMethod, SavedCheck } from './method';
 import { OnnxGraph, OnnxScore, ONNX_FLOAT, ONNX_INT64 } from './onnxGraph';
+
+declare module '../options' {
+  interface DetectorMethods {
+    /** Classifier with synthetic anomalies: the paper's method. */
+    vcsa: ClassifierOptions;
+    /** Classifier without synthetic anomalies: needs labelled anomalies. */
+    vc: ClassifierOptions;
+  }
+  /** The classifier's options (vcsa, vc); the training settings (loss, learning rate, batch size, epochs, …) are train.ts's. */
+  interface DetectorOptions extends TrainSettings {
+    /** Synthetic anomalies per real training row (vcsa). */
+    readonly syntheticRatio: number;
+    /** Widen the sampling box [0,1]^d to [-delta, 1+delta]^d. */
+    readonly delta: number;
+    readonly hidden: ReadonlyArray<number>;
+    readonly activation: Activation;
+    readonly validationSplit: number;
+    readonly backend: BackendName | 'auto';
+    /** Threads for training and scoring (the BLAS's threads, or data-parallel workers on wasm); 0 = every core. */
+    readonly threads: number;
+  }
+}
+
+/**
+ * Upper bounds on the classifier's size options: beyond them training would run out of memory (or of
+ * patience) long before it finished, so they are refused up front instead of dying in an allocation.
+ */
+export const CLASSIFIER_LIMITS = {
+  syntheticRatio: 100,
+  delta: 10,
+  hiddenLayers: 16,
+  hiddenWidth: 8192,
+  batchSize: 1 << 20,
+  epochs: 100_000,
+  patience: 100_000,
+  learningRate: 10,
+  weightDecay: 10,
+  threads: 1024,
+} as const;
+
+const L = CLASSIFIER_LIMITS;
+/** The classifier's options: synthetic anomalies, the network, its training and where it computes. */
+const OPTIONS = {
+  syntheticRatio: { default: 1, check: positiveUpTo(L.syntheticRatio), cli: { flag: 'ratio', value: 'number' } },
+  delta: { default: 0, check: nonNegativeUpTo(L.delta), cli: { flag: 'delta', value: 'number' } },
+  hidden: {
+    default: [500, 500],
+    check: (v) => (Array.isArray(v) && v.length > 0 && v.length <= L.hiddenLayers && v.every((h) => Number.isInteger(h) && h > 0 && h <= L.hiddenWidth)
+      ? undefined : `a list of 1 to ${L.hiddenLayers} layer widths, each an integer from 1 to ${L.hiddenWidth}`),
+    cli: {
+      flag: 'hidden',
+      value: { expected: 'layer widths separated by commas, e.g. 500,500', parse: (t) => (/^\s*\d+\s*(,\s*\d+\s*)*$/.test(t) ? t.split(',').map(Number) : undefined) },
+    },
+  },
+  activation: { default: 'leaky_relu', check: oneOf(['leaky_relu', 'relu']), cli: { flag: 'activation', value: 'text' } },
+  loss: { default: 'hinge', check: oneOf(['hinge', 'bce']), cli: { flag: 'loss', value: 'text' } },
+  learningRate: { default: 1e-3, check: positiveUpTo(L.learningRate), cli: { flag: 'lr', value: 'number' } },
+  weightDecay: { default: 1e-2, check: nonNegativeUpTo(L.weightDecay), cli: { flag: 'weight-decay', value: 'number' } },
+  batchSize: { default: 1024, check: intIn(1, L.batchSize), cli: { flag: 'batch-size', value: 'integer' } },
+  epochs: { default: 200, check: intIn(1, L.epochs), cli: { flag: 'epochs', value: 'integer' } },
+  patience: { default: 7, check: intIn(0, L.patience), cli: { flag: 'patience', value: 'integer' } },
+  validationSplit: { default: 0.2, check: fraction, cli: { flag: 'val-split', value: 'number' } },
+  // Shared, listed here to keep the bag's order of saved models: the threshold's rate and the seed.
+  targetFpr: SHARED_OPTIONS.targetFpr,
+  seed: SHARED_OPTIONS.seed,
+  backend: { default: 'auto', check: oneOf(['auto', 'blas', 'tensorflow', 'wasm', 'cpu']), cli: { flag: 'backend', value: 'text' } },
+  threads: { default: 0, check: intIn(0, L.threads), cli: { flag: 'threads', value: 'integer' } },
+} satisfies Record<string, OptionSpec>;
+
+/** The options a classifier detector (vcsa, vc) uses. */
+export type ClassifierOptions = Pick<DetectorOptions, SharedOptionName | keyof typeof OPTIONS>;
 
 /** The weights file of models saved before the manifest named it (`weightsFile`). */
 export const LEGACY_WEIGHTS_FILE = 'weights.bin';
@@ -36,7 +107,8 @@ interface SavedNetwork {
 
 /** The classifier methods 'vcsa' (with synthetic anomalies, the paper's method) and 'vc' (without); a fitted one holds its network. */
 export class ClassifierMethod implements MethodModel {
-  static readonly methods = CLASSIFIER_METHODS;
+  static readonly methods: ReadonlyArray<DetectorMethod> = ['vcsa', 'vc'];
+  static readonly options: Readonly<Record<string, OptionSpec>> = OPTIONS;
   static readonly savedFields = ['mlp', 'weightsFile'];
 
   constructor(readonly network: Network) {}

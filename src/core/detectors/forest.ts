@@ -3,8 +3,7 @@
  * about the method is here: training, scoring, the saved trees (manifest field `forest`, plain JSON) and
  * their checks, the ONNX subgraph. The trees themselves are iforest.ts's.
  */
-import type { DetectorOptions } from '../options';
-import { FOREST_METHODS } from '../options';
+import { DetectorMethod, DetectorOptions, intIn, OptionSpec, SharedOptionName } from '../options';
 import { encode, encodedLayout } from '../encode';
 import { thresholdAtFpr } from '../metrics';
 import { averagePathLength, checkIsolationForest, fitIsolationForest, IsolationForestModel, IsolationTree, scoreIsolationForest } from '../iforest';
@@ -13,9 +12,32 @@ import { checkMatrixSize } from './base';
 import { FitInput, MethodFit, MethodModel, registerMethod, SavedCheck } from './method';
 import { OnnxAttribute, OnnxGraph, OnnxScore, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_ML, roundUp32 } from './onnxGraph';
 
+declare module '../options' {
+  interface DetectorMethods {
+    /** Isolation Forest, grown on normal rows: the one-class baseline. */
+    iforest: IsolationForestOptions;
+  }
+  interface DetectorOptions {
+    /** Isolation Forest: trees. */
+    readonly trees: number;
+    /** Isolation Forest: rows per tree (at most the normal training rows). */
+    readonly maxSamples: number;
+  }
+}
+
+/** The forest's options: its size. */
+const OPTIONS = {
+  trees: { default: 100, check: intIn(1, 10_000), cli: { flag: 'trees', value: 'integer' } },
+  maxSamples: { default: 256, check: intIn(2, 1 << 24), cli: { flag: 'max-samples', value: 'integer' } },
+} satisfies Record<string, OptionSpec>;
+
+/** The options an Isolation Forest detector uses. */
+export type IsolationForestOptions = Pick<DetectorOptions, SharedOptionName | keyof typeof OPTIONS>;
+
 /** The Isolation Forest method 'iforest' (options `trees` and `maxSamples`); a fitted one holds its trees. */
 export class IsolationForestMethod implements MethodModel {
-  static readonly methods = FOREST_METHODS;
+  static readonly methods: ReadonlyArray<DetectorMethod> = ['iforest'];
+  static readonly options: Readonly<Record<string, OptionSpec>> = OPTIONS;
   static readonly savedFields = ['forest'];
 
   constructor(readonly forest: IsolationForestModel) {}

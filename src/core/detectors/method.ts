@@ -11,7 +11,7 @@
  */
 import type { Dataset } from '../data/types';
 import type { EncoderState } from '../encode';
-import type { DetectorMethod, DetectorOptions } from '../options';
+import type { DetectorMethod, DetectorOptions, OptionSpec } from '../options';
 import type { Rng } from '../rng';
 import type { FitHooks, TrainingRows, TrainingSummary } from './base';
 import type { OnnxScorer } from './onnxGraph';
@@ -97,6 +97,12 @@ export interface MethodClass {
   /** The method names it serves, e.g. ['vcsa', 'vc']. */
   readonly methods: ReadonlyArray<DetectorMethod>;
   /**
+   * Its own options (default, check, command-line flag), in the order the options bag lists them; a shared
+   * option listed here (`SHARED_OPTIONS.seed`) is placed there too. Their types go into DetectorOptions by
+   * declaration merging, in the method's file.
+   */
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /**
    * The top-level manifest fields its models write (`save`): a model of another method must not have them,
    * so a manifest cannot hold the parts of two methods.
    */
@@ -131,6 +137,11 @@ export function registerMethod(cls: MethodClass): () => void {
   for (const m of cls.methods) {
     if (byName.has(m)) throw new Error(`internal: a method '${m}' is registered already`);
   }
+  for (const other of classes) {
+    for (const [key, spec] of Object.entries(cls.options)) {
+      if (key in other.options && other.options[key] !== spec) throw new Error(`internal: option '${key}' is another method's already`);
+    }
+  }
   for (const m of cls.methods) byName.set(m, cls);
   classes.push(cls);
   return () => {
@@ -151,6 +162,11 @@ export function methodClass(method: string): MethodClass {
   const cls = byName.get(method);
   if (!cls) throw new Error(`internal: no detector method '${method}' is registered (import core/detector)`);
   return cls;
+}
+
+/** The registered methods' classes, in the order they were registered. */
+export function methodClasses(): ReadonlyArray<MethodClass> {
+  return classes;
 }
 
 /** The registered method names, in the order they were registered. */
