@@ -31,7 +31,7 @@ declare global {
    * `hidden`, `epochs`, `learningRate`, `syntheticRatio`, …) or an Isolation Forest for `'iforest'` (options
    * `trees`, `maxSamples`); options of the other method are accepted and not used. Every detector has
    * `fit(data)`, `scoreSamples(data)` (per-row anomaly scores, higher = more anomalous),
-   * `decisionFunction(data)` (score minus the learned threshold: > 0 = anomaly), `predict(data)` (1 = anomaly),
+   * `threshold` (learned in `fit`), `decisionFunction(data)` (score minus the threshold: > 0 = anomaly), `predict(data)` (1 = anomaly),
    * `evaluate(data)`, `top(data, k)` and `explain(data, rows)`; `score(data)` is the deprecated name of `scoreSamples`.
    * @param options e.g. `known` (anomaly types to train on: `'all'`, or `[]` for unsupervised), `method`
    * (`'vcsa'`, `'vc'`, `'iforest'`), `seed`, `epochs`, `syntheticRatio`, `hidden`, `backend`, `threads`, `trees`.

@@ -62,11 +62,13 @@ describe('detectors: one Detector class, one class per method in the registry', 
     assert.equal(new Detector({ method: 'vcsa' }).options.trees, defaultOptions().trees);
   });
 
-  it('scoreSamples, score (deprecated alias), decisionFunction and predict agree', async () => {
+  it('scoreSamples, score (deprecated alias), threshold, decisionFunction and predict agree', async () => {
+    assert.throws(() => new Detector().threshold, { message: 'this detector is not fitted yet: call fit(data) first' });
     for (const det of [await new Detector({ ...SMALL, seed: 1 }).fit(train), await new Detector({ method: 'iforest', trees: 20, seed: 1 }).fit(train)]) {
       const scores = det.scoreSamples(test);
       assert.deepEqual(det.score(test), scores);
-      const t = det.fitted.threshold;
+      const t = det.threshold;
+      assert.equal(t, det.fitted.threshold);
       const decision = det.decisionFunction(test);
       assert.deepEqual(decision, Float64Array.from(scores, (s) => s - t));
       const predicted = det.predict(test);

@@ -1,10 +1,18 @@
 /**
- * The detector, one class for every method, scikit-learn / PyOD style: options in the constructor, `fit`
- * learns and returns the detector, `scoreSamples` is the per-row anomaly score (higher = more anomalous),
- * `decisionFunction` is that score minus the threshold learned in `fit` (> 0 = anomaly), `predict` applies the
- * threshold, `evaluate` measures against labels. The method (`options.method`) trains and scores the model
- * through its class in the method registry (method.ts; classifier.ts: VC-SA and VC, forest.ts: Isolation
- * Forest); the encoder, threshold, explanations and reports are done here, the same way for every method.
+ * The detector: one class for every method. Options go to the constructor, `fit` learns and returns the
+ * detector (scikit-learn's shape). The method (`options.method`) trains and scores the model through its
+ * class in the method registry (method.ts; classifier.ts: VC-SA and VC, forest.ts: Isolation Forest); the
+ * encoder, threshold, explanations and reports are done here, the same way for every method.
+ *
+ * Scores: one vocabulary with one sign everywhere, PyOD's: higher = more anomalous.
+ * - `scoreSamples(data)`: each row's anomaly score, higher = more anomalous (PyOD's `decision_function`;
+ *   scikit-learn's `score_samples` has the opposite sign). `score(data)` is its deprecated name.
+ * - `threshold`: learned in `fit` (at `targetFpr`, or at `contamination`); a score above it is an anomaly
+ *   (PyOD's `threshold_`).
+ * - `decisionFunction(data)`: score minus threshold, > 0 = anomaly (scikit-learn centres its
+ *   `decision_function` on the threshold too, but with anomalies negative).
+ * - `predict(data)`: 1 = anomaly, 0 = normal (PyOD's labels, not scikit-learn's -1/1).
+ * The CLI's `score` column, `exportScores`, charts and the ONNX export's `score` output are `scoreSamples`.
  */
 import type { Column, Dataset, Table } from '../data/types';
 import { encode, EncoderState, encodedLayout, fitEncoder, listNames } from '../encode';
@@ -122,6 +130,11 @@ export class Detector {
     return this.state !== undefined;
   }
 
+  /** The score above which a row is an anomaly, learned in `fit` (PyOD's `threshold_`): `fitted.threshold`. */
+  get threshold(): number {
+    return this.fitted.threshold;
+  }
+
   /** The method's name for people, e.g. 'VC-SA'. */
   get name(): string {
     return this.method.displayName(this.options);
@@ -146,8 +159,7 @@ export class Detector {
   }
 
   /**
-   * Anomaly scores, higher = more anomalous (-f(x) for the classifiers); PyOD's `decision_scores_` side,
-   * scikit-learn's `-score_samples`. Columns are matched by name. A row the model cannot score (a value that
+   * Anomaly scores, higher = more anomalous (-f(x) for the classifiers; see the vocabulary above). Columns are matched by name. A row the model cannot score (a value that
    * overflows after scaling, far outside anything seen in training) gets +Infinity: flagged as an anomaly,
    * never as normal; `scoreDetailed` says which.
    */
@@ -159,7 +171,8 @@ export class Detector {
 
   /**
    * The per-row anomaly scores: the same as `scoreSamples`.
-   * @deprecated use `scoreSamples(data)` (in scikit-learn, `score` is a quality metric; per-row scores are `score_samples`).
+   * @deprecated use `scoreSamples(data)` (in scikit-learn, `score` is a quality metric; per-row scores are
+   * `score_samples`); kept for one release.
    */
   score(data: Table): Float64Array {
     return this.scoreSamples(data);
