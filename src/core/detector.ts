@@ -12,7 +12,7 @@ export {
 export type {
   TopRow, FitHooks, TrainingSummary, FittedState, OutOfRange, ScoreDetails, TrainingRows,
 } from './detectors/base';
-export { registerMethod, methodNames } from './detectors/method';
+export { checkSavedModel, checkUnder, methodClass, methodNames, registerMethod } from './detectors/method';
 export type { FitInput, MethodClass, MethodFit, MethodModel, ModelFileReader, ModelFileWriter, SavedCheck } from './detectors/method';
 export { ClassifierMethod, classifierData } from './detectors/classifier';
 export type { ClassifierOptions } from './detectors/classifier';

@@ -6,7 +6,7 @@
  * types into DetectorOptions (`declare module '../options'`).
  */
 import { SynthadInputError } from './errors';
-import { methodClasses, methodNames } from './detectors/method';
+import { methodClass, methodClasses, methodNames } from './detectors/method';
 
 /**
  * The registered methods' names, each with its options' type: each method's file adds its own (declaration
@@ -107,10 +107,8 @@ export function optionSpecs(): ReadonlyMap<string, OptionSpec> {
  * method: saved models, the command line, notebook settings), checked against their bounds, and not used.
  */
 export function optionNamesOf(method: DetectorMethod): ReadonlyArray<string> {
-  const cls = methodClasses().find((c) => c.methods.includes(method));
-  if (!cls) throw new Error(`internal: no detector method '${method}' is registered`);
   const shared: ReadonlyArray<string> = SHARED_OPTION_NAMES;
-  return [...SHARED_OPTION_NAMES, ...Object.keys(cls.options).filter((k) => !shared.includes(k))];
+  return [...SHARED_OPTION_NAMES, ...Object.keys(methodClass(method).options).filter((k) => !shared.includes(k))];
 }
 
 /** The options with a command-line flag, in the bag's order. */

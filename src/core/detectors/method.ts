@@ -132,6 +132,8 @@ const classes: MethodClass[] = [];
 /**
  * Makes `cls` the method of its names: `new Detector({ method })`, saved models, the ONNX export, the command
  * line and notebooks find it. Returns a function that unregisters it (for tests that register their own).
+ * The registry is per thread: streamed scoring's worker threads (scoreWorker.ts) know the methods that
+ * core/detector.ts imports, so a method registered elsewhere streams files on one thread (`--threads 1`).
  */
 export function registerMethod(cls: MethodClass): () => void {
   for (const m of cls.methods) {
