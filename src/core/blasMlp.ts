@@ -9,12 +9,12 @@
 import type { Blas } from './blas';
 import {
   AdamWOptions, checkWeights, layerSizes, LEAKY_SLOPE, lossGradient, LossName, meanLoss, MlpShape, MlpWeights,
-  Network, Trainer,
+  Network, predictInBlocks, SCORE_BLOCK_ROWS, Trainer,
 } from './network';
 import { Workspace } from './simd';
 import { DataParallelTrainer, ParallelModel } from './parallel';
 
-/** Rows the buffers hold at first: the paper's batch size, also the chunk predict works in. */
+/** Rows the buffers hold at first: the paper's batch size (predict needs SCORE_BLOCK_ROWS of them). */
 const DEFAULT_ROWS = 1024;
 
 interface Buffers {
@@ -105,16 +105,12 @@ export class BlasMlp implements Network {
     return acts[layers];
   }
 
+  /** f(x) in blocks of SCORE_BLOCK_ROWS rows: every sgemm has the same shape, whatever `rows` is (network.ts). */
   predict(x: Float32Array, rows: number): Float32Array {
     const d = this.shape.inputs;
     if (x.length < rows * d) throw new RangeError(`predict: ${rows} rows of ${d} columns need ${rows * d} values, got ${x.length}`);
-    const out = new Float32Array(rows);
-    const chunk = this.b.rows;
-    for (let start = 0; start < rows; start += chunk) {
-      const n = Math.min(chunk, rows - start);
-      out.set(this.forward(x.subarray(start * d, (start + n) * d), n).subarray(0, n), start);
-    }
-    return out;
+    this.reserve(SCORE_BLOCK_ROWS);
+    return predictInBlocks(x, rows, d, (block) => this.forward(block, SCORE_BLOCK_ROWS));
   }
 
   getWeights(): MlpWeights {

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
 import {
-  AdamWOptions, checkWeights, initialWeights, LEAKY_SLOPE, LossName, MlpShape, MlpWeights, Network, Trainer,
+  AdamWOptions, checkWeights, initialWeights, LEAKY_SLOPE, LossName, MlpShape, MlpWeights, Network, predictInBlocks,
+  SCORE_BLOCK_ROWS, Trainer,
 } from './network';
 import { DataParallelTrainer, ParallelModel } from './parallel';
 
@@ -39,16 +40,10 @@ export class TfMlp implements Network {
     return h;
   }
 
-  /** f(x) for every row of a row-major matrix, in chunks to bound memory. */
-  predict(x: Float32Array, rows: number, chunk = 8192): Float32Array {
+  /** f(x) for every row of a row-major matrix, in the blocks of SCORE_BLOCK_ROWS rows blas scores in (network.ts). */
+  predict(x: Float32Array, rows: number): Float32Array {
     const d = this.shape.inputs;
-    const out = new Float32Array(rows);
-    for (let start = 0; start < rows; start += chunk) {
-      const n = Math.min(chunk, rows - start);
-      const values = tf.tidy(() => this.apply(tf.tensor2d(x.subarray(start * d, (start + n) * d), [n, d])).dataSync());
-      out.set(values, start);
-    }
-    return out;
+    return predictInBlocks(x, rows, d, (block) => tf.tidy(() => this.apply(tf.tensor2d(block, [SCORE_BLOCK_ROWS, d])).dataSync() as Float32Array));
   }
 
   getWeights(): MlpWeights {

@@ -43,12 +43,46 @@ export interface Trainer {
 
 export interface Network {
   readonly shape: MlpShape;
-  /** f(x) for every row of a row-major matrix. */
+  /** f(x) for every row of a row-major matrix, in fixed blocks (predictInBlocks; SCORE_BLOCK_ROWS says why). */
   predict(x: Float32Array, rows: number): Float32Array;
   getWeights(): MlpWeights;
   setWeights(weights: MlpWeights): void;
   trainer(optimizer: AdamWOptions, loss: LossName): Trainer;
   dispose(): void;
+}
+
+/**
+ * Rows in every forward pass that scores (predict, on every backend). A BLAS promises no identical bits across
+ * matrix shapes (OpenBLAS picks other kernels and tilings by size), so rows are cut into blocks of this many and
+ * the last is zero-padded: every product has the same shape whatever the caller's chunking. A row's score then
+ * depends only on the row and its place in its block, never on the other rows or how many came: the whole
+ * table, a stream in chunks of a multiple of this many rows (synthad score's 2048) and any block-aligned part
+ * score bit-identically (tested with OpenBLAS's Haswell, Zen, SkylakeX, Sandybridge and Prescott kernels; MKL
+ * may also vary with memory alignment). At other places in a block OpenBLAS's SkylakeX, Sandybridge and
+ * Prescott kernels and the wasm and cpu backends round alike too, but its Haswell/Zen sgemm rounds the rows of a
+ * tile in two ways: a row scored alone or in a 64-row chunk can differ in the last float32 bits (measured up to
+ * 5e-7 x max(1, |f|)). 256 rows score as fast as 512 or 1024 (blas and wasm, 1 M rows, 28-500-500-1).
+ */
+export const SCORE_BLOCK_ROWS = 256;
+
+/**
+ * f(x) for `rows` rows of `inputs` columns by `forward`, which takes exactly SCORE_BLOCK_ROWS rows (row-major)
+ * and returns their outputs (at least that many values; the first SCORE_BLOCK_ROWS are read before the next
+ * call). The last block is a zero-padded copy.
+ */
+export function predictInBlocks(x: Float32Array, rows: number, inputs: number, forward: (block: Float32Array) => Float32Array): Float32Array {
+  const block = SCORE_BLOCK_ROWS;
+  const out = new Float32Array(rows);
+  const whole = rows - (rows % block);
+  for (let start = 0; start < whole; start += block) {
+    out.set(forward(x.subarray(start * inputs, (start + block) * inputs)).subarray(0, block), start);
+  }
+  if (whole < rows) {
+    const padded = new Float32Array(block * inputs);
+    padded.set(x.subarray(whole * inputs, rows * inputs));
+    out.set(forward(padded).subarray(0, rows - whole), whole);
+  }
+  return out;
 }
 
 /** Layer widths including input and output: [d, h1, ..., 1]. */

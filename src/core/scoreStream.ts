@@ -32,7 +32,10 @@ const GC_EVERY_ROWS = 32_768;
 export type OutputFormat = 'csv' | 'tsv' | 'jsonl';
 
 export interface ScoreStreamOptions {
-  /** Rows per block (default 2048). */
+  /**
+   * Rows per block (default 2048). A multiple of SCORE_BLOCK_ROWS (network.ts), as the default is, keeps each
+   * row at its place in the network's scoring blocks: the whole-table scores bit for bit.
+   */
   readonly chunkRows?: number;
   /** The decimal separator of numbers written as text (see LoadOptions.decimal). */
   readonly decimal?: ',' | '.';

@@ -1,12 +1,13 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, takeBackendHint, createNetwork, describeBackend } from '../../src/core/backend';
-import { loadBlas, blasCandidates } from '../../src/core/blas';
+import { Blas, loadBlas, blasCandidates } from '../../src/core/blas';
 import { BlasMlp, BlasTrainer } from '../../src/core/blasMlp';
 import { DataParallelTrainer } from '../../src/core/parallel';
 import { lossOf, TfMlp } from '../../src/core/mlp';
-import { Activation, initialWeights, LEAKY_SLOPE, LossName, MlpShape } from '../../src/core/network';
+import { Activation, initialWeights, LEAKY_SLOPE, LossName, MlpShape, SCORE_BLOCK_ROWS } from '../../src/core/network';
 import { createRng } from '../../src/core/rng';
+import { assertScoresAgree } from './helpers';
 
 // The BLAS path (Debian's libopenblas0-pthread, installed by .ci/run) against TensorFlow.js: the same
 // loss and gradients as the tfjs model (mlp.ts) and as tf.grads of a plain tf.matMul network.
@@ -146,21 +147,42 @@ describe('blas backend', () => {
     a.dispose(); b.dispose(); model.dispose();
   });
 
-  it('predicts beyond its buffer in chunks, and grows its buffers for a larger batch keeping its weights', () => {
-    const blas = loadBlas();
-    const shape: MlpShape = { inputs: 9, hidden: [16], activation: 'relu' };
+  it('scores in fixed blocks: every product has SCORE_BLOCK_ROWS rows, whatever the chunking and the buffers', () => {
+    const real = loadBlas();
+    const products: string[] = [];
+    // The library as the network calls it, recording each sgemm's M x N x K.
+    const blas: Blas = { ...real, sgemm: (...args: Parameters<Blas['sgemm']>) => { products.push(args.slice(2, 5).join('x')); real.sgemm(...args); } };
+    const shape: MlpShape = { inputs: 9, hidden: [40, 24], activation: 'leaky_relu' };
     const net = new BlasMlp(blas, shape, initialWeights(shape, createRng(3)));
     assert.ok(net.simd, 'WebAssembly SIMD kernels in use');
+    const rows = 1000;
     const { x, y } = randomBatch(4, 3000, 9);
-    const all = net.predict(x, 3000);
-    // Rows 2048.. come from the third 1024-row chunk; alone they are one chunk.
-    assert.equal(mismatch(all.subarray(2048), net.predict(x.subarray(2048 * 9), 952)), undefined);
+    const all = net.predict(x, rows);
+    const B = SCORE_BLOCK_ROWS;
+    const blockShapes = [`${B}x40x9`, `${B}x24x40`, `${B}x1x24`];
+    assert.deepEqual(products, Array.from({ length: Math.ceil(rows / B) }, () => blockShapes).flat(), 'whole blocks, the last one padded');
+    for (const chunk of [1, 7, 64, B, 2 * B, 100_000]) {
+      products.length = 0;
+      const parts = new Float32Array(rows);
+      for (let start = 0; start < rows; start += chunk) {
+        const n = Math.min(chunk, rows - start);
+        parts.set(net.predict(x.subarray(start * 9, (start + n) * 9), n), start);
+      }
+      assert.deepEqual([...new Set(products)], blockShapes, `chunks of ${chunk}: the same products`);
+      // By design: a block-aligned chunk keeps every row at its place in a block, so the bits are the same on
+      // any CPU. Elsewhere in a block most kernels round alike too, but not OpenBLAS's Haswell/Zen sgemm.
+      if (chunk % B === 0 || chunk >= rows) assert.deepEqual(parts, all, `chunks of ${chunk}: bit for bit`);
+      else assertScoresAgree(parts, all, `chunks of ${chunk}`);
+    }
+    // A batch larger than the buffers grows them, keeping the weights; scoring still runs in the same blocks.
     const before = net.getWeights();
     const small = net.gradients(x, y, 500, 'hinge');
     const big = net.gradients(x, y, 3000, 'hinge'); // needs 3000-row buffers
-    assert.deepEqual(net.getWeights(), before);
-    assert.equal(mismatch(net.predict(x, 3000), all), undefined);
     assert.ok(Number.isFinite(small) && Number.isFinite(big));
+    assert.deepEqual(net.getWeights(), before);
+    products.length = 0;
+    assert.deepEqual(net.predict(x, rows), all, 'bit for bit after the buffers grew');
+    assert.deepEqual([...new Set(products)], blockShapes);
   });
 
   it('is chosen by auto, reports its library and threads, and sets the thread count', async () => {

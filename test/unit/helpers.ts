@@ -1,6 +1,6 @@
 /**
- * Helpers the unit tests share: temporary fixture files, assertions on SynthadInputError messages, and a
- * small labelled dataset.
+ * Helpers the unit tests share: temporary fixture files, assertions on SynthadInputError messages, scores
+ * compared within float32 rounding, and a small labelled dataset.
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
@@ -41,6 +41,29 @@ export async function rejectsInput(promise: Promise<unknown>, message: string | 
 /** Throws a SynthadInputError whose message is exactly `message` (or matches it). */
 export function throwsInput(run: () => unknown, message: string | RegExp): void {
   assert.throws(run, (error: unknown) => isInputError(error, message));
+}
+
+/**
+ * How far apart the network's scores of the same row may be when the row sits at another place in the fixed
+ * scoring blocks (SCORE_BLOCK_ROWS in src/core/network.ts), e.g. scored alone or in a 64-row chunk instead of
+ * in the whole table: 1e-6 x max(1, |score|). Most BLAS kernels give the same bits there, but OpenBLAS's
+ * Haswell/Zen sgemm (AVX2 machines without AVX-512, or OPENBLAS_CORETYPE=Haswell) rounds the rows of a tile
+ * in two ways; measured up to 5e-7 x max(1, |score|) with 500- and 1000-wide layers, 1 float32 ulp on the
+ * tests' small networks. Rows at the same place in a block are compared bit for bit instead.
+ */
+export const SCORE_TOLERANCE = 1e-6;
+
+/** Whether two scores of the same row agree within SCORE_TOLERANCE (equal infinities agree). */
+export function scoresAgree(a: number, b: number): boolean {
+  return a === b || Math.abs(a - b) <= SCORE_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** Fails naming the first row whose scores do not agree within SCORE_TOLERANCE. */
+export function assertScoresAgree(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: ${actual.length} scores, expected ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    if (!scoresAgree(actual[i], expected[i])) assert.fail(`${what}: row ${i} scored ${actual[i]}, expected ${expected[i]} (within ${SCORE_TOLERANCE} x max(1, |score|))`);
+  }
 }
 
 /** The column of `table` named `name`; fails the test when there is none. */

@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/core/backend';
 import { lossOf, TfMlp } from '../../src/core/mlp';
+import { SCORE_BLOCK_ROWS } from '../../src/core/network';
 import { createRng } from '../../src/core/rng';
 
 describe('mlp', () => {
@@ -35,6 +36,34 @@ describe('mlp', () => {
       }
       tf.dispose([x, y, ours.value, theirs.value, ...Object.values(ours.grads), ...Object.values(theirs.grads)]);
       mlp.dispose();
+    });
+  }
+
+  // predict runs in fixed blocks of SCORE_BLOCK_ROWS rows on these backends too; their arithmetic (WebAssembly
+  // SIMD without fused multiply-add, JavaScript doubles) is the same on every CPU and rounds every row of a block
+  // alike, so a row's score has the same bits however the rows are cut.
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`${backend}: rows scored whole, in chunks of 1, 7, 64, ${SCORE_BLOCK_ROWS} and 100000, and one at a time give the same bits`, async () => {
+      await selectBackend(backend);
+      try {
+        const d = 9;
+        const mlp = new TfMlp({ inputs: d, hidden: [40, 24], activation: 'leaky_relu' }, createRng(8));
+        const rng = createRng(9);
+        const rows = 600;
+        const x = Float32Array.from({ length: rows * d }, () => rng.next() * 3 - 1);
+        const all = mlp.predict(x, rows);
+        for (const chunk of [1, 7, 64, SCORE_BLOCK_ROWS, 100_000]) {
+          const parts = new Float32Array(rows);
+          for (let start = 0; start < rows; start += chunk) {
+            const n = Math.min(chunk, rows - start);
+            parts.set(mlp.predict(x.subarray(start * d, (start + n) * d), n), start);
+          }
+          assert.deepEqual(parts, all, `${backend}, chunks of ${chunk}`);
+        }
+        mlp.dispose();
+      } finally {
+        await selectBackend('wasm'); // this file's backend
+      }
     });
   }
 });

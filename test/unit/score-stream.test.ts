@@ -1,5 +1,6 @@
 // Streamed scoring (issue 15): `synthad score` reads, types, scores and writes in chunks. The streamed scores
-// equal Detector.scoreSamples on the whole table, in every input and output format, whatever the chunk size;
+// equal Detector.scoreSamples on the whole table, in every input and output format, whatever the chunk size
+// (bit for bit in chunks of whole scoring blocks, else within float32 rounding: see SCORE_TOLERANCE);
 // cells are written back as read; errors name the file, line and column; warnings count over the whole file;
 // and peak memory does not grow with the file's length.
 import { strict as assert } from 'assert';
@@ -11,8 +12,9 @@ import Papa from 'papaparse';
 import { loadTable } from '../../src/core/data';
 import { Detector } from '../../src/core/detector';
 import { saveDetector } from '../../src/core/persist';
+import { SCORE_BLOCK_ROWS } from '../../src/core/network';
 import { outputFormatOf, scoreFileStreaming } from '../../src/core/scoreStream';
-import { fixtureDir, gaussianDataset, rejectsInput } from './helpers';
+import { assertScoresAgree, fixtureDir, gaussianDataset, rejectsInput, scoresAgree } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'synthad.js');
@@ -50,6 +52,18 @@ function readOutput(file: string): Record<string, unknown>[] {
 
 const scoresOf = (rows: Record<string, unknown>[]): number[] => rows.map((r) => Number(r.score));
 
+/**
+ * Each row's prediction is its own score against the threshold, and the whole-table prediction wherever the
+ * whole-table score is not within SCORE_TOLERANCE of the threshold (there either side is right).
+ */
+function assertPredictions(rows: Record<string, unknown>[], expected: ReadonlyArray<number>, threshold: number, what: string): void {
+  rows.forEach((r, i) => {
+    const prediction = Number(r.prediction);
+    assert.equal(prediction, Number(r.score) > threshold ? 1 : 0, `${what}: row ${i}'s prediction against its score`);
+    if (!scoresAgree(expected[i], threshold)) assert.equal(prediction, expected[i] > threshold ? 1 : 0, `${what}: row ${i}'s prediction`);
+  });
+}
+
 describe('streamed scoring (synthad score)', function () {
   this.timeout(180_000);
   const train = gaussianDataset(1);
@@ -74,15 +88,22 @@ describe('streamed scoring (synthad score)', function () {
         return [c.name, typeof v === 'number' ? (Number.isNaN(v) ? null : v) : v];
       })))).join('\n') + '\n');
       const wantJsonl = Array.from(det.scoreSamples(await loadTable(jsonl)));
-      for (const [input, expected] of [[csv, want], [tsv, wantTsv], [gz, want], [jsonl, wantJsonl]] as const) {
-        for (const ext of ['csv', 'tsv', 'jsonl', 'csv.gz']) {
-          const out = path.join(dir, `out-${method}.${ext}`);
-          const result = await scoreFileStreaming(det, input, out, { chunkRows: 64 });
-          assert.equal(result.rows, expected.length);
-          const rows = readOutput(out);
-          assert.deepEqual(scoresOf(rows), expected, `${path.basename(input)} -> .${ext}`);
-          const predictions = rows.map((r) => Number(r.prediction));
-          assert.deepEqual(predictions, expected.map((s) => (s > det.fitted.threshold ? 1 : 0)));
+      // Chunks of SCORE_BLOCK_ROWS keep every row at its place in the network's scoring blocks: the same bits on any
+      // CPU. Chunks of 64 move rows within a block: the same bits on most BLAS kernels, within SCORE_TOLERANCE on all.
+      // Isolation Forest scores in doubles, row by row: the same bits either way.
+      for (const chunkRows of [SCORE_BLOCK_ROWS, 64]) {
+        const exact = method === 'iforest' || chunkRows % SCORE_BLOCK_ROWS === 0;
+        for (const [input, expected] of [[csv, want], [tsv, wantTsv], [gz, want], [jsonl, wantJsonl]] as const) {
+          for (const ext of ['csv', 'tsv', 'jsonl', 'csv.gz']) {
+            const out = path.join(dir, `out-${method}.${ext}`);
+            const result = await scoreFileStreaming(det, input, out, { chunkRows });
+            assert.equal(result.rows, expected.length);
+            const rows = readOutput(out);
+            const what = `${path.basename(input)} -> .${ext}, chunks of ${chunkRows}`;
+            if (exact) assert.deepEqual(scoresOf(rows), expected, what);
+            else assertScoresAgree(scoresOf(rows), expected, what);
+            assertPredictions(rows, expected, det.fitted.threshold, what);
+          }
         }
       }
     });
@@ -119,16 +140,34 @@ describe('streamed scoring (synthad score)', function () {
 
   it('chunk boundaries do not change the scores or the warnings', async () => {
     const csv = fixture('chunks.csv', csvText(700));
-    const runs = [];
-    for (const chunkRows of [1, 7, 64, 100_000]) {
+    const runs = new Map<number, { scores: number[]; warnings: ReadonlyArray<string> }>();
+    for (const chunkRows of [1, 7, 64, SCORE_BLOCK_ROWS, 100_000]) {
       const out = path.join(dir, `chunks-${chunkRows}.csv`);
       const result = await scoreFileStreaming(detectors.vcsa, csv, out, { chunkRows });
-      runs.push({ scores: scoresOf(readOutput(out)), warnings: result.warnings });
+      runs.set(chunkRows, { scores: scoresOf(readOutput(out)), warnings: result.warnings });
     }
-    for (const run of runs.slice(1)) assert.deepEqual(run, runs[0]);
-    assert.deepEqual(runs[0].warnings, [`${csv}: 30 values of categories not seen in training (30 in 'colour'); scored as no category`]);
-    // The same counts the whole-table path reports.
-    assert.deepEqual(detectors.vcsa.scoreDetailed(await loadTable(csv)).warnings, runs[0].warnings);
+    const whole = runs.get(100_000)!;
+    for (const [chunkRows, run] of runs) {
+      assert.deepEqual(run.warnings, whole.warnings, `chunks of ${chunkRows}`);
+      // Block-aligned chunks: bit for bit by design; others within float32 rounding (see SCORE_TOLERANCE).
+      if (chunkRows % SCORE_BLOCK_ROWS === 0) assert.deepEqual(run.scores, whole.scores, `chunks of ${chunkRows}`);
+      else assertScoresAgree(run.scores, whole.scores, `chunks of ${chunkRows}`);
+    }
+    assert.deepEqual(whole.warnings, [`${csv}: 30 values of categories not seen in training (30 in 'colour'); scored as no category`]);
+    // The same counts and scores the whole-table path reports.
+    const details = detectors.vcsa.scoreDetailed(await loadTable(csv));
+    assert.deepEqual(details.warnings, whole.warnings);
+    assert.deepEqual(Array.from(details.scores), whole.scores);
+  });
+
+  it('the default chunks (2048 rows) are whole scoring blocks: the whole-table scores bit for bit, on one thread and on workers', async () => {
+    const csv = fixture('default-chunks.csv', csvText(5000));
+    const want = Array.from(detectors.vcsa.scoreSamples(await loadTable(csv)));
+    for (const workers of [1, 2]) {
+      const out = path.join(dir, `default-chunks-${workers}.csv`);
+      await scoreFileStreaming(detectors.vcsa, csv, out, { workers });
+      assert.deepEqual(scoresOf(readOutput(out)), want, `${workers} threads`);
+    }
   });
 
   it('counts rows out of range over the whole file and names the first one, in a later chunk', async () => {

@@ -53,7 +53,8 @@ export interface RowStreamOptions {
 export const NO_RECORDS = 'no data rows (expected at least one record)';
 /**
  * Records per block. Small blocks keep what a block allocates in V8's young generation (600 K rows x 9 columns,
- * one thread: 16384 rows 143 MB peak RSS 5.1 s; 2048 rows 114 MB 4.1 s).
+ * one thread: 16384 rows 143 MB peak RSS 5.1 s; 2048 rows 114 MB 4.1 s). A multiple of the network's scoring
+ * block (SCORE_BLOCK_ROWS in core/network.ts), so streamed scores are the whole-table ones bit for bit.
  */
 const DEFAULT_CHUNK_ROWS = 2048;
 /** A block is cut once it holds this many bytes, however few records. */
