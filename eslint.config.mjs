@@ -124,7 +124,7 @@ export default tseslint.config(
     layer: 'src/extension (the extension host)', reason: 'the host stays lean: training, TensorFlow.js and charts run in the kernel process (src/kernel/worker.ts), the host talks to it through src/kernel/session',
     packages: ['@tensorflow/*', 'danfojs-node', 'chart.js', '@napi-rs/canvas', 'koffi'],
     paths: ['src/core/backend', 'src/core/mlp', 'src/core/blas', 'src/core/blasMlp', 'src/core/parallel', 'src/core/parallelWorker', 'src/core/detector', 'src/core/detectors', 'src/core/train',
-      'src/kernel/api', 'src/kernel/worker', 'src/kernel/display', 'src/kernel/transform', 'src/presentation', 'src/export', 'src/renderer', 'src/cli'],
+      'src/kernel/api', 'src/kernel/worker', 'src/kernel/display', 'src/kernel/bundles', 'src/kernel/values', 'src/kernel/transform', 'src/presentation', 'src/export', 'src/renderer', 'src/cli'],
     allowTypeImports: true,
   }),
 );

@@ -13,7 +13,7 @@ import type { DetectorMethod, DetectorOptions } from '../core/options';
 import type { EvaluationReport } from '../core/report';
 import type { TypeMetrics, Confusion } from '../core/metrics';
 import type { EpochProgress } from '../core/train';
-import type { Chart } from '../kernel/display';
+import type { Chart } from '../kernel/bundles';
 
 export { CoreDetector };
 export type {

@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
 import { loadDataset, datasetFromTable } from '../core/data/load';
 import { describeSample } from '../core/data/sample';
-import { Detector as CoreDetector, FitHooks, predictFromScores, setWarningSink } from '../core/detector';
+import { Detector as CoreDetector, FitHooks, predictFromScores, setWarningSink, TopRow } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
@@ -14,9 +14,12 @@ import { exportOnnx, OnnxExportOptions } from '../export/onnx';
 import { writeCsv } from '../presentation/export';
 import { comparisonChart, liveTrainingChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../presentation/charts';
 import type { EvaluationReport } from '../core/report';
-import { Chart, isReport, isTable, RawDisplay, toMimeBundle } from './display';
+import { toMimeBundle } from './display';
+import { Chart, datasetBundle, detectorBundle, RawDisplay, reportBundle, topRowsBundle } from './bundles';
+import { isReport, isTable } from './values';
 import type { KernelConfig, MimeBundle, TrainingProgress } from '../common/protocol';
 import { MIME } from '../common/protocol';
+import { Displayable, MIME_BUNDLE, withMimeBundle } from '../common/mimeBundle';
 import { lastBackendHint } from '../core/backend';
 import { formatSeconds, resolveDataPath } from './shared';
 
@@ -39,6 +42,27 @@ export interface CellApi {
 // The documented shapes of `plot` and `display` (also what the editor's IntelliSense shows).
 export type { Display, Plot } from '../intellisense/cellApi';
 import type { Display, Plot } from '../intellisense/cellApi';
+
+/**
+ * The core detector as cells hold it: it shows itself, and so do the report of `evaluate` and the rows of
+ * `top` (src/core knows nothing of presentation, so the cell API gives them their display here, where it
+ * hands them to cells). What `Detector.load` returns; the cells' `Detector` extends it.
+ */
+class ShownDetector extends CoreDetector implements Displayable {
+  [MIME_BUNDLE](): MimeBundle {
+    return detectorBundle(this);
+  }
+
+  override evaluate(data: Dataset): EvaluationReport {
+    return withMimeBundle(super.evaluate(data), reportBundle);
+  }
+
+  /** No rows (a table without rows) show as the empty array they are. */
+  override top(data: Table, k?: number): TopRow[] {
+    const rows = super.top(data, k);
+    return rows.length > 0 ? withMimeBundle(rows, topRowsBundle) : rows;
+  }
+}
 
 export function createCellApi(config: KernelConfig, current: () => CellContext | undefined): CellApi {
   const resolve = (file: string): string => resolveDataPath(file, config);
@@ -77,7 +101,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
    * `new Detector(options)` in a cell: the core Detector with the settings' defaults under the options given,
    * training progress shown live in the cell, and `save`, `exportOnnx` and `Detector.load`.
    */
-  class Detector extends CoreDetector {
+  class Detector extends ShownDetector {
     constructor(options: Partial<DetectorOptions> = {}) {
       super({ ...defaultsFrom(config), ...options });
     }
@@ -99,9 +123,11 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       return target;
     }
 
+    /** A saved model, shown in cells as the core detector it is (no `save`, no live progress): a ShownDetector. */
     static async load(dir: string): Promise<CoreDetector> {
       const d = config.detectorDefaults ?? {};
-      return loadDetector(path.resolve(config.cwd, dir), { backend: d.backend, threads: d.threads });
+      const loaded = await loadDetector(path.resolve(config.cwd, dir), { backend: d.backend, threads: d.threads });
+      return ShownDetector.fromState(loaded.options, loaded.fitted);
     }
   }
 
@@ -141,7 +167,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       const data = await loadDataset(resolve(file), options);
       for (const w of data.warnings ?? []) warn(w);
       if (data.sampled) current()?.stderr(`SynthAD: loaded ${describeSample(data.sampled)}\n`);
-      return data;
+      return withMimeBundle(data, datasetBundle);
     },
     Detector,
     plot,

@@ -10,8 +10,11 @@ import { transformCell, CellSyntaxError } from '../../src/kernel/transform';
 import { KernelSession, ExecutionResult } from '../../src/kernel/session';
 import type { MimeBundle, TrainingProgress } from '../../src/common/protocol';
 import { MIME } from '../../src/common/protocol';
-import { isTopRows, toMimeBundle, topRowsBundle } from '../../src/kernel/display';
-import type { TopRow } from '../../src/core/detector';
+import { toMimeBundle } from '../../src/kernel/display';
+import { datasetBundle, detectorBundle, reportBundle, topRowsBundle } from '../../src/kernel/bundles';
+import { createCellApi } from '../../src/kernel/api';
+import { MIME_BUNDLE } from '../../src/common/mimeBundle';
+import { Detector as CoreDetector, TopRow } from '../../src/core/detector';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WORKER = path.join(ROOT, 'out', 'src', 'kernel', 'worker.js');
@@ -75,10 +78,7 @@ describe('kernel: display of det.top rows', () => {
   ];
 
   it('is an escaped HTML table with line, score, flagged, values and explanation, plus markdown and text', () => {
-    assert.ok(isTopRows(rows));
-    assert.ok(!isTopRows([]) && !isTopRows([{ row: 1 }]) && !isTopRows({ row: 1, score: 1, flagged: true, values: {}, explanation: [] }));
-    const b = toMimeBundle(rows)!;
-    assert.deepStrictEqual(b, topRowsBundle(rows));
+    const b = topRowsBundle(rows);
     const html = b['text/html'] as string;
     assert.ok(!html.includes('<script>') && !html.includes('<b>'), html);
     assert.ok(html.includes('<th>line</th><th>score</th><th>flagged</th><th>&lt;b&gt;x&lt;/b&gt;</th><th>colour</th><th>note</th><th>why</th>'), html);
@@ -93,6 +93,57 @@ describe('kernel: display of det.top rows', () => {
     assert.strictEqual(b['text/plain'], '2 most anomalous rows (1 above the threshold)\n' +
       '6  score 1.235  flagged  <b>x</b> = 9.1 (training range -2.9..3.2); colour = <script>alert(1)</script> (training: mostly red|blue)\n' +
       'row 1  score -0.5000  ');
+  });
+});
+
+describe('kernel: display protocol', function () {
+  this.timeout(60000);
+
+  it('asks the value first: a type unknown to the kernel shows itself through MIME_BUNDLE', () => {
+    // A result type the display code has never heard of, defined here and nowhere else.
+    class Temperature {
+      constructor(readonly celsius: number) {}
+      [MIME_BUNDLE]() {
+        return { 'text/html': `<b>${this.celsius} °C</b>`, 'text/plain': `${this.celsius} °C` };
+      }
+    }
+    assert.deepStrictEqual(toMimeBundle(new Temperature(21.5)), { 'text/html': '<b>21.5 °C</b>', 'text/plain': '21.5 °C' });
+    // The key is the registered symbol, so a value from another copy of the protocol module is recognised too.
+    assert.deepStrictEqual(toMimeBundle({ [Symbol.for('synthad.mimeBundle')]: () => ({ 'text/markdown': '**hi**' }) }), { 'text/markdown': '**hi**' });
+    // Without it: text, and nothing for undefined.
+    assert.deepStrictEqual(toMimeBundle({ a: 1, [MIME_BUNDLE]: 'not a method' }), { 'text/plain': "{ a: 1, [Symbol(synthad.mimeBundle)]: 'not a method' }" });
+    assert.deepStrictEqual(toMimeBundle([1, 2]), { 'text/plain': '[ 1, 2 ]' });
+    assert.deepStrictEqual(toMimeBundle(null), { 'text/plain': 'null' });
+    assert.strictEqual(toMimeBundle(undefined), undefined);
+  });
+
+  it("gives what the cell API hands out its display: load's dataset, the detector, its report and top rows", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-display-'));
+    try {
+      const api = createCellApi({ cwd: dir, samplesDir: path.join(ROOT, 'samples'), detectorDefaults: { backend: 'cpu', threads: 1 } }, () => undefined);
+      const data = await api.load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });
+      assert.deepStrictEqual(toMimeBundle(data), datasetBundle(data));
+      // Non-enumerable: the dataset's keys, JSON and copies are as before.
+      assert.strictEqual(Object.getOwnPropertyDescriptor(data, MIME_BUNDLE)?.enumerable, false);
+      assert.deepStrictEqual(Object.getOwnPropertySymbols({ ...data }), []);
+      const det = await new api.Detector({ method: 'iforest', trees: 10 }).fit(data);
+      assert.match(toMimeBundle(det)!['text/plain'] as string, /^Isolation Forest detector \(seed 0, known: all\)\nfitted on /);
+      assert.deepStrictEqual(toMimeBundle(det), detectorBundle(det));
+      const report = det.evaluate(data);
+      assert.deepStrictEqual(toMimeBundle(report), reportBundle(report));
+      const top = det.top(data, 3);
+      assert.deepStrictEqual(toMimeBundle(top), topRowsBundle(top));
+      // A saved model loaded in a cell shows itself, its report and rows the same way, and stays a core detector.
+      await (det as unknown as { save(dir: string): Promise<string> }).save('model');
+      const loaded = await (api.Detector as unknown as { load(dir: string): Promise<CoreDetector> }).load('model');
+      assert.ok(loaded instanceof CoreDetector && !('save' in loaded));
+      assert.notStrictEqual(loaded.constructor, api.Detector);
+      assert.deepStrictEqual(toMimeBundle(loaded), detectorBundle(det));
+      assert.deepStrictEqual(toMimeBundle(loaded.evaluate(data)), toMimeBundle(report));
+      assert.deepStrictEqual(toMimeBundle(loaded.top(data, 3)), toMimeBundle(top));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
