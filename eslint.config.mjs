@@ -95,7 +95,7 @@ export default tseslint.config(
   boundary(['src/renderer/**/*.ts'], {
     layer: 'src/renderer', reason: 'the renderer runs in the webview (no Node); it imports src/common and the DOM- and Node-free parts of src/presentation',
     builtins: true, packages: ['vscode', '@tensorflow/*', 'danfojs-node', '@napi-rs/canvas', 'koffi', 'papaparse', 'typescript'],
-    paths: ['src/core', 'src/kernel', 'src/extension', 'src/cli', 'src/intellisense', 'src/presentation/png', 'src/presentation/htmlReport', 'src/presentation/export'],
+    paths: ['src/core', 'src/kernel', 'src/extension', 'src/cli', 'src/intellisense', 'src/presentation/png', 'src/presentation/htmlReport', 'src/presentation/csvOutput'],
     // `import type` from src/core (the report and dataset summaries) is erased from the bundle; that the modules it
     // names stay free of Node is checked by src/renderer/tsconfig.json (no Node types), which type-checks them too.
     allowTypeImports: true,

@@ -6,12 +6,12 @@ import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
 import { loadDataset, datasetFromTable } from '../core/data/load';
 import { describeSample } from '../core/data/sample';
-import { Detector as CoreDetector, FitHooks, predictFromScores, setWarningSink, TopRow } from '../core/detector';
+import { Detector as CoreDetector, FitHooks, setWarningSink, TopRow } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
 import { exportOnnx, OnnxExportOptions } from '../export/onnx';
-import { writeCsv } from '../presentation/export';
+import { writeScoresCsv } from '../presentation/csvOutput';
 import { comparisonChart, liveTrainingChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../presentation/charts';
 import type { EvaluationReport } from '../core/report';
 import { toMimeBundle } from './display';
@@ -174,11 +174,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     display,
     exportScores: async (detector, data, file) => {
       const target = path.resolve(config.cwd, file);
-      const scores = detector.scoreSamples(data);
-      await writeCsv(target, data, [
-        { name: 'score', values: scores },
-        { name: 'prediction', values: predictFromScores(scores, detector.fitted.threshold) },
-      ]);
+      await writeScoresCsv(target, data, detector.scoreSamples(data), detector.fitted.threshold);
       return target;
     },
   };
