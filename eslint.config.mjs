@@ -121,10 +121,10 @@ export default tseslint.config(
   }),
   // The host may still `import type` from anywhere: types are erased, nothing loads.
   boundary(['src/extension/**/*.ts'], {
-    layer: 'src/extension (the extension host)', reason: 'the host stays lean: training, TensorFlow.js and charts run in the kernel process (src/kernel/worker.ts), the host talks to it through src/kernel/session',
+    layer: 'src/extension (the extension host)', reason: 'the host stays lean: training, TensorFlow.js and charts run in the kernel process (src/kernel, entry src/kernel/main.ts), the host talks to it through src/extension/kernelSession',
     packages: ['@tensorflow/*', 'danfojs-node', 'chart.js', '@napi-rs/canvas', 'koffi'],
     paths: ['src/core/backend', 'src/core/mlp', 'src/core/blas', 'src/core/blasMlp', 'src/core/parallel', 'src/core/parallelWorker', 'src/core/detector', 'src/core/detectors', 'src/core/train',
-      'src/kernel/api', 'src/kernel/worker', 'src/kernel/display', 'src/kernel/bundles', 'src/kernel/values', 'src/kernel/transform', 'src/presentation', 'src/export', 'src/renderer', 'src/cli'],
+      'src/kernel', 'src/presentation', 'src/export', 'src/renderer', 'src/cli'],
     allowTypeImports: true,
   }),
 );

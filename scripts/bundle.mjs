@@ -15,7 +15,7 @@
 //
 // Production build: no node_modules but the native ones (koffi, @napi-rs/canvas), so
 //   - @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are bundled into each bundle that uses them (one copy
-//     per bundle; every bundle runs in its own thread: extension host, kernel worker, parallel workers);
+//     per bundle; every bundle runs in its own thread: extension host, kernel process, IntelliSense thread, worker threads);
 //   - danfojs-node is bundled on its own into dist/danfo.js, loaded lazily (it takes most of a second) from
 //     the bundle that asks for it, and its TensorFlow.js is that bundle's instance, handed over through a
 //     global symbol: `dfd.tensor(...)` and the cells' `tf` are one library;
@@ -115,7 +115,8 @@ export async function bundle({ production = false, minify = production, outDir =
 
   const builds = [
     build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: join(dist, 'extension.js') }),
-    build({ ...node, entryPoints: ['src/kernel/worker.ts'], outfile: join(dist, 'kernel-worker.js') }),
+    // The kernel process, one per notebook (src/extension/kernelSession.ts forks it).
+    build({ ...node, entryPoints: ['src/kernel/main.ts'], outfile: join(dist, 'kernel.js') }),
     // The data-parallel trainer's worker thread (src/core/parallel.ts looks for it next to the bundle).
     build({ ...node, entryPoints: ['src/core/parallelWorker.ts'], outfile: join(dist, 'parallel-worker.js') }),
     // IntelliSense in notebook cells (src/intellisense): TypeScript's language service in a worker thread. TypeScript

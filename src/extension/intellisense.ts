@@ -19,7 +19,7 @@ import type {
   CompletionDetails, CompletionEntry, CompletionResult, DiagnosticsResult, HostMessage, HostRequest, QuickInfo, SignatureHelpResult,
   WorkerReply, CellSource,
 } from '../intellisense/protocol';
-import { NOTEBOOK_TYPE } from './kernel';
+import { NOTEBOOK_TYPE } from './kernelController';
 
 /** The TypeScript server plugin's name (package.json contributes.typescriptServerPlugins). */
 export const TS_PLUGIN_ID = 'synthad-ts-plugin';

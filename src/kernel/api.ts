@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import type { Dataset, LoadOptions, Table } from '../core/data/types';
-import { loadDataset, datasetFromTable } from '../core/data/load';
+import { loadDataset } from '../core/data/load';
 import { describeSample } from '../core/data/sample';
 import { Detector as CoreDetector, FitHooks, setWarningSink, TopRow } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
@@ -21,7 +21,8 @@ import type { KernelConfig, MimeBundle, TrainingProgress } from '../common/proto
 import { MIME } from '../common/protocol';
 import { Displayable, MIME_BUNDLE, withMimeBundle } from '../common/mimeBundle';
 import { lastBackendHint } from '../core/backend';
-import { formatSeconds, resolveDataPath } from './shared';
+import { formatSeconds } from '../common/format';
+import { resolveDataPath } from '../core/data/paths';
 
 /** The running cell, as the API needs it. */
 export interface CellContext {
@@ -205,4 +206,3 @@ function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgre
   };
 }
 
-export { datasetFromTable, toMimeBundle, formatSeconds, resolveDataPath };

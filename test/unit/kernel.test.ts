@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
 import { transformCell, CellSyntaxError } from '../../src/kernel/transform';
-import { KernelSession, ExecutionResult } from '../../src/kernel/session';
+import { KernelSession, ExecutionResult } from '../../src/extension/kernelSession';
 import type { MimeBundle, TrainingProgress } from '../../src/common/protocol';
 import { MIME } from '../../src/common/protocol';
 import { toMimeBundle } from '../../src/kernel/display';
@@ -17,7 +17,7 @@ import { MIME_BUNDLE } from '../../src/common/mimeBundle';
 import { Detector as CoreDetector, TopRow } from '../../src/core/detector';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const WORKER = path.join(ROOT, 'out', 'src', 'kernel', 'worker.js');
+const KERNEL = path.join(ROOT, 'out', 'src', 'kernel', 'main.js');
 
 /** Runs a transformed cell in a fresh context and returns its value. */
 async function runInContext(ctx: vm.Context, source: string, lang: 'typescript' | 'javascript' = 'typescript'): Promise<unknown> {
@@ -180,7 +180,7 @@ describe('kernel: worker session', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-kernel-'));
     fs.mkdirSync(path.join(dir, 'node_modules', 'answer'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'node_modules', 'answer', 'index.js'), 'module.exports = { value: 42 };');
-    session = new KernelSession(WORKER, { cwd: dir, samplesDir: path.join(ROOT, 'samples'), detectorDefaults: { backend: 'cpu' } }, { graceMs: 1500 });
+    session = new KernelSession(KERNEL, { cwd: dir, samplesDir: path.join(ROOT, 'samples'), detectorDefaults: { backend: 'cpu' } }, { graceMs: 1500 });
   });
   after(() => {
     session.dispose();
@@ -202,7 +202,7 @@ describe('kernel: worker session', function () {
     assert.strictEqual(bad.ok, false);
     assert.strictEqual(bad.error!.name, 'TypeError');
     assert.match(bad.error!.stack!, new RegExp(`In\\[${n}\\]:2:`));
-    assert.doesNotMatch(bad.error!.stack!, /worker\.js/);
+    assert.doesNotMatch(bad.error!.stack!, /kernel[\\/]main\.js/);
     const after = await run('q + 1');
     assert.strictEqual(after.displays[0].bundle['text/plain'], '2');
   });
@@ -396,7 +396,7 @@ describe('kernel: worker session', function () {
     process.env.SYNTHAD_BLAS = path.join(dir, 'no-such-libblas.so');
     let noBlas: KernelSession;
     try {
-      noBlas = new KernelSession(WORKER, { cwd: dir, detectorDefaults: { threads: 1 } });
+      noBlas = new KernelSession(KERNEL, { cwd: dir, detectorDefaults: { threads: 1 } });
     } finally {
       if (saved === undefined) delete process.env.SYNTHAD_BLAS; else process.env.SYNTHAD_BLAS = saved;
     }
@@ -415,7 +415,7 @@ describe('kernel: worker session', function () {
     let installed = true;
     try { require.resolve('@tensorflow/tfjs-node'); } catch { installed = false; }
     if (installed) this.skip(); // offline installs never have it, so a forced tensorflow backend cannot start
-    const bad = new KernelSession(WORKER, { cwd: dir, detectorDefaults: { backend: 'tensorflow' } });
+    const bad = new KernelSession(KERNEL, { cwd: dir, detectorDefaults: { backend: 'tensorflow' } });
     try {
       await assert.rejects(bad.backend(), (err: Error) => err.name === 'BackendUnavailableError' && /backend tensorflow/.test(err.message));
     } finally {
