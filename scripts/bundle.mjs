@@ -121,7 +121,7 @@ export async function bundle({ production = false, minify = production, outDir =
     build({ ...node, entryPoints: ['src/core/parallelWorker.ts'], outfile: join(dist, 'parallel-worker.js') }),
     // IntelliSense in notebook cells (src/intellisense): TypeScript's language service in a worker thread. TypeScript
     // stays in node_modules in development; bundled in production, where its lib.*.d.ts must sit next to the bundle.
-    build({ ...node, entryPoints: ['src/intellisense/worker.ts'], outfile: join(dist, 'intellisense-worker.js'), external: [...node.external, ...(production ? [] : ['typescript'])] }),
+    build({ ...node, entryPoints: ['src/intellisense/thread.ts'], outfile: join(dist, 'intellisense.js'), external: [...node.external, ...(production ? [] : ['typescript'])] }),
     // The cell API's declarations for IntelliSense (media/intellisense/globals.d.ts imports them).
     emitCellApiTypes(join(dist, 'types')),
     // The notebook renderer runs in the webview: an ES module for the browser, chart.js included.
@@ -142,7 +142,7 @@ export async function bundle({ production = false, minify = production, outDir =
   await Promise.all(builds);
 
   if (production) {
-    // TypeScript is bundled into intellisense-worker.js, and finds its lib.*.d.ts next to the running file.
+    // TypeScript is bundled into intellisense.js, and finds its lib.*.d.ts next to the running file.
     const tsLib = dirname(require.resolve('typescript/lib/lib.es5.d.ts'));
     for (const f of readdirSync(tsLib).filter((f) => /^lib\..*\.d\.ts$/.test(f))) copyFileSync(join(tsLib, f), join(dist, f));
   }

@@ -2,7 +2,7 @@
  * TypeScript language services for SynthAD notebooks: per notebook, one `ts.LanguageService` over the
  * notebook's cells as one virtual module (virtualDocument.ts) plus the cell API's declarations
  * (media/intellisense/*.d.ts, types in dist/types). Answers in cell coordinates. Runs in the IntelliSense
- * worker thread (worker.ts); plain Node, no vscode, TypeScript passed in.
+ * IntelliSense thread (thread.ts); plain Node, no vscode, TypeScript passed in.
  */
 import { builtinModules } from 'module';
 import * as path from 'path';

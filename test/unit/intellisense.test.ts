@@ -12,7 +12,7 @@ import * as ts from 'typescript';
 import { Worker } from 'worker_threads';
 import { VirtualDocument, analyzeCell, CellSource } from '../../src/intellisense/virtualDocument';
 import { IntellisenseService } from '../../src/intellisense/service';
-import type { CellDiagnostic, HostMessage, WorkerReply } from '../../src/intellisense/protocol';
+import type { CellDiagnostic, HostMessage, ThreadReply } from '../../src/intellisense/protocol';
 import { createCellApi } from '../../src/kernel/api';
 import type * as Plugin from '../../src/tsplugin';
 import { TEMPLATE_CELLS as TEMPLATE } from '../shared';
@@ -257,11 +257,11 @@ describe('intellisense: language service over a notebook', function () {
     }
   });
 
-  it('answers through the worker thread', async () => {
-    const worker = new Worker(path.join(ROOT, 'out', 'src', 'intellisense', 'worker.js'), { workerData: { extensionPath: ext } });
+  it('answers through the IntelliSense thread', async () => {
+    const worker = new Worker(path.join(ROOT, 'out', 'src', 'intellisense', 'thread.js'), { workerData: { extensionPath: ext } });
     try {
-      const replies = new Map<number, WorkerReply>();
-      worker.on('message', (r: WorkerReply) => replies.set(r.id, r));
+      const replies = new Map<number, ThreadReply>();
+      worker.on('message', (r: ThreadReply) => replies.set(r.id, r));
       const send = (m: HostMessage): void => worker.postMessage(m);
       send({ type: 'update', notebook: 'nb', cwd: workspace, version: 3, cells: cells(['const x = 1;', 'x.rowz']) });
       send({ type: 'diagnostics', id: 1, notebook: 'nb' });
