@@ -152,12 +152,12 @@ export async function bundle({ production = false, minify = production, outDir =
   for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dist, 'wasm', f));
 }
 
-/** The cell API's declarations (src/intellisense/tsconfig.types.json) into `outDir`. */
+/** The cell API's declarations (src/kernel/tsconfig.types.json: src/kernel/cellApi.ts and what it imports) into `outDir`. */
 function emitCellApiTypes(outDir) {
   const tsc = require.resolve('typescript/bin/tsc');
-  const args = [tsc, '-p', join(ROOT, 'src', 'intellisense', 'tsconfig.types.json'), '--outDir', outDir];
+  const args = [tsc, '-p', join(ROOT, 'src', 'kernel', 'tsconfig.types.json'), '--outDir', outDir];
   return new Promise((ok, fail) => execFile(process.execPath, args, { cwd: ROOT }, (err, stdout, stderr) =>
-    (err ? fail(new Error(`cell API declarations (tsc -p src/intellisense/tsconfig.types.json): ${stdout}${stderr}`)) : ok())));
+    (err ? fail(new Error(`cell API declarations (tsc -p src/kernel/tsconfig.types.json): ${stdout}${stderr}`)) : ok())));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -1,9 +1,9 @@
 /**
  * What cells see without imports: load, Detector, plot, display, exportScores, dfd (danfojs), tf.
- * The functions here are plain; the worker binds them to the running cell through `CellContext`.
+ * The functions here are plain; the kernel's main.ts binds them to the running cell through `CellContext`.
  */
 import * as path from 'path';
-import type { Dataset, LoadOptions, Table } from '../core/data/types';
+import type { Dataset, Table } from '../core/data/types';
 import { loadDataset } from '../core/data/load';
 import { describeSample } from '../core/data/sample';
 import { Detector as CoreDetector, FitHooks, setWarningSink, TopRow } from '../core/detector';
@@ -23,6 +23,8 @@ import { Displayable, MIME_BUNDLE, withMimeBundle } from '../common/mimeBundle';
 import { lastBackendHint } from '../core/backend';
 import { formatSeconds } from '../common/format';
 import { resolveDataPath } from '../core/data/paths';
+// The cell API's types (also what the editor's IntelliSense shows) have one home: cellApi.ts.
+import type { CellApi, Display, Plot } from './cellApi';
 
 /** The running cell, as the API needs it. */
 export interface CellContext {
@@ -31,18 +33,6 @@ export interface CellContext {
   progress(p: TrainingProgress): void;
   stderr(text: string): void;
 }
-
-export interface CellApi {
-  load(file: string, options?: LoadOptions): Promise<Dataset>;
-  Detector: typeof CoreDetector;
-  plot: Plot;
-  display: Display;
-  exportScores(detector: CoreDetector, data: Table, file: string): Promise<string>;
-}
-
-// The documented shapes of `plot` and `display` (also what the editor's IntelliSense shows).
-export type { Display, Plot } from '../intellisense/cellApi';
-import type { Display, Plot } from '../intellisense/cellApi';
 
 /**
  * The core detector as cells hold it: it shows itself, and so do the report of `evaluate` and the rows of
