@@ -95,7 +95,7 @@ export default tseslint.config(
   boundary(['src/renderer/**/*.ts'], {
     layer: 'src/renderer', reason: 'the renderer runs in the webview (no Node); it imports src/common and the DOM- and Node-free parts of src/presentation',
     builtins: true, packages: ['vscode', '@tensorflow/*', 'danfojs-node', '@napi-rs/canvas', 'koffi', 'papaparse', 'typescript'],
-    paths: ['src/core', 'src/kernel', 'src/extension', 'src/cli', 'src/intellisense', 'src/presentation/png', 'src/presentation/htmlReport', 'src/presentation/export'],
+    paths: ['src/core', 'src/kernel', 'src/extension', 'src/cli', 'src/intellisense', 'src/presentation/png', 'src/presentation/htmlReport', 'src/presentation/csvOutput'],
     // `import type` from src/core (the report and dataset summaries) is erased from the bundle; that the modules it
     // names stay free of Node is checked by src/renderer/tsconfig.json (no Node types), which type-checks them too.
     allowTypeImports: true,
@@ -119,12 +119,27 @@ export default tseslint.config(
     layer: 'src/presentation', reason: 'charts, reports and exports serve the kernel, the CLI and the renderer, and depend on none of them',
     packages: ['vscode'], paths: ['src/kernel', 'src/extension', 'src/renderer', 'src/cli'],
   }),
+  // The kernel process: one per notebook, started by the host (src/extension/kernelSession.ts) and spoken to only
+  // through src/common/protocol.ts. The cell API's types live here (cellApi.ts); IntelliSense reads their emitted
+  // declarations, so no import runs from the kernel to src/intellisense or back (no cycle).
+  boundary(['src/kernel/**/*.ts'], {
+    layer: 'src/kernel (the kernel process)', reason: 'the kernel runs none of the host: it talks to the extension host through src/common/protocol, and owns the cell API types IntelliSense reads',
+    packages: ['vscode', 'typescript'],
+    paths: ['src/extension', 'src/intellisense', 'src/renderer', 'src/cli', 'src/tsplugin'],
+  }),
+  // The IntelliSense thread: TypeScript over a notebook's cells. It reads the cell API as emitted declarations
+  // (dist/types, from src/kernel/cellApi.ts), never as an import: loading the kernel or the core here would be waste.
+  boundary(['src/intellisense/**/*.ts'], {
+    layer: 'src/intellisense (the IntelliSense thread)', reason: 'the language service reads the cell API as declarations (dist/types), it loads no kernel, core or presentation code',
+    packages: ['vscode', '@tensorflow/*', 'danfojs-node', 'chart.js', '@napi-rs/canvas', 'koffi'],
+    paths: ['src/kernel', 'src/core', 'src/export', 'src/presentation', 'src/extension', 'src/renderer', 'src/cli'],
+  }),
   // The host may still `import type` from anywhere: types are erased, nothing loads.
   boundary(['src/extension/**/*.ts'], {
-    layer: 'src/extension (the extension host)', reason: 'the host stays lean: training, TensorFlow.js and charts run in the kernel process (src/kernel/worker.ts), the host talks to it through src/kernel/session',
+    layer: 'src/extension (the extension host)', reason: 'the host stays lean: training, TensorFlow.js and charts run in the kernel process (src/kernel, entry src/kernel/main.ts), the host talks to it through src/extension/kernelSession',
     packages: ['@tensorflow/*', 'danfojs-node', 'chart.js', '@napi-rs/canvas', 'koffi'],
     paths: ['src/core/backend', 'src/core/mlp', 'src/core/blas', 'src/core/blasMlp', 'src/core/parallel', 'src/core/parallelWorker', 'src/core/detector', 'src/core/detectors', 'src/core/train',
-      'src/kernel/api', 'src/kernel/worker', 'src/kernel/display', 'src/kernel/transform', 'src/presentation', 'src/export', 'src/renderer', 'src/cli'],
+      'src/kernel', 'src/presentation', 'src/export', 'src/renderer', 'src/cli'],
     allowTypeImports: true,
   }),
 );

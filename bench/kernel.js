@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run bench:kernel: the notebook kernel as a process of its own (what VS Code runs: dist/kernel-worker.js
-// through src/kernel/session.ts), in plain Node on this machine.
+// npm run bench:kernel: the notebook kernel as a process of its own (what VS Code runs: dist/kernel.js
+// through src/extension/kernelSession.ts), in plain Node on this machine.
 //   - cold start: a new kernel process until it is ready; first result: until `1 + 1` comes back (median of N)
 //   - the host's memory while a notebook holds NSL-KDD (data/nslkdd-train.csv), with the kernel in its own
 //     process, against the same cell run in a worker thread inside the host (the design before the process)
@@ -13,8 +13,8 @@ const { Worker } = require('worker_threads');
 const { monitorEventLoopDelay } = require('perf_hooks');
 
 const root = path.resolve(__dirname, '..');
-const worker = path.join(root, 'dist', 'kernel-worker.js');
-const { KernelSession } = require(path.join(root, 'out', 'src', 'kernel', 'session.js'));
+const KERNEL_SCRIPT = path.join(root, 'dist', 'kernel.js');
+const { KernelSession } = require(path.join(root, 'out', 'src', 'extension', 'kernelSession.js'));
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
 const RUNS = arg('runs', 9);
 const EPOCHS = arg('epochs', 5);
@@ -36,7 +36,7 @@ async function coldStarts() {
   const ready = [], first = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const s = new KernelSession(worker, config);
+    const s = new KernelSession(KERNEL_SCRIPT, config);
     const values = [];
     const result = s.execute('1 + 1', 'typescript', 'In[1]', sink(values));
     await s.whenReady();
@@ -52,7 +52,7 @@ async function coldStarts() {
 async function memoryWithProcess() {
   await settle();
   const before = rssMB();
-  const s = new KernelSession(worker, config);
+  const s = new KernelSession(KERNEL_SCRIPT, config);
   const values = [];
   const r = await s.execute(LOAD, 'typescript', 'In[1]', sink(values));
   if (!r.ok) throw new Error(JSON.stringify(r.error));
@@ -66,7 +66,7 @@ async function memoryWithProcess() {
 async function memoryWithThread() {
   await settle();
   const before = rssMB();
-  const w = new Worker(worker, { workerData: config, stdout: true, stderr: true });
+  const w = new Worker(KERNEL_SCRIPT, { workerData: config, stdout: true, stderr: true });
   await new Promise((resolve) => w.on('message', (m) => { if (m.type === 'ready') resolve(); }));
   const done = new Promise((resolve) => w.on('message', (m) => { if (m.type === 'done') resolve(m); }));
   w.postMessage({ type: 'execute', id: 1, code: LOAD, language: 'typescript', cellName: 'In[1]' });
@@ -91,7 +91,7 @@ async function lagWhileTraining(session) {
 }
 
 (async () => {
-  if (!fs.existsSync(worker)) throw new Error('dist/kernel-worker.js is missing: run npm run build');
+  if (!fs.existsSync(KERNEL_SCRIPT)) throw new Error('dist/kernel.js is missing: run npm run build');
   const cold = await coldStarts();
   console.log(`kernel cold start (process ready): median ${cold.readyMs} ms; first result of 1 + 1: median ${cold.firstResultMs} ms (${RUNS} runs)`);
   const proc = await memoryWithProcess();

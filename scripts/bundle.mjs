@@ -15,7 +15,7 @@
 //
 // Production build: no node_modules but the native ones (koffi, @napi-rs/canvas), so
 //   - @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are bundled into each bundle that uses them (one copy
-//     per bundle; every bundle runs in its own thread: extension host, kernel worker, parallel workers);
+//     per bundle; every bundle runs in its own thread: extension host, kernel process, IntelliSense thread, worker threads);
 //   - danfojs-node is bundled on its own into dist/danfo.js, loaded lazily (it takes most of a second) from
 //     the bundle that asks for it, and its TensorFlow.js is that bundle's instance, handed over through a
 //     global symbol: `dfd.tensor(...)` and the cells' `tf` are one library;
@@ -115,12 +115,13 @@ export async function bundle({ production = false, minify = production, outDir =
 
   const builds = [
     build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: join(dist, 'extension.js') }),
-    build({ ...node, entryPoints: ['src/kernel/worker.ts'], outfile: join(dist, 'kernel-worker.js') }),
+    // The kernel process, one per notebook (src/extension/kernelSession.ts forks it).
+    build({ ...node, entryPoints: ['src/kernel/main.ts'], outfile: join(dist, 'kernel.js') }),
     // The data-parallel trainer's worker thread (src/core/parallel.ts looks for it next to the bundle).
     build({ ...node, entryPoints: ['src/core/parallelWorker.ts'], outfile: join(dist, 'parallel-worker.js') }),
     // IntelliSense in notebook cells (src/intellisense): TypeScript's language service in a worker thread. TypeScript
     // stays in node_modules in development; bundled in production, where its lib.*.d.ts must sit next to the bundle.
-    build({ ...node, entryPoints: ['src/intellisense/worker.ts'], outfile: join(dist, 'intellisense-worker.js'), external: [...node.external, ...(production ? [] : ['typescript'])] }),
+    build({ ...node, entryPoints: ['src/intellisense/thread.ts'], outfile: join(dist, 'intellisense.js'), external: [...node.external, ...(production ? [] : ['typescript'])] }),
     // The cell API's declarations for IntelliSense (media/intellisense/globals.d.ts imports them).
     emitCellApiTypes(join(dist, 'types')),
     // The notebook renderer runs in the webview: an ES module for the browser, chart.js included.
@@ -141,7 +142,7 @@ export async function bundle({ production = false, minify = production, outDir =
   await Promise.all(builds);
 
   if (production) {
-    // TypeScript is bundled into intellisense-worker.js, and finds its lib.*.d.ts next to the running file.
+    // TypeScript is bundled into intellisense.js, and finds its lib.*.d.ts next to the running file.
     const tsLib = dirname(require.resolve('typescript/lib/lib.es5.d.ts'));
     for (const f of readdirSync(tsLib).filter((f) => /^lib\..*\.d\.ts$/.test(f))) copyFileSync(join(tsLib, f), join(dist, f));
   }
@@ -151,12 +152,12 @@ export async function bundle({ production = false, minify = production, outDir =
   for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dist, 'wasm', f));
 }
 
-/** The cell API's declarations (src/intellisense/tsconfig.types.json) into `outDir`. */
+/** The cell API's declarations (src/kernel/tsconfig.types.json: src/kernel/cellApi.ts and what it imports) into `outDir`. */
 function emitCellApiTypes(outDir) {
   const tsc = require.resolve('typescript/bin/tsc');
-  const args = [tsc, '-p', join(ROOT, 'src', 'intellisense', 'tsconfig.types.json'), '--outDir', outDir];
+  const args = [tsc, '-p', join(ROOT, 'src', 'kernel', 'tsconfig.types.json'), '--outDir', outDir];
   return new Promise((ok, fail) => execFile(process.execPath, args, { cwd: ROOT }, (err, stdout, stderr) =>
-    (err ? fail(new Error(`cell API declarations (tsc -p src/intellisense/tsconfig.types.json): ${stdout}${stderr}`)) : ok())));
+    (err ? fail(new Error(`cell API declarations (tsc -p src/kernel/tsconfig.types.json): ${stdout}${stderr}`)) : ok())));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -327,7 +327,7 @@ async function main() {
     const allowed = new Set(['koffi', `@koromix/koffi-${TARGETS[target].koffi}`, '@napi-rs/canvas', `@napi-rs/canvas-${TARGETS[target].canvas}`, ...Object.keys(plugins)]);
     const stray = [...modules].filter((m) => !allowed.has(m));
     if (stray.length > 0) throw new PackageError(`the VSIX holds node_modules that are neither the target's native modules nor TypeScript server plugins: ${stray.join(', ')}`);
-    for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/kernel-worker.js', 'extension/dist/parallel-worker.js',
+    for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/kernel.js', 'extension/dist/parallel-worker.js',
       'extension/dist/danfo.js', 'extension/dist/wasm/tfjs-backend-wasm-simd.wasm', 'extension/media/renderer.js', 'extension/media/icon.png',
       'extension/LICENSE.txt', 'extension/CHANGELOG.md', 'extension/readme.md', 'extension/samples/thyroid-train.csv']) {
       if (!files.some((f) => f.toLowerCase() === required.toLowerCase())) throw new PackageError(`the VSIX lacks ${required}`);

@@ -70,7 +70,7 @@ async function main() {
     while (Date.now() < end) {
       labels = await suggestLabels(page);
       if (labels.includes('rowCount')) break;
-      // The first answer waits for the IntelliSense worker (TypeScript and a first check of the notebook).
+      // The first answer waits for the IntelliSense thread (TypeScript and a first check of the notebook).
       if (labels.length === 0 && Date.now() - tType > 8000) await page.keyboard.press('Control+Space');
       await page.waitForTimeout(1000);
     }

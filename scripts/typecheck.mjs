@@ -2,8 +2,8 @@
 // webview renderer (DOM, no Node types) and src/common (neither DOM nor Node). npm run build runs it.
 //
 //   node scripts/typecheck.mjs          src/common and src/renderer
-//   node scripts/typecheck.mjs --all    also each Node folder on its own (src/core, src/presentation, src/kernel,
-//                                       src/extension, src/cli, src/intellisense): npm run typecheck
+//   node scripts/typecheck.mjs --all    also each Node folder on its own (src/core, src/export, src/presentation,
+//                                       src/kernel, src/extension, src/cli, src/intellisense): npm run typecheck
 //
 // Each program holds the tsconfig's files and everything they import, type-only imports included. So
 // `tsc -p src/renderer` also checks the src/presentation and src/core modules the renderer takes (chartConfig,

@@ -1,10 +1,10 @@
 /**
  * What every SynthAD notebook cell has in scope without imports, for the editor's completions, hovers and
  * error checking (src/extension/intellisense.ts, src/intellisense/). The types are the library's own,
- * emitted into dist/types by `tsc -p src/intellisense/tsconfig.types.json`. `tf` and `dfd` are declared in
+ * emitted into dist/types by `tsc -p src/kernel/tsconfig.types.json` from src/kernel/cellApi.ts. `tf` and `dfd` are declared in
  * tf.d.ts and dfd.d.ts beside this file.
  */
-import * as S from '../../dist/types/src/intellisense/cellApi';
+import * as S from '../../dist/types/src/kernel/cellApi';
 
 declare global {
   /**

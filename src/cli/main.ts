@@ -16,7 +16,7 @@ import * as path from 'path';
 import { reportSummary } from '../core/report';
 import { formatReport } from '../presentation/reportTable';
 import { writeDetectReport, writeHtmlReport } from '../presentation/htmlReport';
-import { checkOutputFile, checkOutputFolder, writeCsv } from '../presentation/export';
+import { checkOutputFile, checkOutputFolder, writeScoresCsv } from '../presentation/csvOutput';
 import { removeAllPartials } from '../core/safeFiles';
 import { canStream, scoreFileStreaming } from '../core/scoreStream';
 import { SynthadInputError } from '../core/errors';
@@ -307,10 +307,7 @@ async function score(args: ParsedArgs): Promise<void> {
     printWarnings(table.warnings);
     const { scores, warnings } = detector.scoreDetailed(table);
     printWarnings(warnings);
-    await writeCsv(outFile, table, [
-      { name: 'score', values: scores },
-      { name: 'prediction', values: predictFromScores(scores, detector.fitted.threshold) },
-    ], inputs);
+    await writeScoresCsv(outFile, table, scores, detector.fitted.threshold, inputs);
     rows = table.rowCount;
   }
   printBackendHint();
@@ -394,10 +391,7 @@ async function detect(args: ParsedArgs): Promise<void> {
   const flagged = predictions.reduce((a, p) => a + p, 0);
   const top = detector.top(data, k);
   if (outFile !== undefined) {
-    await writeCsv(outFile, data, [
-      { name: 'score', values: scores },
-      { name: 'prediction', values: predictions },
-    ], [file]);
+    await writeScoresCsv(outFile, data, scores, t, [file]);
     if (!args.flags.has('quiet')) err(`synthad: wrote ${data.rowCount} scored rows to ${outFile}\n`);
   }
   if (reportDir !== undefined) {

@@ -1,13 +1,14 @@
 /**
- * Messages between the kernel host (extension host or any Node process) and the kernel worker thread.
- * Plain JSON-cloneable objects; `id` ties a message to the execution that caused it. Also the MIME table
- * the kernel's outputs and the notebook renderer share. No imports: the renderer's browser bundle takes it.
+ * Messages between the kernel's host (the extension host, or any Node process: src/extension/kernelSession.ts)
+ * and the kernel process (src/kernel/main.ts), over its IPC channel. Plain cloneable objects; `id` ties a
+ * message to the execution that caused it. Also the MIME table the kernel's outputs and the notebook renderer
+ * share. No imports: the renderer's browser bundle takes it.
  */
 
 /** Output data by MIME type, as Jupyter's display data: text types are strings, JSON types are objects. */
 export type MimeBundle = Record<string, unknown>;
 
-/** Settings the host passes to a new worker (workerData). */
+/** Settings the host passes to a new kernel (the environment variable SYNTHAD_KERNEL_CONFIG). */
 export interface KernelConfig {
   /** Folder relative paths in cells resolve against (the notebook's folder). */
   readonly cwd: string;
@@ -24,7 +25,7 @@ export interface KernelConfig {
   };
 }
 
-export type HostToWorker =
+export type HostToKernel =
   | { readonly type: 'execute'; readonly id: number; readonly code: string; readonly language: 'typescript' | 'javascript'; readonly cellName: string }
   | { readonly type: 'interrupt'; readonly id: number }
   | { readonly type: 'variables'; readonly id: number }
@@ -49,7 +50,7 @@ export interface VariableInfo {
   readonly fitted?: boolean;
 }
 
-/** The compute backend the kernel trains on, as the worker's selectBackend and describeBackend give it. */
+/** The compute backend the kernel trains on, as the kernel's selectBackend and describeBackend give it. */
 export interface BackendInfo {
   readonly backend: 'blas' | 'tensorflow' | 'wasm' | 'cpu';
   /** Backend, library and threads, e.g. `blas: libopenblas.so.0 (OpenBLAS 0.3.21 SkylakeX), 2 worker threads`. */
@@ -71,7 +72,7 @@ export interface TrainingProgress {
   readonly etaSeconds: number;
 }
 
-export type WorkerToHost =
+export type KernelToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'stream'; readonly id: number; readonly name: 'stdout' | 'stderr'; readonly text: string }
   | { readonly type: 'display'; readonly id: number; readonly bundle: MimeBundle; readonly displayId?: string; readonly update?: boolean; readonly result?: boolean }

@@ -5,12 +5,13 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { CONTROLLER_ID, EXTENSION_ID, NOTEBOOK_TYPE, SynthadKernel } from './kernel';
+import { CONTROLLER_ID, EXTENSION_ID, NOTEBOOK_TYPE, KernelController } from './kernelController';
 import { emptyNotebook, templateNotebook } from './template';
 import { FilePeek, peekFile, peekValues } from '../core/data/peek';
-import type { ExecutionResult } from '../kernel/session';
+import type { ExecutionResult } from './kernelSession';
 import type { VariableInfo } from '../common/protocol';
-import { formatSeconds, resolveDataPath } from '../kernel/shared';
+import { formatSeconds } from '../common/format';
+import { resolveDataPath } from '../core/data/paths';
 import {
   CommandArgumentError, exportCellCode, identifier, identifierFrom, loadCellCode, loadModelCellCode, normalValue, plotCellCode, saveModelCellCode, text, textList,
   trainCellCode, wholeNumber,
@@ -50,7 +51,7 @@ export interface ReportArgs { readonly report?: string }
 export interface ExportArgs { readonly detector?: string; readonly dataset?: string; readonly file?: string }
 export interface ModelArgs { readonly detector?: string; readonly folder?: string; readonly variable?: string }
 
-export function registerCommands(context: vscode.ExtensionContext, kernel: SynthadKernel): void {
+export function registerCommands(context: vscode.ExtensionContext, kernel: KernelController): void {
   const reg = (id: string, fn: (...args: any[]) => unknown): void => { // eslint-disable-line @typescript-eslint/no-explicit-any
     context.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
@@ -103,7 +104,7 @@ function need<T>(value: T | undefined): T {
 }
 
 class Commands {
-  constructor(private readonly context: vscode.ExtensionContext, private readonly kernel: SynthadKernel) {}
+  constructor(private readonly context: vscode.ExtensionContext, private readonly kernel: KernelController) {}
 
   async newNotebook(): Promise<vscode.NotebookDocument> {
     const nb = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, templateNotebook());

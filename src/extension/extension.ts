@@ -6,7 +6,7 @@
  */
 import { MODULE_LOAD_START } from './loadClock'; // first: marks when this bundle started to load
 import * as vscode from 'vscode';
-import { SynthadKernel } from './kernel';
+import { KernelController } from './kernelController';
 import { registerCommands } from './commands';
 import { registerIntellisense } from './intellisense';
 
@@ -14,7 +14,7 @@ import { registerIntellisense } from './intellisense';
 const MODULE_LOAD_END = performance.now();
 
 export interface SynthadApi {
-  readonly kernel: SynthadKernel;
+  readonly kernel: KernelController;
   /** When SynthAD's code loaded and activated, in the extension host's performance.now() (ms). */
   readonly activation: ActivationTimes;
 }
@@ -30,7 +30,7 @@ export interface ActivationTimes {
 
 export function activate(context: vscode.ExtensionContext): SynthadApi {
   const started = performance.now();
-  const kernel = new SynthadKernel(context.extensionUri);
+  const kernel = new KernelController(context.extensionUri);
   context.subscriptions.push(kernel);
   registerCommands(context, kernel);
   context.subscriptions.push(registerIntellisense(kernel, context.extensionUri));
@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): SynthadApi {
   context.subscriptions.push(
     vscode.commands.registerCommand('synthad.showBackend', async () => {
       try {
-        // The kernel's worker picks the backend (the active notebook's kernel, or a short-lived worker).
+        // The kernel process picks the backend (the active notebook's kernel, or a short-lived one).
         const info = await kernel.backend(vscode.window.activeNotebookEditor?.notebook);
         const skipped = info.skipped.length ? ` (skipped: ${info.skipped.join('; ')})` : '';
         const hint = info.hint ? ` ${info.hint}.` : '';

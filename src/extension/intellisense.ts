@@ -4,7 +4,7 @@
  * (later cells see earlier cells' names, re-declared consts and top-level await are fine) with the cell
  * API's types (`load`, `Detector`, `plot`, `display`, `exportScores`, `dfd`, `tf`).
  *
- * The TypeScript language service runs in a worker thread (dist/intellisense-worker.js, src/intellisense/),
+ * The TypeScript language service runs in a thread of its own (dist/intellisense.js, src/intellisense/),
  * started on first use in a SynthAD notebook with code, so activation loads no TypeScript and the extension
  * host's thread never type-checks. VS Code's own TypeScript extension also answers in notebook cells (each
  * cell on its own, without the notebook's names): the TypeScript server plugin synthad-ts-plugin
@@ -17,15 +17,15 @@ import { Worker } from 'worker_threads';
 import * as vscode from 'vscode';
 import type {
   CompletionDetails, CompletionEntry, CompletionResult, DiagnosticsResult, HostMessage, HostRequest, QuickInfo, SignatureHelpResult,
-  WorkerReply, CellSource,
+  ThreadReply, CellSource,
 } from '../intellisense/protocol';
-import { NOTEBOOK_TYPE } from './kernel';
+import { NOTEBOOK_TYPE } from './kernelController';
 
 /** The TypeScript server plugin's name (package.json contributes.typescriptServerPlugins). */
 export const TS_PLUGIN_ID = 'synthad-ts-plugin';
 /** Diagnostics wait this long after the last edit. */
 const DIAGNOSTICS_DELAY_MS = 250;
-/** Worker losses in a row (a crash, a missing bundle) after which IntelliSense stops trying. */
+/** Threads lost in a row (a crash, a missing bundle) after which IntelliSense stops trying. */
 const MAX_LOSSES = 3;
 
 /** What IntelliSense needs of the kernel: which notebooks have SynthAD selected. */
@@ -41,13 +41,13 @@ export function registerIntellisense(kernel: KernelSelection, extensionUri: vsco
 
 type Request = HostRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-/** The worker thread, started on the first message. */
-class WorkerClient {
-  private worker: Worker | undefined;
+/** The IntelliSense thread (a worker thread of the host), started on the first message. */
+class IntellisenseThread {
+  private thread: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private lastLogged = '';
-  /** Workers lost in a row without an answer in between; at MAX_LOSSES IntelliSense gives up. */
+  /** Threads lost in a row without an answer in between; at MAX_LOSSES IntelliSense gives up. */
   private losses = 0;
   private failure: Error | undefined;
 
@@ -84,10 +84,10 @@ class WorkerClient {
   }
 
   private ensure(): Worker {
-    if (this.worker) return this.worker;
-    // A notebook is nested blocks, one per cell: a bigger stack than a worker's default 4 MB (about 5,000 cells).
+    if (this.thread) return this.thread;
+    // A notebook is nested blocks, one per cell: a bigger stack than a worker thread's default 4 MB (about 5,000 cells).
     const w = new Worker(this.file, { workerData: { extensionPath: this.extensionPath }, resourceLimits: { stackSizeMb: 16 } });
-    w.on('message', (r: WorkerReply) => {
+    w.on('message', (r: ThreadReply) => {
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
@@ -96,19 +96,19 @@ class WorkerClient {
       else p.resolve(r.result);
     });
     w.on('error', (err) => this.lost(w, err));
-    w.on('exit', (code) => this.lost(w, new Error(`the IntelliSense worker exited (code ${code})`)));
+    w.on('exit', (code) => this.lost(w, new Error(`the IntelliSense thread exited (code ${code})`)));
     w.unref();
-    this.worker = w;
+    this.thread = w;
     return w;
   }
 
   private lost(w: Worker, err: Error): void {
-    if (this.worker !== w) return;
-    this.worker = undefined;
+    if (this.thread !== w) return;
+    this.thread = undefined;
     this.rejectAll(err);
     this.log(err.message);
     if (++this.losses >= MAX_LOSSES) {
-      this.failure = new Error(`IntelliSense is off until the window reloads: its worker stopped ${this.losses} times (${err.message})`);
+      this.failure = new Error(`IntelliSense is off until the window reloads: its thread stopped ${this.losses} times (${err.message})`);
       this.log(this.failure.message);
     }
     this.onLost();
@@ -120,8 +120,8 @@ class WorkerClient {
   }
 
   dispose(): void {
-    const w = this.worker;
-    this.worker = undefined;
+    const w = this.thread;
+    this.thread = undefined;
     this.rejectAll(new Error('IntelliSense stopped'));
     void w?.terminate();
   }
@@ -149,15 +149,15 @@ class Item extends vscode.CompletionItem {
 class NotebookIntellisense implements vscode.Disposable {
   private readonly tracked = new Map<string, Tracked>();
   private readonly collection = vscode.languages.createDiagnosticCollection('synthad');
-  private readonly client: WorkerClient;
+  private readonly client: IntellisenseThread;
   private readonly disposables: vscode.Disposable[] = [];
   private pluginPaths = '';
 
   constructor(private readonly kernel: KernelSelection, extensionUri: vscode.Uri) {
-    this.client = new WorkerClient(
-      vscode.Uri.joinPath(extensionUri, 'dist', 'intellisense-worker.js').fsPath,
+    this.client = new IntellisenseThread(
+      vscode.Uri.joinPath(extensionUri, 'dist', 'intellisense.js').fsPath,
       extensionUri.fsPath,
-      // The new worker knows no notebook: each sends its cells again on its next request.
+      // The new thread knows no notebook: each sends its cells again on its next request.
       () => { for (const t of this.tracked.values()) t.dirty = true; },
     );
     const selector: vscode.DocumentFilter[] = [
@@ -242,7 +242,7 @@ class NotebookIntellisense implements vscode.Disposable {
       (c.document.languageId === 'typescript' || c.document.languageId === 'javascript'));
   }
 
-  /** Sends the notebook's cells to the worker if they changed since the last time. */
+  /** Sends the notebook's cells to the thread if they changed since the last time. */
   private sync(t: Tracked): void {
     if (!t.dirty) return;
     const cells: CellSource[] = this.codeCells(t.notebook).map((c) => ({
@@ -255,7 +255,7 @@ class NotebookIntellisense implements vscode.Disposable {
 
   private async refreshDiagnostics(t: Tracked): Promise<void> {
     if (this.tracked.get(t.key) !== t) return;
-    // A notebook with no code yet does not start the worker (and so does not load TypeScript).
+    // A notebook with no code yet does not start the thread (and so does not load TypeScript).
     if (t.version === 0 && this.codeCells(t.notebook).every((c) => c.document.getText().trim() === '')) return;
     this.sync(t);
     const result = await this.client.ask<DiagnosticsResult>({ type: 'diagnostics', notebook: t.key });

@@ -3,7 +3,7 @@
  * carry the kernelspec and language_info, so VS Code (here or a teammate's) picks the SynthAD kernel again.
  */
 import * as vscode from 'vscode';
-import { KERNELSPEC, LANGUAGE_INFO } from './kernel';
+import { KERNELSPEC, LANGUAGE_INFO } from './kernelController';
 
 export function notebookMetadata(): Record<string, unknown> {
   return { cells: [], metadata: { kernelspec: { ...KERNELSPEC }, language_info: { ...LANGUAGE_INFO } }, nbformat: 4, nbformat_minor: 5 };

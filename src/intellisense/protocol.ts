@@ -1,13 +1,13 @@
 /**
- * Messages between the extension host (src/extension/intellisense.ts) and the IntelliSense worker thread
- * (src/intellisense/worker.ts), which holds a TypeScript language service per SynthAD notebook. Offsets
+ * Messages between the extension host (src/extension/intellisense.ts) and the IntelliSense thread
+ * (src/intellisense/thread.ts), which holds a TypeScript language service per SynthAD notebook. Offsets
  * are UTF-16 offsets in a cell's text; a cell is named by its `id` (the cell document's URI).
  */
 import type { CellSource } from './virtualDocument';
 
 export type { CellSource };
 
-/** What the host tells the worker; `id` marks a request, which gets exactly one `WorkerReply`. */
+/** What the host tells the thread; `id` marks a request, which gets exactly one `ThreadReply`. */
 export type HostMessage =
   /** The notebook's TypeScript and JavaScript code cells, in order, as they are now. */
   | { readonly type: 'update'; readonly notebook: string; readonly cwd: string; readonly version: number; readonly cells: ReadonlyArray<CellSource> }
@@ -26,7 +26,7 @@ export type HostMessage =
 
 export type HostRequest = Extract<HostMessage, { id: number }>;
 
-export type WorkerReply =
+export type ThreadReply =
   | { readonly type: 'reply'; readonly id: number; readonly result: unknown }
   | { readonly type: 'reply'; readonly id: number; readonly error: string };
 

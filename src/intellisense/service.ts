@@ -2,7 +2,7 @@
  * TypeScript language services for SynthAD notebooks: per notebook, one `ts.LanguageService` over the
  * notebook's cells as one virtual module (virtualDocument.ts) plus the cell API's declarations
  * (media/intellisense/*.d.ts, types in dist/types). Answers in cell coordinates. Runs in the IntelliSense
- * worker thread (worker.ts); plain Node, no vscode, TypeScript passed in.
+ * thread (thread.ts); plain Node, no vscode, TypeScript passed in.
  */
 import { builtinModules } from 'module';
 import * as path from 'path';
@@ -12,6 +12,12 @@ import type {
   CellDiagnostic, CompletionDetails, CompletionEntry, CompletionResult, DiagnosticsResult, QuickInfo, RelatedLocation, Severity,
   SignatureHelpResult,
 } from './protocol';
+
+/**
+ * The cell API's declarations under the extension's folder: emitted from src/kernel/cellApi.ts by
+ * src/kernel/tsconfig.types.json (scripts/bundle.mjs); media/intellisense/globals.d.ts imports them.
+ */
+export const CELL_API_DECLARATIONS = ['dist', 'types', 'src', 'kernel', 'cellApi.d.ts'] as const;
 
 export interface ServiceOptions {
   /** Folder with media/intellisense/globals.d.ts (whose types are in ../../dist/types). */
@@ -202,7 +208,7 @@ export class IntellisenseService {
     this.globalsFile = path.join(media, 'globals.d.ts');
     // Without TypeScript's lib files or the cell API's types every answer would be wrong ("Cannot find
     // global type 'Array'", `load` of type any): refuse to start instead, so no squiggle is misleading.
-    for (const required of [path.join(this.libDir, 'lib.es5.d.ts'), this.globalsFile, path.join(options.extensionPath, 'dist', 'types', 'src', 'intellisense', 'cellApi.d.ts')]) {
+    for (const required of [path.join(this.libDir, 'lib.es5.d.ts'), this.globalsFile, path.join(options.extensionPath, ...CELL_API_DECLARATIONS)]) {
       if (!ts.sys.fileExists(required)) throw new Error(`SynthAD IntelliSense cannot start: ${required} is missing`);
     }
     this.nodeFallbackFile = path.join(media, '__node-fallback__.d.ts');

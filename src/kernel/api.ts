@@ -1,24 +1,30 @@
 /**
  * What cells see without imports: load, Detector, plot, display, exportScores, dfd (danfojs), tf.
- * The functions here are plain; the worker binds them to the running cell through `CellContext`.
+ * The functions here are plain; the kernel's main.ts binds them to the running cell through `CellContext`.
  */
 import * as path from 'path';
-import type { Dataset, LoadOptions, Table } from '../core/data/types';
-import { loadDataset, datasetFromTable } from '../core/data/load';
+import type { Dataset, Table } from '../core/data/types';
+import { loadDataset } from '../core/data/load';
 import { describeSample } from '../core/data/sample';
-import { Detector as CoreDetector, FitHooks, predictFromScores, setWarningSink } from '../core/detector';
+import { Detector as CoreDetector, FitHooks, setWarningSink, TopRow } from '../core/detector';
 import type { DetectorOptions } from '../core/options';
 import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
 import { exportOnnx, OnnxExportOptions } from '../export/onnx';
-import { writeCsv } from '../presentation/export';
+import { writeScoresCsv } from '../presentation/csvOutput';
 import { comparisonChart, liveTrainingChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../presentation/charts';
 import type { EvaluationReport } from '../core/report';
-import { Chart, isReport, isTable, RawDisplay, toMimeBundle } from './display';
+import { toMimeBundle } from './display';
+import { Chart, datasetBundle, detectorBundle, RawDisplay, reportBundle, topRowsBundle } from './bundles';
+import { isReport, isTable } from './values';
 import type { KernelConfig, MimeBundle, TrainingProgress } from '../common/protocol';
 import { MIME } from '../common/protocol';
+import { Displayable, MIME_BUNDLE, withMimeBundle } from '../common/mimeBundle';
 import { lastBackendHint } from '../core/backend';
-import { formatSeconds, resolveDataPath } from './shared';
+import { formatSeconds } from '../common/format';
+import { resolveDataPath } from '../core/data/paths';
+// The cell API's types (also what the editor's IntelliSense shows) have one home: cellApi.ts.
+import type { CellApi, Display, Plot } from './cellApi';
 
 /** The running cell, as the API needs it. */
 export interface CellContext {
@@ -28,17 +34,26 @@ export interface CellContext {
   stderr(text: string): void;
 }
 
-export interface CellApi {
-  load(file: string, options?: LoadOptions): Promise<Dataset>;
-  Detector: typeof CoreDetector;
-  plot: Plot;
-  display: Display;
-  exportScores(detector: CoreDetector, data: Table, file: string): Promise<string>;
-}
+/**
+ * The core detector as cells hold it: it shows itself, and so do the report of `evaluate` and the rows of
+ * `top` (src/core knows nothing of presentation, so the cell API gives them their display here, where it
+ * hands them to cells). What `Detector.load` returns; the cells' `Detector` extends it.
+ */
+class ShownDetector extends CoreDetector implements Displayable {
+  [MIME_BUNDLE](): MimeBundle {
+    return detectorBundle(this);
+  }
 
-// The documented shapes of `plot` and `display` (also what the editor's IntelliSense shows).
-export type { Display, Plot } from '../intellisense/cellApi';
-import type { Display, Plot } from '../intellisense/cellApi';
+  override evaluate(data: Dataset): EvaluationReport {
+    return withMimeBundle(super.evaluate(data), reportBundle);
+  }
+
+  /** No rows (a table without rows) show as the empty array they are. */
+  override top(data: Table, k?: number): TopRow[] {
+    const rows = super.top(data, k);
+    return rows.length > 0 ? withMimeBundle(rows, topRowsBundle) : rows;
+  }
+}
 
 export function createCellApi(config: KernelConfig, current: () => CellContext | undefined): CellApi {
   const resolve = (file: string): string => resolveDataPath(file, config);
@@ -77,7 +92,7 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
    * `new Detector(options)` in a cell: the core Detector with the settings' defaults under the options given,
    * training progress shown live in the cell, and `save`, `exportOnnx` and `Detector.load`.
    */
-  class Detector extends CoreDetector {
+  class Detector extends ShownDetector {
     constructor(options: Partial<DetectorOptions> = {}) {
       super({ ...defaultsFrom(config), ...options });
     }
@@ -99,9 +114,11 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       return target;
     }
 
+    /** A saved model, shown in cells as the core detector it is (no `save`, no live progress): a ShownDetector. */
     static async load(dir: string): Promise<CoreDetector> {
       const d = config.detectorDefaults ?? {};
-      return loadDetector(path.resolve(config.cwd, dir), { backend: d.backend, threads: d.threads });
+      const loaded = await loadDetector(path.resolve(config.cwd, dir), { backend: d.backend, threads: d.threads });
+      return ShownDetector.fromState(loaded.options, loaded.fitted);
     }
   }
 
@@ -141,18 +158,14 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       const data = await loadDataset(resolve(file), options);
       for (const w of data.warnings ?? []) warn(w);
       if (data.sampled) current()?.stderr(`SynthAD: loaded ${describeSample(data.sampled)}\n`);
-      return data;
+      return withMimeBundle(data, datasetBundle);
     },
     Detector,
     plot,
     display,
     exportScores: async (detector, data, file) => {
       const target = path.resolve(config.cwd, file);
-      const scores = detector.scoreSamples(data);
-      await writeCsv(target, data, [
-        { name: 'score', values: scores },
-        { name: 'prediction', values: predictFromScores(scores, detector.fitted.threshold) },
-      ]);
+      await writeScoresCsv(target, data, detector.scoreSamples(data), detector.fitted.threshold);
       return target;
     },
   };
@@ -183,4 +196,3 @@ function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgre
   };
 }
 
-export { datasetFromTable, toMimeBundle, formatSeconds, resolveDataPath };

@@ -143,7 +143,7 @@ describe('SynthAD commands', () => {
     assert.equal(r.cell.document.getText(), `const h = await load("samples/thyroid-test.csv", { label: ${JSON.stringify(label)}, normal: ${JSON.stringify(normal)} });\nh`);
     // The label is looked up as a column name (and not found); nothing else ran, the kernel lives on.
     assert.equal(r.result.ok, false);
-    assert.ok(!r.result.restarted, 'the kernel worker exited');
+    assert.ok(!r.result.restarted, 'the kernel process exited');
     assert.match(allText(r.cell), /process\.exit\(1\)/);
     assert.equal(fs.existsSync(marker), false, 'an argument ran as code');
 

@@ -3,7 +3,7 @@
  */
 import * as vscode from 'vscode';
 import type { SynthadApi } from '../../src/extension/extension';
-import { CONTROLLER_ID, NOTEBOOK_TYPE } from '../../src/extension/kernel';
+import { CONTROLLER_ID, NOTEBOOK_TYPE } from '../../src/extension/kernelController';
 import { notebookMetadata } from '../../src/extension/template';
 
 export const EXTENSION_ID = 'synthad.synthad';

@@ -162,7 +162,7 @@ describe('IntelliSense in SynthAD notebooks', function () {
     assert.deepEqual(diagnostics(nb.cellAt(1)).filter((d) => d.source === 'SynthAD').map((d) => d.message), []);
   });
 
-  it('keeps TypeScript out of the extension host (it runs in the IntelliSense worker)', () => {
+  it('keeps TypeScript out of the extension host (it runs in the IntelliSense thread)', () => {
     const loaded = Object.keys(require.cache).filter((f) => /[\\/]node_modules[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(f));
     assert.deepEqual(loaded, []);
   });

@@ -43,7 +43,7 @@ if (process.env.SYNTHAD_IT_BENCH === 'responsiveness') {
         `const kdd = await load(${JSON.stringify(data)}, { label: 'family', normal: 'normal', drop: ['attack'] });\nkdd.rowCount`,
         `const det = await new Detector({ known: ['dos'], epochs: ${epochs}, patience: ${epochs} }).fit(kdd);\ndet.fitted.summary`,
       ]);
-      await new Promise((r) => setTimeout(r, 3000)); // the notebook's IntelliSense worker settles
+      await new Promise((r) => setTimeout(r, 3000)); // the notebook's IntelliSense thread settles
       const hostBefore = rss();
       const [loaded] = await ext.kernel.execute([editor.notebook.cellAt(0)], editor.notebook);
       assert.ok(loaded.ok, allText(editor.notebook.cellAt(0)));

@@ -263,7 +263,7 @@ async function runInBrowser(browser, port, dirs) {
   return code;
 }
 
-/** Kernel processes (marked --synthad-kernel, see src/kernel/session.ts) running now, by pid. */
+/** Kernel processes (marked --synthad-kernel, see src/extension/kernelSession.ts) running now, by pid. */
 function kernelProcesses() {
   const out = new Set();
   for (const entry of fs.readdirSync('/proc')) {

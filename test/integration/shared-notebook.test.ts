@@ -8,7 +8,7 @@
 import { strict as assert } from 'assert';
 import * as vscode from 'vscode';
 import { api, waitFor } from './helpers';
-import { KERNELSPEC, LANGUAGE_INFO } from '../../src/extension/kernel';
+import { KERNELSPEC, LANGUAGE_INFO } from '../../src/extension/kernelController';
 
 /** The cells of the issue that asked for this: a load, a misspelt member, a completion point. */
 const CELLS = [

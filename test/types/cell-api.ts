@@ -3,8 +3,8 @@
  * build. Each `@ts-expect-error` line shows that its kind of check can fail: tsc reports an `@ts-expect-error`
  * that has no error to expect. Nothing here runs.
  */
-import type { CellApi } from '../../src/kernel/api';
-import type { CellGlobals, CoreDetector, Display, Plot } from '../../src/intellisense/cellApi';
+import type { createCellApi } from '../../src/kernel/api';
+import type { CellApi, CellGlobals, CoreDetector, Display, Plot } from '../../src/kernel/cellApi';
 import type { FitHooks } from '../../src/core/detector';
 import type { TrainHooks } from '../../src/core/train';
 import type { DetectorMethod, DetectorOptions } from '../../src/core/options';
@@ -14,8 +14,9 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compiles only when T is true. */
 type Expect<T extends true> = T;
 
-// The documented cell API (src/intellisense/cellApi.ts, what the editor shows) is the kernel's.
+// The documented cell API (src/kernel/cellApi.ts, what the editor shows) is the kernel's.
 export type CellApiIsTheKernels = [
+  Expect<Same<ReturnType<typeof createCellApi>, CellApi>>,
   Expect<Same<CellGlobals['load'], CellApi['load']>>,
   Expect<Same<Plot, CellApi['plot']>>,
   Expect<Same<Display, CellApi['display']>>,

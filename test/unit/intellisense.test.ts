@@ -1,7 +1,7 @@
 /**
  * IntelliSense in SynthAD notebooks without VS Code: the virtual module the cells make
  * (src/intellisense/virtualDocument.ts), the language service over it (src/intellisense/service.ts) with
- * the cell API's declarations (media/intellisense, types emitted from src/intellisense/cellApi.ts), the
+ * the cell API's declarations (media/intellisense, types emitted from src/kernel/cellApi.ts), the
  * worker thread, the declarations held to the kernel's real API, and the TypeScript server plugin (src/tsplugin).
  */
 import * as assert from 'assert';
@@ -11,8 +11,8 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import { Worker } from 'worker_threads';
 import { VirtualDocument, analyzeCell, CellSource } from '../../src/intellisense/virtualDocument';
-import { IntellisenseService } from '../../src/intellisense/service';
-import type { CellDiagnostic, HostMessage, WorkerReply } from '../../src/intellisense/protocol';
+import { CELL_API_DECLARATIONS, IntellisenseService } from '../../src/intellisense/service';
+import type { CellDiagnostic, HostMessage, ThreadReply } from '../../src/intellisense/protocol';
 import { createCellApi } from '../../src/kernel/api';
 import type * as Plugin from '../../src/tsplugin';
 import { TEMPLATE_CELLS as TEMPLATE } from '../shared';
@@ -23,7 +23,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
  * An extension folder for the service: media/intellisense from the repository, the cell API's types
- * emitted from src/intellisense/cellApi.ts (as `npm run build` does into dist/types) and the repository's
+ * emitted from src/kernel/cellApi.ts (as `npm run build` does into dist/types) and the repository's
  * node_modules (for tf, dfd and @types/node).
  */
 let extFolder: string | undefined;
@@ -32,14 +32,14 @@ function extensionFolder(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-intellisense-'));
   fs.cpSync(path.join(ROOT, 'media', 'intellisense'), path.join(dir, 'media', 'intellisense'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'src', 'intellisense', 'tsconfig.types.json'), {}, {
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'src', 'kernel', 'tsconfig.types.json'), {}, {
     ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
   });
-  assert.ok(config, 'src/intellisense/tsconfig.types.json');
+  assert.ok(config, 'src/kernel/tsconfig.types.json');
   const program = ts.createProgram(config.fileNames, { ...config.options, outDir: path.join(dir, 'dist', 'types') });
   const emitted = program.emit(undefined, undefined, undefined, true);
   assert.deepStrictEqual(emitted.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), []);
-  assert.ok(fs.existsSync(path.join(dir, 'dist', 'types', 'src', 'intellisense', 'cellApi.d.ts')));
+  assert.ok(fs.existsSync(path.join(dir, ...CELL_API_DECLARATIONS)));
   extFolder = dir;
   return dir;
 }
@@ -257,11 +257,11 @@ describe('intellisense: language service over a notebook', function () {
     }
   });
 
-  it('answers through the worker thread', async () => {
-    const worker = new Worker(path.join(ROOT, 'out', 'src', 'intellisense', 'worker.js'), { workerData: { extensionPath: ext } });
+  it('answers through the IntelliSense thread', async () => {
+    const worker = new Worker(path.join(ROOT, 'out', 'src', 'intellisense', 'thread.js'), { workerData: { extensionPath: ext } });
     try {
-      const replies = new Map<number, WorkerReply>();
-      worker.on('message', (r: WorkerReply) => replies.set(r.id, r));
+      const replies = new Map<number, ThreadReply>();
+      worker.on('message', (r: ThreadReply) => replies.set(r.id, r));
       const send = (m: HostMessage): void => worker.postMessage(m);
       send({ type: 'update', notebook: 'nb', cwd: workspace, version: 3, cells: cells(['const x = 1;', 'x.rowz']) });
       send({ type: 'diagnostics', id: 1, notebook: 'nb' });
@@ -294,7 +294,7 @@ describe('intellisense: the declarations are the kernel\'s API', function () {
     const ext = extensionFolder();
     const probe = path.join(ext, 'probe.ts');
     fs.writeFileSync(probe, [
-      "import type { CellGlobals } from './dist/types/src/intellisense/cellApi';",
+      "import type { CellGlobals } from './dist/types/src/kernel/cellApi';",
       'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;',
       'const check: [Same<typeof load, CellGlobals["load"]>, Same<typeof plot, CellGlobals["plot"]>, Same<typeof display, CellGlobals["display"]>,',
       '  Same<typeof exportScores, CellGlobals["exportScores"]>, Same<Detector, InstanceType<CellGlobals["Detector"]>>,',

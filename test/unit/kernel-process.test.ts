@@ -9,10 +9,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KernelSession, ExecutionResult, KERNEL_PROCESS_MARK } from '../../src/kernel/session';
+import { KernelSession, ExecutionResult, KERNEL_PROCESS_MARK } from '../../src/extension/kernelSession';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const WORKER = path.join(ROOT, 'out', 'src', 'kernel', 'worker.js');
+const KERNEL = path.join(ROOT, 'out', 'src', 'kernel', 'main.js');
 
 const alive = (pid: number | undefined): boolean => {
   if (pid === undefined) return false;
@@ -47,7 +47,7 @@ describe('kernel process', function () {
   let dir: string;
   const sessions: KernelSession[] = [];
   const open = (options: ConstructorParameters<typeof KernelSession>[2] = {}): KernelSession => {
-    const s = new KernelSession(WORKER, { cwd: dir, detectorDefaults: { backend: 'cpu' } }, options);
+    const s = new KernelSession(KERNEL, { cwd: dir, detectorDefaults: { backend: 'cpu' } }, options);
     sessions.push(s);
     return s;
   };
@@ -146,8 +146,8 @@ describe('kernel process', function () {
     s.dispose();
     assert.ok(await waitFor(() => !alive(pid), 5000), 'the kernel outlived dispose');
     // A host process that is killed outright (as VS Code's extension host can be) takes its kernel along.
-    const script = `const { KernelSession } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'kernel', 'session.js'))});
-      const s = new KernelSession(${JSON.stringify(WORKER)}, { cwd: ${JSON.stringify(dir)} });
+    const script = `const { KernelSession } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'extension', 'kernelSession.js'))});
+      const s = new KernelSession(${JSON.stringify(KERNEL)}, { cwd: ${JSON.stringify(dir)} });
       s.whenReady().then(() => console.log(s.pid));`;
     const host = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const kernelPid = await new Promise<number>((resolve) => host.stdout.once('data', (d) => resolve(Number(String(d).trim()))));

@@ -7,14 +7,17 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
 import { transformCell, CellSyntaxError } from '../../src/kernel/transform';
-import { KernelSession, ExecutionResult } from '../../src/kernel/session';
+import { KernelSession, ExecutionResult } from '../../src/extension/kernelSession';
 import type { MimeBundle, TrainingProgress } from '../../src/common/protocol';
 import { MIME } from '../../src/common/protocol';
-import { isTopRows, toMimeBundle, topRowsBundle } from '../../src/kernel/display';
-import type { TopRow } from '../../src/core/detector';
+import { toMimeBundle } from '../../src/kernel/display';
+import { datasetBundle, detectorBundle, reportBundle, topRowsBundle } from '../../src/kernel/bundles';
+import { createCellApi } from '../../src/kernel/api';
+import { MIME_BUNDLE } from '../../src/common/mimeBundle';
+import { Detector as CoreDetector, TopRow } from '../../src/core/detector';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const WORKER = path.join(ROOT, 'out', 'src', 'kernel', 'worker.js');
+const KERNEL = path.join(ROOT, 'out', 'src', 'kernel', 'main.js');
 
 /** Runs a transformed cell in a fresh context and returns its value. */
 async function runInContext(ctx: vm.Context, source: string, lang: 'typescript' | 'javascript' = 'typescript'): Promise<unknown> {
@@ -75,10 +78,7 @@ describe('kernel: display of det.top rows', () => {
   ];
 
   it('is an escaped HTML table with line, score, flagged, values and explanation, plus markdown and text', () => {
-    assert.ok(isTopRows(rows));
-    assert.ok(!isTopRows([]) && !isTopRows([{ row: 1 }]) && !isTopRows({ row: 1, score: 1, flagged: true, values: {}, explanation: [] }));
-    const b = toMimeBundle(rows)!;
-    assert.deepStrictEqual(b, topRowsBundle(rows));
+    const b = topRowsBundle(rows);
     const html = b['text/html'] as string;
     assert.ok(!html.includes('<script>') && !html.includes('<b>'), html);
     assert.ok(html.includes('<th>line</th><th>score</th><th>flagged</th><th>&lt;b&gt;x&lt;/b&gt;</th><th>colour</th><th>note</th><th>why</th>'), html);
@@ -93,6 +93,57 @@ describe('kernel: display of det.top rows', () => {
     assert.strictEqual(b['text/plain'], '2 most anomalous rows (1 above the threshold)\n' +
       '6  score 1.235  flagged  <b>x</b> = 9.1 (training range -2.9..3.2); colour = <script>alert(1)</script> (training: mostly red|blue)\n' +
       'row 1  score -0.5000  ');
+  });
+});
+
+describe('kernel: display protocol', function () {
+  this.timeout(60000);
+
+  it('asks the value first: a type unknown to the kernel shows itself through MIME_BUNDLE', () => {
+    // A result type the display code has never heard of, defined here and nowhere else.
+    class Temperature {
+      constructor(readonly celsius: number) {}
+      [MIME_BUNDLE]() {
+        return { 'text/html': `<b>${this.celsius} °C</b>`, 'text/plain': `${this.celsius} °C` };
+      }
+    }
+    assert.deepStrictEqual(toMimeBundle(new Temperature(21.5)), { 'text/html': '<b>21.5 °C</b>', 'text/plain': '21.5 °C' });
+    // The key is the registered symbol, so a value from another copy of the protocol module is recognised too.
+    assert.deepStrictEqual(toMimeBundle({ [Symbol.for('synthad.mimeBundle')]: () => ({ 'text/markdown': '**hi**' }) }), { 'text/markdown': '**hi**' });
+    // Without it: text, and nothing for undefined.
+    assert.deepStrictEqual(toMimeBundle({ a: 1, [MIME_BUNDLE]: 'not a method' }), { 'text/plain': "{ a: 1, [Symbol(synthad.mimeBundle)]: 'not a method' }" });
+    assert.deepStrictEqual(toMimeBundle([1, 2]), { 'text/plain': '[ 1, 2 ]' });
+    assert.deepStrictEqual(toMimeBundle(null), { 'text/plain': 'null' });
+    assert.strictEqual(toMimeBundle(undefined), undefined);
+  });
+
+  it("gives what the cell API hands out its display: load's dataset, the detector, its report and top rows", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-display-'));
+    try {
+      const api = createCellApi({ cwd: dir, samplesDir: path.join(ROOT, 'samples'), detectorDefaults: { backend: 'cpu', threads: 1 } }, () => undefined);
+      const data = await api.load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });
+      assert.deepStrictEqual(toMimeBundle(data), datasetBundle(data));
+      // Non-enumerable: the dataset's keys, JSON and copies are as before.
+      assert.strictEqual(Object.getOwnPropertyDescriptor(data, MIME_BUNDLE)?.enumerable, false);
+      assert.deepStrictEqual(Object.getOwnPropertySymbols({ ...data }), []);
+      const det = await new api.Detector({ method: 'iforest', trees: 10 }).fit(data);
+      assert.match(toMimeBundle(det)!['text/plain'] as string, /^Isolation Forest detector \(seed 0, known: all\)\nfitted on /);
+      assert.deepStrictEqual(toMimeBundle(det), detectorBundle(det));
+      const report = det.evaluate(data);
+      assert.deepStrictEqual(toMimeBundle(report), reportBundle(report));
+      const top = det.top(data, 3);
+      assert.deepStrictEqual(toMimeBundle(top), topRowsBundle(top));
+      // A saved model loaded in a cell shows itself, its report and rows the same way, and stays a core detector.
+      await (det as unknown as { save(dir: string): Promise<string> }).save('model');
+      const loaded = await (api.Detector as unknown as { load(dir: string): Promise<CoreDetector> }).load('model');
+      assert.ok(loaded instanceof CoreDetector && !('save' in loaded));
+      assert.notStrictEqual(loaded.constructor, api.Detector);
+      assert.deepStrictEqual(toMimeBundle(loaded), detectorBundle(det));
+      assert.deepStrictEqual(toMimeBundle(loaded.evaluate(data)), toMimeBundle(report));
+      assert.deepStrictEqual(toMimeBundle(loaded.top(data, 3)), toMimeBundle(top));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -129,7 +180,7 @@ describe('kernel: worker session', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-kernel-'));
     fs.mkdirSync(path.join(dir, 'node_modules', 'answer'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'node_modules', 'answer', 'index.js'), 'module.exports = { value: 42 };');
-    session = new KernelSession(WORKER, { cwd: dir, samplesDir: path.join(ROOT, 'samples'), detectorDefaults: { backend: 'cpu' } }, { graceMs: 1500 });
+    session = new KernelSession(KERNEL, { cwd: dir, samplesDir: path.join(ROOT, 'samples'), detectorDefaults: { backend: 'cpu' } }, { graceMs: 1500 });
   });
   after(() => {
     session.dispose();
@@ -151,7 +202,7 @@ describe('kernel: worker session', function () {
     assert.strictEqual(bad.ok, false);
     assert.strictEqual(bad.error!.name, 'TypeError');
     assert.match(bad.error!.stack!, new RegExp(`In\\[${n}\\]:2:`));
-    assert.doesNotMatch(bad.error!.stack!, /worker\.js/);
+    assert.doesNotMatch(bad.error!.stack!, /kernel[\\/]main\.js/);
     const after = await run('q + 1');
     assert.strictEqual(after.displays[0].bundle['text/plain'], '2');
   });
@@ -345,7 +396,7 @@ describe('kernel: worker session', function () {
     process.env.SYNTHAD_BLAS = path.join(dir, 'no-such-libblas.so');
     let noBlas: KernelSession;
     try {
-      noBlas = new KernelSession(WORKER, { cwd: dir, detectorDefaults: { threads: 1 } });
+      noBlas = new KernelSession(KERNEL, { cwd: dir, detectorDefaults: { threads: 1 } });
     } finally {
       if (saved === undefined) delete process.env.SYNTHAD_BLAS; else process.env.SYNTHAD_BLAS = saved;
     }
@@ -364,7 +415,7 @@ describe('kernel: worker session', function () {
     let installed = true;
     try { require.resolve('@tensorflow/tfjs-node'); } catch { installed = false; }
     if (installed) this.skip(); // offline installs never have it, so a forced tensorflow backend cannot start
-    const bad = new KernelSession(WORKER, { cwd: dir, detectorDefaults: { backend: 'tensorflow' } });
+    const bad = new KernelSession(KERNEL, { cwd: dir, detectorDefaults: { backend: 'tensorflow' } });
     try {
       await assert.rejects(bad.backend(), (err: Error) => err.name === 'BackendUnavailableError' && /backend tensorflow/.test(err.message));
     } finally {

@@ -19,7 +19,7 @@ import { OnnxGraph, OnnxScore, ONNX_FLOAT } from '../../src/core/detectors/onnxG
 import { loadDetector, MODEL_FILE, saveDetector } from '../../src/core/persist';
 import { onnxModelBytes } from '../../src/export/onnx';
 import { createCellApi } from '../../src/kernel/api';
-import type { CellDetector } from '../../src/intellisense/cellApi';
+import type { CellDetector } from '../../src/kernel/cellApi';
 import { main } from '../../src/cli/main';
 import { fixtureDir, gaussianDataset, rejectsInput } from './helpers';
 

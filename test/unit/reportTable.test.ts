@@ -9,7 +9,7 @@ import type { Dataset } from '../../src/core/data/types';
 import { buildReport, EvaluationReport, reportSummary } from '../../src/core/report';
 import { formatReport, metric, reportHtml, reportMarkdown, reportTable, reportText } from '../../src/presentation/reportTable';
 import { chartSummary, liveTrainingChart } from '../../src/presentation/charts';
-import { toMimeBundle } from '../../src/kernel/display';
+import { reportBundle } from '../../src/kernel/bundles';
 import { MIME } from '../../src/common/protocol';
 import type { EpochProgress } from '../../src/core/train';
 
@@ -88,7 +88,7 @@ describe('report table', () => {
 
   it('goes into the kernel bundle once: the model for the renderer, the same table as markdown and text', () => {
     const r = report();
-    const b = toMimeBundle(r)!;
+    const b = reportBundle(r);
     const json = b[MIME.report] as ReturnType<typeof reportSummary> & { table: unknown };
     const t = reportTable(r);
     assert.deepStrictEqual(json.table, t);

@@ -313,7 +313,7 @@ async function main() {
       danfoLine || `no output; editor shows: ${editorText.replace(/\s+/g, ' ').slice(-300)}`);
     await page.screenshot({ path: path.join(h.ARTIFACTS, 'vsix-danfo.png') });
 
-    // 8. IntelliSense from the package (TypeScript bundled into dist/intellisense-worker.js, its lib files next
+    // 8. IntelliSense from the package (TypeScript bundled into dist/intellisense.js, its lib files next
     // to it, the cell API's declarations in dist/types): `Detector.` completes with the static `load`.
     if (plugins.length > 0) {
       await page.locator('.notebook-editor:visible .cell-editor-container .view-lines').first().click();

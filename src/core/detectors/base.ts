@@ -111,9 +111,12 @@ export class Detector {
     this.method = methodClass(this.options.method);
   }
 
-  /** A fitted detector from saved parts (persist.ts); `state.model` must be a model of `options.method`. */
-  static fromState(options: Partial<DetectorOptions>, state: FittedState): Detector {
-    const d = new Detector(options);
+  /**
+   * A fitted detector from saved parts (persist.ts); `state.model` must be a model of `options.method`. Called
+   * on a subclass, an instance of that subclass.
+   */
+  static fromState<T extends Detector>(this: new (options: Partial<DetectorOptions>) => T, options: Partial<DetectorOptions>, state: FittedState): T {
+    const d = new this(options);
     if (!(state.model instanceof d.method)) {
       throw new SynthadInputError(`${d.name} detector: the model given is an instance of ${(state.model as object).constructor.name}, not a model of method '${d.options.method}'`);
     }

@@ -1,10 +1,12 @@
 /**
- * The notebook cell API as the editor sees it: the real types of src/core and src/kernel, plus the
- * documented shapes of `plot` and `display`. Nothing here runs: `tsc -p src/intellisense/tsconfig.types.json`
- * emits this file's declarations (and those of everything it imports) into dist/types, and
- * media/intellisense/globals.d.ts declares the cell globals (`load`, `Detector`, `plot`, `display`,
- * `exportScores`) with them. test/types/cell-api.ts holds `CellGlobals` to the kernel's
- * `createCellApi` (src/kernel/api.ts), so the two cannot drift apart silently.
+ * The one home of the notebook cell API's types: what cells see (the real types of src/core and the kernel,
+ * plus the documented shapes of `plot` and `display`) and what the kernel's `createCellApi` (api.ts) returns.
+ * Nothing here runs. The kernel imports these types; the editor gets them as declarations:
+ * `tsc -p src/kernel/tsconfig.types.json` emits this file's (and those of everything it imports) into
+ * dist/types, and media/intellisense/globals.d.ts declares the cell globals (`load`, `Detector`, `plot`,
+ * `display`, `exportScores`) with them. test/types/cell-api.ts holds `CellGlobals` to `CellApi`, so the
+ * two cannot drift apart silently. This file imports only src/core and the kernel's Chart: no cycle back
+ * through the kernel's code, and nothing of IntelliSense.
  */
 import { Detector as CoreDetector } from '../core/detector';
 import type { ClassifierOptions, FitHooks, IsolationForestOptions, TrainingSummary, FittedState } from '../core/detector';
@@ -13,7 +15,7 @@ import type { DetectorMethod, DetectorOptions } from '../core/options';
 import type { EvaluationReport } from '../core/report';
 import type { TypeMetrics, Confusion } from '../core/metrics';
 import type { EpochProgress } from '../core/train';
-import type { Chart } from '../kernel/display';
+import type { Chart } from './bundles';
 
 export { CoreDetector };
 export type {
@@ -103,6 +105,18 @@ export interface CellDetectorConstructor {
   /** Loads a model folder written by `det.save(dir)`. */
   load(dir: string): Promise<CoreDetector>;
   readonly prototype: CellDetector;
+}
+
+/**
+ * What `createCellApi` returns (api.ts): the values the kernel puts in a cell's scope. Its `Detector` is typed
+ * as the core class; CellGlobals below is the same API as cells see it (with `save`, `exportOnnx`, `load`).
+ */
+export interface CellApi {
+  load(file: string, options?: LoadOptions): Promise<Dataset>;
+  Detector: typeof CoreDetector;
+  plot: Plot;
+  display: Display;
+  exportScores(detector: CoreDetector, data: Table, file: string): Promise<string>;
 }
 
 /** Every name the kernel puts in a cell's scope, with its type (`dfd` and `tf` are the libraries' own). */

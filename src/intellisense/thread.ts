@@ -1,12 +1,13 @@
 /**
- * The IntelliSense worker thread: TypeScript language services for SynthAD notebooks (service.ts), off the
- * extension host's thread (a first check of a notebook takes about a second, with `tf` or `dfd` in use
- * about three). TypeScript itself is loaded on the first message, not when the thread starts.
+ * The IntelliSense thread's entry (dist/intellisense.js), a worker thread of the extension host: TypeScript
+ * language services for SynthAD notebooks (service.ts), off the extension host's thread (a first check of a
+ * notebook takes about a second, with `tf` or `dfd` in use about three). TypeScript itself is loaded on the
+ * first message, not when the thread starts.
  */
 import { parentPort, workerData } from 'worker_threads';
 import type * as TS from 'typescript';
 import { IntellisenseService } from './service';
-import type { HostMessage, HostRequest, WorkerReply } from './protocol';
+import type { HostMessage, HostRequest, ThreadReply } from './protocol';
 
 const port = parentPort!;
 const { extensionPath } = workerData as { extensionPath: string };
@@ -34,7 +35,7 @@ port.on('message', (m: HostMessage) => {
   } else if (m.type === 'close') {
     service?.close(m.notebook);
   } else {
-    let reply: WorkerReply;
+    let reply: ThreadReply;
     try {
       reply = { type: 'reply', id: m.id, result: answer(m) };
     } catch (err) {

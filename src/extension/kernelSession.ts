@@ -1,8 +1,9 @@
 /**
  * The host side of a kernel: owns the kernel process (one per notebook, as Jupyter's), runs cells one at
  * a time, routes the kernel's messages to the cell that caused them, and handles interrupt, restart and
- * the kernel's death. No VS Code here, so it runs (and is tested) in plain Node; the notebook controller
- * is a thin layer over it.
+ * the kernel's death. It runs in the extension host but imports no VS Code (only Node built-ins and
+ * src/common), so it runs (and is tested) in plain Node; the notebook controller (kernelController.ts) is a
+ * thin layer over it.
  *
  * The kernel is a child process, not a thread of the host: a native crash, running out of memory or
  * `process.exit` in a cell ends the kernel only. The session then ends the running cell with one line
@@ -12,7 +13,7 @@
 import { ChildProcess, execFile, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import type { BackendInfo, HostToWorker, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, WorkerToHost } from '../common/protocol';
+import type { BackendInfo, HostToKernel, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, KernelToHost } from '../common/protocol';
 
 export interface ExecutionSink {
   stream(name: 'stdout' | 'stderr', text: string): void;
@@ -24,9 +25,9 @@ export interface ExecutionSink {
 export interface ExecutionResult {
   readonly ok: boolean;
   readonly error?: SerializedError;
-  /** The cell was stopped by interrupt (training stopped, or the worker had to be restarted). */
+  /** The cell was stopped by interrupt (training stopped, or the kernel had to be restarted). */
   readonly interrupted?: boolean;
-  /** The worker was replaced: every variable is gone. */
+  /** The kernel was replaced: every variable is gone. */
   readonly restarted?: boolean;
   /** The cell never ran (it was queued when the kernel was interrupted or restarted). */
   readonly skipped?: boolean;
@@ -71,17 +72,18 @@ interface Pending {
   interrupted?: boolean;
 }
 
-/** A question to the worker (variables, backend) waiting for its answer. */
+/** A question to the kernel (variables, backend) waiting for its answer. */
 interface Request {
   readonly generation: number;
-  readonly resolve: (m: WorkerToHost) => void;
+  readonly resolve: (m: KernelToHost) => void;
   readonly reject: (err: Error) => void;
 }
 
 export const DEFAULT_GRACE_MS = 5000;
 
 export class KernelSession {
-  private worker!: ChildProcess;
+  /** The kernel process. */
+  private child!: ChildProcess;
   private ready!: Promise<void>;
   /** Set when the session itself ends the kernel for using too much memory. */
   private memoryKill: { rssMB: number } | undefined;
@@ -98,7 +100,8 @@ export class KernelSession {
   private readonly requests = new Map<number, Request>();
   private disposed = false;
 
-  constructor(private readonly workerPath: string, readonly config: KernelConfig, private readonly options: SessionOptions = {}) {
+  /** `kernelScript`: the kernel process's entry, dist/kernel.js (out/src/kernel/main.js in the unit tests). */
+  constructor(private readonly kernelScript: string, readonly config: KernelConfig, private readonly options: SessionOptions = {}) {
     this.memoryMB = options.memoryMB ?? defaultKernelMemoryMB();
     if (!(Number.isInteger(this.memoryMB) && this.memoryMB >= 64)) throw new RangeError(`kernel memory limit must be an integer of at least 64 MB, got ${String(options.memoryMB)}`);
     this.start();
@@ -106,7 +109,7 @@ export class KernelSession {
 
   /** The kernel process's id (changes when the kernel is restarted). */
   get pid(): number | undefined {
-    return this.worker.pid;
+    return this.child.pid;
   }
 
   /** Is a cell running or waiting? */
@@ -125,7 +128,7 @@ export class KernelSession {
 
   /**
    * Stops the running cell (training ends after the current batch) and drops queued cells. A cell that
-   * is still running after the grace period (a busy loop) is stopped by replacing the worker.
+   * is still running after the grace period (a busy loop) is stopped by replacing the kernel.
    */
   interrupt(): void {
     for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true, interrupted: true });
@@ -136,14 +139,14 @@ export class KernelSession {
     this.graceTimer = setTimeout(() => {
       if (this.current !== cur) return;
       const secs = String((this.options.graceMs ?? DEFAULT_GRACE_MS) / 1000);
-      this.replaceWorker(`the cell did not stop within ${secs} s of the interrupt`);
+      this.replaceKernel(`the cell did not stop within ${secs} s of the interrupt`);
     }, this.options.graceMs ?? DEFAULT_GRACE_MS);
   }
 
-  /** A fresh worker: every variable is cleared. Queued cells are dropped; a running one ends. */
+  /** A fresh kernel: every variable is cleared. Queued cells are dropped; a running one ends. */
   async restart(): Promise<void> {
     for (const p of this.queue.splice(0)) p.resolve({ ok: false, skipped: true, restarted: true });
-    this.replaceWorker('restart requested');
+    this.replaceKernel('restart requested');
     await this.ready;
   }
 
@@ -154,7 +157,7 @@ export class KernelSession {
   }
 
   /**
-   * The compute backend cells in this kernel train on (backend, library, threads), as the worker's
+   * The compute backend cells in this kernel train on (backend, library, threads), as the kernel's
    * selectBackend and describeBackend give it. Rejects where the configured backend cannot start, and
    * with a KernelBusy error while a cell runs (then ask a fresh session with the same `config`).
    */
@@ -166,8 +169,8 @@ export class KernelSession {
     throw err;
   }
 
-  /** Asks the worker; rejects if the worker is replaced or the session disposed before it answers. */
-  private async request(type: 'variables' | 'backend'): Promise<WorkerToHost> {
+  /** Asks the kernel; rejects if the kernel is replaced or the session disposed before it answers. */
+  private async request(type: 'variables' | 'backend'): Promise<KernelToHost> {
     if (this.disposed) throw new Error('the kernel was shut down');
     await this.ready;
     if (this.disposed) throw new Error('the kernel was shut down');
@@ -186,7 +189,7 @@ export class KernelSession {
     }
   }
 
-  /** Resolves once the worker is up (after start or restart). */
+  /** Resolves once the kernel is up (after start or restart). */
   whenReady(): Promise<void> {
     return this.ready;
   }
@@ -199,17 +202,17 @@ export class KernelSession {
     this.stopKernel();
   }
 
-  private post(m: HostToWorker): void {
-    const w = this.worker;
-    if (!w.connected) return; // dying: its exit handler takes over
-    try { w.send(m); } catch { /* the channel closed under us: the exit handler takes over */ }
+  private post(m: HostToKernel): void {
+    const child = this.child;
+    if (!child.connected) return; // dying: its exit handler takes over
+    try { child.send(m); } catch { /* the channel closed under us: the exit handler takes over */ }
   }
 
   private start(): void {
     const generation = ++this.generation;
     this.memoryKill = undefined;
     this.stderrTail = '';
-    const worker = fork(this.workerPath, [KERNEL_PROCESS_MARK], {
+    const child = fork(this.kernelScript, [KERNEL_PROCESS_MARK], {
       // VS Code's extension host runs on Electron's Node: ELECTRON_RUN_AS_NODE makes the same binary a plain Node.
       execPath: process.execPath,
       execArgv: [`--max-old-space-size=${this.memoryMB}`],
@@ -217,26 +220,26 @@ export class KernelSession {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    this.worker = worker;
+    this.child = child;
     this.ready = new Promise((resolve) => {
-      const onReady = (m: WorkerToHost): void => {
-        if (m.type === 'ready') { worker.off('message', onReady); resolve(); }
+      const onReady = (m: KernelToHost): void => {
+        if (m.type === 'ready') { child.off('message', onReady); resolve(); }
       };
-      worker.on('message', onReady);
-      worker.once('exit', () => resolve());
-      worker.once('error', () => resolve());
+      child.on('message', onReady);
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
     });
-    worker.on('message', (m: WorkerToHost) => { if (generation === this.generation) this.onMessage(m); });
+    child.on('message', (m: KernelToHost) => { if (generation === this.generation) this.onMessage(m); });
     // Output that bypasses console (process.stdout.write in a cell, native libraries) goes to the running cell.
-    worker.stdout!.setEncoding('utf8').on('data', (text: string) => { if (generation === this.generation) this.current?.sink.stream('stdout', text); });
-    worker.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => { if (generation === this.generation) this.current?.sink.stream('stdout', text); });
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
       if (generation !== this.generation) return;
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
       if (!/heap out of memory|^\s*$/.test(text) && !text.includes('<--- Last few GCs --->')) this.current?.sink.stream('stderr', text);
     });
-    worker.on('error', (err) => { if (generation === this.generation && !this.disposed) this.onWorkerDied(`it could not start: ${err.message}`); });
-    worker.on('exit', (code, signal) => { if (generation === this.generation && !this.disposed) this.onWorkerDied(this.deathReason(code, signal)); });
-    this.watchMemory(worker, generation);
+    child.on('error', (err) => { if (generation === this.generation && !this.disposed) this.onKernelDied(`it could not start: ${err.message}`); });
+    child.on('exit', (code, signal) => { if (generation === this.generation && !this.disposed) this.onKernelDied(this.deathReason(code, signal)); });
+    this.watchMemory(child, generation);
   }
 
   /** Why the kernel process ended, in words. */
@@ -249,9 +252,9 @@ export class KernelSession {
   }
 
   /** Ends the kernel with SIGKILL when its resident memory passes the limit. Linux reads /proc; macOS asks ps. */
-  private watchMemory(worker: ChildProcess, generation: number): void {
+  private watchMemory(child: ChildProcess, generation: number): void {
     clearInterval(this.memoryTimer);
-    const pid = worker.pid;
+    const pid = child.pid;
     if (pid === undefined || (process.platform !== 'linux' && process.platform !== 'darwin')) return;
     let asking = false;
     const check = (rssKB: number | undefined): void => {
@@ -259,7 +262,7 @@ export class KernelSession {
       const rssMB = Math.round(rssKB / 1024);
       if (rssMB > this.memoryMB) {
         this.memoryKill = { rssMB };
-        worker.kill('SIGKILL');
+        child.kill('SIGKILL');
       }
     };
     this.memoryTimer = setInterval(() => {
@@ -276,11 +279,11 @@ export class KernelSession {
 
   private stopKernel(): void {
     clearInterval(this.memoryTimer);
-    const w = this.worker;
-    if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    const child = this.child;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
-  private replaceWorker(reason: string, died = false): void {
+  private replaceKernel(reason: string, died = false): void {
     this.generation++; // messages and exit of the old kernel are ignored from here on
     this.stopKernel();
     const cur = this.current;
@@ -302,12 +305,12 @@ export class KernelSession {
     this.pump();
   }
 
-  private onWorkerDied(reason: string): void {
+  private onKernelDied(reason: string): void {
     if (this.disposed) return;
-    this.replaceWorker(reason, true);
+    this.replaceKernel(reason, true);
   }
 
-  private onMessage(m: WorkerToHost): void {
+  private onMessage(m: KernelToHost): void {
     if (m.type === 'variables' || m.type === 'backend') {
       const r = this.requests.get(m.id);
       this.requests.delete(m.id);

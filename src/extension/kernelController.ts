@@ -1,13 +1,13 @@
 /**
- * The SynthAD notebook kernel: a NotebookController for .ipynb whose cells run in a kernel process per
- * notebook (src/kernel), as Jupyter's do: a crash or a memory blow-up in a cell ends that kernel, never the
- * extension host. This class owns the controller and the sessions and turns kernel messages into cell
- * outputs; it knows nothing about anomaly detection.
+ * The SynthAD notebook kernel as VS Code sees it: a NotebookController for .ipynb whose cells run in a kernel
+ * process per notebook (src/kernel), as Jupyter's do: a crash or a memory blow-up in a cell ends that kernel,
+ * never the extension host. This class owns the controller and the sessions (kernelSession.ts, one per
+ * notebook) and turns kernel messages into cell outputs; it knows nothing about anomaly detection.
  */
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { KernelSession, ExecutionResult, SessionOptions } from '../kernel/session';
+import { KernelSession, ExecutionResult, SessionOptions } from './kernelSession';
 import type { BackendInfo, KernelConfig, MimeBundle, TrainingProgress } from '../common/protocol';
 
 export const CONTROLLER_ID = 'synthad-kernel';
@@ -19,10 +19,10 @@ export const LANGUAGE_INFO = { name: 'typescript', file_extension: '.ts', mimety
 
 export type ProgressListener = (p: TrainingProgress) => void;
 
-/** How long a running kernel may take to answer Show Compute Backend before a fresh worker is asked. */
+/** How long a running kernel may take to answer Show Compute Backend before a fresh kernel is asked. */
 const BACKEND_ANSWER_MS = 3000;
 
-export class SynthadKernel implements vscode.Disposable {
+export class KernelController implements vscode.Disposable {
   readonly controller: vscode.NotebookController;
   private readonly sessions = new Map<string, KernelSession>();
   private readonly order = new Map<string, number>();
@@ -90,20 +90,21 @@ export class SynthadKernel implements vscode.Disposable {
     const key = notebook.uri.toString();
     let s = this.sessions.get(key);
     if (!s) {
-      s = new KernelSession(this.workerPath, this.configFor(notebook), this.sessionOptions());
+      s = new KernelSession(this.kernelScript, this.configFor(notebook), this.sessionOptions());
       this.sessions.set(key, s);
     }
     return s;
   }
 
-  private get workerPath(): string {
-    return vscode.Uri.joinPath(this.extensionUri, 'dist', 'kernel-worker.js').fsPath;
+  /** The kernel process's entry (src/kernel/main.ts, bundled by scripts/bundle.mjs). */
+  private get kernelScript(): string {
+    return vscode.Uri.joinPath(this.extensionUri, 'dist', 'kernel.js').fsPath;
   }
 
   /**
-   * The compute backend cells train on, as the kernel's worker picks it (the extension host loads no
+   * The compute backend cells train on, as the kernel picks it (the extension host loads no
    * TensorFlow.js or BLAS). The notebook's kernel answers when it is idle; otherwise (none, a cell
-   * running) a short-lived worker answers and is shut down, with the running kernel's settings or the
+   * running) a short-lived kernel answers and is shut down, with the running kernel's settings or the
    * ones a kernel would start with now.
    */
   async backend(notebook?: vscode.NotebookDocument): Promise<BackendInfo> {
@@ -115,12 +116,12 @@ export class SynthadKernel implements vscode.Disposable {
         const info = await Promise.race([running.backend(), late]);
         if (info) return info;
       } catch {
-        // Busy with a cell, restarted before it answered, or the backend cannot start: the fresh worker says.
+        // Busy with a cell, restarted before it answered, or the backend cannot start: the fresh kernel says.
       } finally {
         clearTimeout(timer);
       }
     }
-    const probe = new KernelSession(this.workerPath, running?.config ?? this.configFor(notebook), this.sessionOptions());
+    const probe = new KernelSession(this.kernelScript, running?.config ?? this.configFor(notebook), this.sessionOptions());
     try {
       return await probe.backend();
     } finally {

@@ -1,5 +1,6 @@
 /**
- * Writing rows back out as CSV, with extra columns (scores, predictions) appended.
+ * Writing rows back out as CSV, with extra columns (scores, predictions) appended, and the checks of output
+ * paths made before long work. (The ONNX export of a model is src/export.)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -7,6 +8,7 @@ import { SynthadInputError } from '../core/errors';
 import { failpointAsync, replaceFile, samePath } from '../core/safeFiles';
 import type { Table } from '../core/data/types';
 import { fieldQuoter } from '../core/data/csv';
+import { predictFromScores } from '../core/detectors/base';
 
 export interface ExtraColumn {
   readonly name: string;
@@ -47,6 +49,19 @@ export async function writeCsv(file: string, table: Table, extra: ReadonlyArray<
     }
     await handle.write(buffer);
   });
+}
+
+/**
+ * The scores file: the table's rows with two more columns, `score` (higher = more anomalous) and `prediction`
+ * (1 = score above `threshold`), written as `writeCsv` does. One writer for `synthad score` on a whole-file
+ * input, `synthad detect --out` and the cells' `exportScores` (streamed scoring writes the same columns
+ * block by block: src/core/scoreStream.ts).
+ */
+export function writeScoresCsv(file: string, table: Table, scores: ArrayLike<number>, threshold: number, inputs: ReadonlyArray<string> = [table.source]): Promise<void> {
+  return writeCsv(file, table, [
+    { name: 'score', values: scores },
+    { name: 'prediction', values: predictFromScores(scores, threshold) },
+  ], inputs);
 }
 
 /**

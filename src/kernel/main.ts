@@ -1,6 +1,7 @@
 /**
- * The kernel: a process per notebook, as Jupyter's (started by KernelSession with an IPC channel; it also
- * runs as a worker thread). It holds the cells' global state, evaluates transformed cells one at a time,
+ * The kernel process's entry (dist/kernel.js): one process per notebook, as Jupyter's, started by the host's
+ * KernelSession (src/extension/kernelSession.ts) with an IPC channel (bench/kernel.js also runs it in a thread
+ * of its own process, to compare). It holds the cells' global state, evaluates transformed cells one at a time,
  * streams console output and displays back to the host, and stops training on interrupt. Its global scope
  * is the notebook's: cells' top-level names live on `globalThis`. A crash here (a native fault, running out
  * of memory, `process.exit` in a cell) ends this process only; the host reports it and starts a fresh one.
@@ -11,16 +12,17 @@ import * as path from 'path';
 import * as vm from 'vm';
 import { format } from 'util';
 import { createCellApi, CellContext } from './api';
-import { isReport, isTable, toMimeBundle } from './display';
+import { toMimeBundle } from './display';
+import { isReport, isTable } from './values';
 import { transformCell, CellSyntaxError, REQUIRE_NAME, INTEROP_NAME } from './transform';
-import type { BackendInfo, HostToWorker, KernelConfig, SerializedError, VariableInfo, WorkerToHost } from '../common/protocol';
+import type { BackendInfo, HostToKernel, KernelConfig, SerializedError, VariableInfo, KernelToHost } from '../common/protocol';
 import { Detector as CoreDetector } from '../core/detector';
 import { describeBackend, resolveThreads, selectBackend } from '../core/backend';
 
 /** The channel to the host: the IPC channel of a kernel process, or the parent port of a worker thread. */
 interface HostChannel {
-  send(m: WorkerToHost): void;
-  onMessage(listener: (m: HostToWorker) => void): void;
+  send(m: KernelToHost): void;
+  onMessage(listener: (m: HostToKernel) => void): void;
 }
 
 function hostChannel(): HostChannel {
@@ -28,7 +30,7 @@ function hostChannel(): HostChannel {
     const p = parentPort;
     return { send: (m) => p.postMessage(m), onMessage: (l) => p.on('message', l) };
   }
-  if (!process.send) throw new Error('the SynthAD kernel runs as a process started by KernelSession (with an IPC channel) or as a worker thread');
+  if (!process.send) throw new Error('the SynthAD kernel runs as a process started by KernelSession (with an IPC channel) or in a worker thread');
   // The host is gone (window reloaded, extension host ended, killed): this kernel ends with it, never orphaned.
   process.on('disconnect', () => process.exit(0));
   return { send: (m) => { process.send!(m); }, onMessage: (l) => process.on('message', l as (m: unknown) => void) };
@@ -36,7 +38,7 @@ function hostChannel(): HostChannel {
 
 const channel = hostChannel();
 const config = (parentPort ? workerData : JSON.parse(process.env.SYNTHAD_KERNEL_CONFIG ?? '{}')) as KernelConfig;
-const send = (m: WorkerToHost): void => channel.send(m);
+const send = (m: KernelToHost): void => channel.send(m);
 
 interface Running {
   readonly id: number;
@@ -93,6 +95,9 @@ function errorText(err: unknown): string {
   return e.stack ?? `${e.name}: ${e.message}`;
 }
 
+/** A stack frame in the kernel's own entry: the bundle dist/kernel.js, or src/kernel/main compiled (tests). */
+const KERNEL_FRAME = /[\\/](dist[\\/]kernel\.js|kernel[\\/]main\.[jt]s):/;
+
 /** The error as the notebook shows it: stack frames inside the kernel itself are cut. */
 function serializeError(err: unknown, cellName: string): SerializedError {
   if (!(err instanceof Error) && !(typeof err === 'object' && err !== null && 'message' in err)) {
@@ -105,7 +110,7 @@ function serializeError(err: unknown, cellName: string): SerializedError {
     const head = lines.filter((l) => !/^\s+at /.test(l));
     const frames = lines.filter((l) => /^\s+at /.test(l));
     const last = frames.map((l) => l.includes(cellName) && cellName !== '').lastIndexOf(true);
-    const kept = last >= 0 ? frames.slice(0, last + 1) : frames.filter((l) => !l.includes('node:internal') && !l.includes('kernel-worker') && !l.includes('/kernel/worker'));
+    const kept = last >= 0 ? frames.slice(0, last + 1) : frames.filter((l) => !l.includes('node:internal') && !KERNEL_FRAME.test(l));
     stack = [...head, ...kept].join('\n');
   }
   return { name: e.name, message: e.message, stack };
@@ -167,16 +172,16 @@ async function backendInfo(): Promise<BackendInfo> {
 let queue = Promise.resolve();
 /** Cells received and not finished: messages can arrive together, before the first cell has started. */
 let cellsInFlight = 0;
-channel.onMessage((m: HostToWorker) => {
+channel.onMessage((m: HostToKernel) => {
   if (m.type === 'interrupt') {
     if (running && running.id === m.id) running.controller.abort();
   } else if (m.type === 'variables') {
     // Answered on the next turn of the event loop: messages can arrive together, and a cell sent just before
-    // this question has then started (as it has in a worker thread), so a busy cell delays the answer.
+    // this question has then started (as it has where the kernel runs in a thread), so a busy cell delays the answer.
     setImmediate(() => send({ type: 'variables', id: m.id, variables: variables() }));
   } else if (m.type === 'backend') {
     // While a cell runs, selectBackend for the settings' backend could switch TensorFlow.js's backend under
-    // a cell that chose another one: the host asks a fresh worker instead.
+    // a cell that chose another one: the host asks a fresh kernel instead.
     if (cellsInFlight > 0) send({ type: 'backend', id: m.id, busy: true });
     else backendInfo().then(
       (info) => send({ type: 'backend', id: m.id, info }),
