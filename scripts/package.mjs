@@ -279,7 +279,7 @@ async function main() {
   const staging = mkdtempSync(join(os.tmpdir(), `synthad-vsix-${target}-`));
   log(`target ${target}, staging in ${staging}`);
   try {
-    // 1. Production bundles: staging/dist (extension, kernel worker, parallel worker, danfo, wasm) and media/renderer.js.
+    // 1. Production bundles: staging/dist (extension, kernel, IntelliSense thread, parallel worker, danfo, wasm) and media/renderer.js.
     await bundle({ production: true, outDir: staging });
     log('bundled (minified)');
 

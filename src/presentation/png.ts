@@ -1,5 +1,5 @@
 /**
- * PNG fallbacks for charts, drawn in Node (the kernel worker) with chart.js on @napi-rs/canvas and the
+ * PNG fallbacks for charts, drawn in Node (the kernel process) with chart.js on @napi-rs/canvas and the
  * DejaVu Sans font shipped in media/fonts, so a saved notebook shows its charts on GitHub and in Jupyter.
  * Light theme on white, 800 x 450 pixels.
  */

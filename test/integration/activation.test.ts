@@ -83,7 +83,7 @@ describe('SynthAD activation (lean extension host)', () => {
     }
   });
 
-  it('Show Compute Backend asks the kernel worker: the host still loads none of them', async () => {
+  it('Show Compute Backend asks the kernel process: the host still loads none of them', async () => {
     const detail = await vscode.commands.executeCommand<string>('synthad.showBackend');
     assert.match(detail ?? '', /^(blas|tensorflow|wasm|cpu)\b.*, (\d+ worker threads|1 thread)$/);
     const heavy = loadedBy(mainFile).filter((f) => HEAVY.test(f));
