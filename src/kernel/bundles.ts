@@ -18,6 +18,8 @@ import { MIME, MimeBundle } from '../common/protocol';
 import { Displayable, MIME_BUNDLE } from '../common/mimeBundle';
 import { chartPng } from '../presentation/png';
 import { escapeHtml, md } from '../presentation/markup';
+import { registerFormatter } from './display';
+import { isReport, isTable } from './values';
 
 /** Rows a data preview shows. */
 export const PREVIEW_ROWS = 10;
@@ -138,3 +140,17 @@ export function topRowsBundle(rows: ReadonlyArray<TopRow>): MimeBundle {
   const text = [head, ...rows.map((r) => `${where(r)}  score ${score(r.score)}${r.flagged ? '  flagged' : ''}  ${why(r)}`)].join('\n');
   return { 'text/html': html, 'text/markdown': markdown, 'text/plain': text };
 }
+
+/** What `det.top(data, k)` returns, by shape: a non-empty array of rows with score, flag, values and explanation. */
+export function isTopRows(v: unknown): v is TopRow[] {
+  return Array.isArray(v) && v.length > 0 && v.every((r) => {
+    const t = r as Partial<TopRow> | null;
+    return typeof t === 'object' && t !== null && typeof t.row === 'number' && typeof t.score === 'number' &&
+      typeof t.flagged === 'boolean' && typeof t.values === 'object' && t.values !== null && Array.isArray(t.explanation);
+  });
+}
+
+// Copies of SynthAD's values (they lose the method the cell API gave the original) show as the originals do.
+registerFormatter(isReport, reportBundle);
+registerFormatter(isTable, datasetBundle);
+registerFormatter(isTopRows, topRowsBundle);

@@ -133,6 +133,10 @@ describe('kernel: display protocol', function () {
       assert.deepStrictEqual(toMimeBundle(report), reportBundle(report));
       const top = det.top(data, 3);
       assert.deepStrictEqual(toMimeBundle(top), topRowsBundle(top));
+      // Copies lose the method; their shape still finds the formatter (IPython's for_type).
+      assert.deepStrictEqual(toMimeBundle(top.slice(0, 2)), topRowsBundle(top.slice(0, 2)));
+      assert.deepStrictEqual(toMimeBundle({ ...report }), reportBundle(report));
+      assert.deepStrictEqual(toMimeBundle({ ...data }), datasetBundle(data));
       // A saved model loaded in a cell shows itself, its report and rows the same way, and stays a core detector.
       await (det as unknown as { save(dir: string): Promise<string> }).save('model');
       const loaded = await (api.Detector as unknown as { load(dir: string): Promise<CoreDetector> }).load('model');
