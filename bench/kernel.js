@@ -15,25 +15,36 @@ const { monitorEventLoopDelay } = require('perf_hooks');
 const root = path.resolve(__dirname, '..');
 const KERNEL_SCRIPT = path.join(root, 'dist', 'kernel.js');
 const { KernelSession } = require(path.join(root, 'out', 'src', 'extension', 'kernelSession.js'));
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
 const RUNS = arg('runs', 9);
 const EPOCHS = arg('epochs', 5);
 const DATA = path.join(root, 'data', 'nslkdd-train.csv');
 const config = { cwd: root, samplesDir: path.join(root, 'samples'), detectorDefaults: {} };
 const LOAD = `const kdd = await load(${JSON.stringify(DATA)}, { label: 'family', normal: 'normal', drop: ['attack'] });\nkdd.rowCount`;
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const mb = (bytes) => Math.round(bytes / 2 ** 20);
 const rssMB = () => mb(process.memoryUsage().rss);
 const sink = (values = []) => ({ stream: () => {}, display: (b) => values.push(String(b['text/plain'])) });
-const settle = async () => { global.gc?.(); await new Promise((r) => setTimeout(r, 300)); global.gc?.(); };
+const settle = async () => {
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 300));
+  global.gc?.();
+};
 function kernelRssMB(pid) {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
 async function coldStarts() {
-  const ready = [], first = [];
+  const ready = [],
+    first = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const s = new KernelSession(KERNEL_SCRIPT, config);
@@ -67,8 +78,16 @@ async function memoryWithThread() {
   await settle();
   const before = rssMB();
   const w = new Worker(KERNEL_SCRIPT, { workerData: config, stdout: true, stderr: true });
-  await new Promise((resolve) => w.on('message', (m) => { if (m.type === 'ready') resolve(); }));
-  const done = new Promise((resolve) => w.on('message', (m) => { if (m.type === 'done') resolve(m); }));
+  await new Promise((resolve) =>
+    w.on('message', (m) => {
+      if (m.type === 'ready') resolve();
+    }),
+  );
+  const done = new Promise((resolve) =>
+    w.on('message', (m) => {
+      if (m.type === 'done') resolve(m);
+    }),
+  );
   w.postMessage({ type: 'execute', id: 1, code: LOAD, language: 'typescript', cellName: 'In[1]' });
   const m = await done;
   if (!m.ok) throw new Error(JSON.stringify(m.error));
@@ -82,30 +101,52 @@ async function lagWhileTraining(session) {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const t0 = performance.now();
-  const r = await session.execute(`const det = await new Detector({ known: ['dos'], epochs: ${EPOCHS}, patience: ${EPOCHS} }).fit(kdd);\n0`,
-    'typescript', 'In[2]', sink());
+  const r = await session.execute(
+    `const det = await new Detector({ known: ['dos'], epochs: ${EPOCHS}, patience: ${EPOCHS} }).fit(kdd);\n0`,
+    'typescript',
+    'In[2]',
+    sink(),
+  );
   h.disable();
   if (!r.ok) throw new Error(JSON.stringify(r.error));
   const ms = (ns) => Math.round(ns / 1e4) / 100;
-  return { seconds: (performance.now() - t0) / 1000, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    p50Ms: ms(h.percentile(50)),
+    p99Ms: ms(h.percentile(99)),
+    maxMs: ms(h.max),
+  };
 }
 
 (async () => {
   if (!fs.existsSync(KERNEL_SCRIPT)) throw new Error('dist/kernel.js is missing: run npm run build');
   const cold = await coldStarts();
-  console.log(`kernel cold start (process ready): median ${cold.readyMs} ms; first result of 1 + 1: median ${cold.firstResultMs} ms (${RUNS} runs)`);
+  console.log(
+    `kernel cold start (process ready): median ${cold.readyMs} ms; first result of 1 + 1: median ${cold.firstResultMs} ms (${RUNS} runs)`,
+  );
   const proc = await memoryWithProcess();
-  console.log(`NSL-KDD (${proc.rows} rows) held by a kernel process: host RSS ${proc.before} -> ${proc.after} MB; the kernel process ${proc.kernel} MB`);
+  console.log(
+    `NSL-KDD (${proc.rows} rows) held by a kernel process: host RSS ${proc.before} -> ${proc.after} MB; the kernel process ${proc.kernel} MB`,
+  );
   const lag = await lagWhileTraining(proc.session);
-  console.log(`host event-loop lag while the kernel trains ${EPOCHS} epochs (${lag.seconds.toFixed(1)} s): p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms`);
+  console.log(
+    `host event-loop lag while the kernel trains ${EPOCHS} epochs (${lag.seconds.toFixed(1)} s): p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms`,
+  );
   proc.session.dispose();
   const thread = await memoryWithThread();
-  console.log(`the same data in a worker thread inside the host (before): host RSS ${thread.before} -> ${thread.after} MB`);
+  console.log(
+    `the same data in a worker thread inside the host (before): host RSS ${thread.before} -> ${thread.after} MB`,
+  );
   console.log('\n| measure | figure |\n|---|---:|');
   console.log(`| kernel cold start (median of ${RUNS}) | ${cold.readyMs} ms |`);
   console.log(`| first result of \`1 + 1\` in a new kernel (median of ${RUNS}) | ${cold.firstResultMs} ms |`);
-  console.log(`| host RSS growth, NSL-KDD loaded in a kernel process | ${proc.after - proc.before} MB (kernel process: ${proc.kernel} MB) |`);
+  console.log(
+    `| host RSS growth, NSL-KDD loaded in a kernel process | ${proc.after - proc.before} MB (kernel process: ${proc.kernel} MB) |`,
+  );
   console.log(`| host RSS growth, NSL-KDD loaded in a worker thread (before) | ${thread.after - thread.before} MB |`);
   console.log(`| host event-loop lag p99 while the kernel trains | ${lag.p99Ms} ms |`);
   process.exit(0);
-})().catch((err) => { console.error(err.stack || String(err)); process.exit(1); });
+})().catch((err) => {
+  console.error(err.stack || String(err));
+  process.exit(1);
+});

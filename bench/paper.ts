@@ -43,66 +43,127 @@ interface RunResult {
 }
 
 const thyroid = (known: string): Experiment => ({
-  id: `thyroid-${known}`, title: `Thyroid, known: ${known}`, label: 'class', normal: 'normal', known: [known],
-  files: () => ({ train: path.join(ROOT, 'samples/thyroid-train.csv'), test: path.join(ROOT, 'samples/thyroid-test.csv') }),
+  id: `thyroid-${known}`,
+  title: `Thyroid, known: ${known}`,
+  label: 'class',
+  normal: 'normal',
+  known: [known],
+  files: () => ({
+    train: path.join(ROOT, 'samples/thyroid-train.csv'),
+    test: path.join(ROOT, 'samples/thyroid-test.csv'),
+  }),
 });
 
 const nslkdd = (known: string): Experiment => ({
-  id: `nslkdd-${known}`, title: `NSL-KDD, known: ${known}`, label: 'family', normal: 'normal', known: [known], drop: ['attack'],
+  id: `nslkdd-${known}`,
+  title: `NSL-KDD, known: ${known}`,
+  label: 'family',
+  normal: 'normal',
+  known: [known],
+  drop: ['attack'],
   files: () => ({ train: path.join(ROOT, 'data/nslkdd-train.csv'), test: path.join(ROOT, 'data/nslkdd-test.csv') }),
 });
 
 /** Arrhythmia: normal = class 1; the known classes train and are removed from test. */
 const ARRHYTHMIA_KNOWN = ['2', '10'];
 const arrhythmia: Experiment = {
-  id: 'arrhythmia', title: `Arrhythmia, known: classes ${ARRHYTHMIA_KNOWN.join(', ')}`, label: 'class', normal: '1', known: ARRHYTHMIA_KNOWN,
+  id: 'arrhythmia',
+  title: `Arrhythmia, known: classes ${ARRHYTHMIA_KNOWN.join(', ')}`,
+  label: 'class',
+  normal: '1',
+  known: ARRHYTHMIA_KNOWN,
   files: (seed) => splitArrhythmia(seed),
 };
 
-const EXPERIMENTS: Experiment[] = [thyroid('hyperfunction'), thyroid('subnormal'), nslkdd('dos'), nslkdd('probe'), arrhythmia];
+const EXPERIMENTS: Experiment[] = [
+  thyroid('hyperfunction'),
+  thyroid('subnormal'),
+  nslkdd('dos'),
+  nslkdd('probe'),
+  arrhythmia,
+];
 
 /** 60 % of normal rows and all known-class rows train; the other normals and the unseen classes test. */
 function splitArrhythmia(seed: number): { train: string; test: string } {
   const dir = path.join(RESULTS, 'tmp');
   fs.mkdirSync(dir, { recursive: true });
-  const train = path.join(dir, `arrhythmia-${seed}-train.csv`), test = path.join(dir, `arrhythmia-${seed}-test.csv`);
+  const train = path.join(dir, `arrhythmia-${seed}-train.csv`),
+    test = path.join(dir, `arrhythmia-${seed}-test.csv`);
   const lines = fs.readFileSync(path.join(ROOT, 'data/arrhythmia.csv'), 'utf8').trimEnd().split('\n');
-  const header = lines[0], rows = lines.slice(1);
+  const header = lines[0],
+    rows = lines.slice(1);
   const cls = (line: string): string => line.slice(line.lastIndexOf(',') + 1).trim();
   const normals = rows.filter((r) => cls(r) === '1');
   const order = permutation(normals.length, createRng(1000 + seed));
   const nTrain = Math.round(normals.length * 0.6);
   const known = rows.filter((r) => ARRHYTHMIA_KNOWN.includes(cls(r)));
   const unseen = rows.filter((r) => cls(r) !== '1' && !ARRHYTHMIA_KNOWN.includes(cls(r)));
-  fs.writeFileSync(train, [header, ...Array.from(order.subarray(0, nTrain), (i) => normals[i]), ...known].join('\n') + '\n');
-  fs.writeFileSync(test, [header, ...Array.from(order.subarray(nTrain), (i) => normals[i]), ...unseen].join('\n') + '\n');
+  fs.writeFileSync(
+    train,
+    [header, ...Array.from(order.subarray(0, nTrain), (i) => normals[i]), ...known].join('\n') + '\n',
+  );
+  fs.writeFileSync(
+    test,
+    [header, ...Array.from(order.subarray(nTrain), (i) => normals[i]), ...unseen].join('\n') + '\n',
+  );
   return { train, test };
 }
 
 /** Runs share the cores: each gets cores / parallel runs threads (set in main). */
 let THREADS_PER_RUN = 1;
 
-const cacheFile = (exp: Experiment, method: string, seed: number): string => path.join(RUNS, `${exp.id}-${method}-${seed}.json`);
+const cacheFile = (exp: Experiment, method: string, seed: number): string =>
+  path.join(RUNS, `${exp.id}-${method}-${seed}.json`);
 
 function runOne(exp: Experiment, method: string, seed: number): Promise<RunResult> {
   const cache = cacheFile(exp, method, seed);
-  if (!process.argv.includes('--fresh') && fs.existsSync(cache)) return Promise.resolve(JSON.parse(fs.readFileSync(cache, 'utf8')));
+  if (!process.argv.includes('--fresh') && fs.existsSync(cache))
+    return Promise.resolve(JSON.parse(fs.readFileSync(cache, 'utf8')));
   const { train, test } = exp.files(seed);
-  const args = [path.join(ROOT, 'bin/synthad.js'), 'evaluate', '--train', train, '--test', test, '--label', exp.label,
-    '--normal', exp.normal, '--known', ...exp.known, ...(exp.drop ? ['--drop', ...exp.drop] : []),
-    '--detector', method, '--seed', String(seed), '--threads', String(THREADS_PER_RUN), '--json', '--quiet'];
+  const args = [
+    path.join(ROOT, 'bin/synthad.js'),
+    'evaluate',
+    '--train',
+    train,
+    '--test',
+    test,
+    '--label',
+    exp.label,
+    '--normal',
+    exp.normal,
+    '--known',
+    ...exp.known,
+    ...(exp.drop ? ['--drop', ...exp.drop] : []),
+    '--detector',
+    method,
+    '--seed',
+    String(seed),
+    '--threads',
+    String(THREADS_PER_RUN),
+    '--json',
+    '--quiet',
+  ];
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) { reject(new Error(`${exp.id} ${method} seed ${seed} failed: ${stderr.trim() || err.message}`)); return; }
+      if (err) {
+        reject(new Error(`${exp.id} ${method} seed ${seed} failed: ${stderr.trim() || err.message}`));
+        return;
+      }
       const parsed = JSON.parse(stdout) as RunResult & { source?: string };
       // Paths relative to the repository, so committed runs name no machine's folders.
       const source = parsed.source === undefined ? undefined : path.relative(ROOT, parsed.source);
-      const result: RunResult = { ...parsed, ...(source === undefined ? {} : { source }), wallSeconds: (Date.now() - t0) / 1000 };
+      const result: RunResult = {
+        ...parsed,
+        ...(source === undefined ? {} : { source }),
+        wallSeconds: (Date.now() - t0) / 1000,
+      };
       fs.mkdirSync(RUNS, { recursive: true });
       fs.writeFileSync(cache, JSON.stringify(result));
-      process.stderr.write(`${exp.id} ${method} seed ${seed}: AUROC ${result.auroc.toFixed(4)} AUPR ${result.aupr.toFixed(4)} ` +
-        `(${result.epochs} epochs, ${result.wallSeconds.toFixed(0)} s)\n`);
+      process.stderr.write(
+        `${exp.id} ${method} seed ${seed}: AUROC ${result.auroc.toFixed(4)} AUPR ${result.aupr.toFixed(4)} ` +
+          `(${result.epochs} epochs, ${result.wallSeconds.toFixed(0)} s)\n`,
+      );
       resolve(result);
     });
   });
@@ -110,7 +171,9 @@ function runOne(exp: Experiment, method: string, seed: number): Promise<RunResul
 
 async function runAll(jobs: Array<() => Promise<void>>, parallel: number): Promise<void> {
   let next = 0;
-  const worker = async (): Promise<void> => { while (next < jobs.length) await jobs[next++](); };
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) await jobs[next++]();
+  };
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
@@ -122,13 +185,16 @@ function meanStd(values: number[]): string {
 }
 
 /** Any one run of an experiment: the anomaly types and their counts are the same in all of them. */
-const firstRun = (byMethod: Map<string, RunResult[]>): RunResult | undefined => [...byMethod.values()].find((r) => r.length > 0)?.[0];
+const firstRun = (byMethod: Map<string, RunResult[]>): RunResult | undefined =>
+  [...byMethod.values()].find((r) => r.length > 0)?.[0];
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Anomaly types in a stable reading order: known first, then by name (numerically where names are numbers). */
 function sortedTypes(run: RunResult): RunResult['perType'] {
-  return [...run.perType].sort((a, b) => Number(b.known) - Number(a.known) || a.type.localeCompare(b.type, 'en', { numeric: true }));
+  return [...run.perType].sort(
+    (a, b) => Number(b.known) - Number(a.known) || a.type.localeCompare(b.type, 'en', { numeric: true }),
+  );
 }
 
 /** One row per unseen anomaly type: the AUPR of each detector, the headline of the paper's claim. */
@@ -142,7 +208,9 @@ function summary(experiments: Experiment[], results: Map<string, Map<string, Run
     if (!first) continue;
     const seeds = Math.min(...METHODS.map((m) => byMethod.get(m)!.length));
     for (const t of sortedTypes(first).filter((p) => !p.known)) {
-      const cells = METHODS.map((m) => meanStd(byMethod.get(m)!.map((r) => r.perType.find((p) => p.type === t.type)!.aupr)));
+      const cells = METHODS.map((m) =>
+        meanStd(byMethod.get(m)!.map((r) => r.perType.find((p) => p.type === t.type)!.aupr)),
+      );
       rows.push(`| ${exp.title} | ${t.type} | ${t.count} | ${cells.join(' | ')} | ${seeds} |`);
     }
   }
@@ -153,27 +221,53 @@ function table(exp: Experiment, results: Map<string, RunResult[]>): string {
   const first = firstRun(results);
   if (!first) return `${exp.title}: no runs yet.`;
   const pick = (m: string, f: (r: RunResult) => number): string => meanStd(results.get(m)!.map(f));
-  const typeCell = (type: string, key: 'aupr' | 'auroc') => (r: RunResult): number => r.perType.find((p) => p.type === type)![key];
+  const typeCell =
+    (type: string, key: 'aupr' | 'auroc') =>
+    (r: RunResult): number =>
+      r.perType.find((p) => p.type === type)![key];
   const head = `| ${exp.title} | rows | ${METHODS.map((m) => `${METHOD_NAMES[m]} AUPR`).join(' | ')} | ${METHODS.map((m) => `${METHOD_NAMES[m]} AUROC`).join(' | ')} |`;
   const sep = `|---|---:|${METHODS.map(() => '---:').join('|')}|${METHODS.map(() => '---:').join('|')}|`;
-  const rows = sortedTypes(first).map((t) => `| ${t.type} (${t.known ? 'known' : 'unseen'}) | ${t.count} | ` +
-    METHODS.map((m) => pick(m, typeCell(t.type, 'aupr'))).join(' | ') + ' | ' +
-    METHODS.map((m) => pick(m, typeCell(t.type, 'auroc'))).join(' | ') + ' |');
-  rows.push(`| all anomalies | ${first.perType.reduce((a, t) => a + t.count, 0)} | ` +
-    METHODS.map((m) => pick(m, (r) => r.aupr)).join(' | ') + ' | ' + METHODS.map((m) => pick(m, (r) => r.auroc)).join(' | ') + ' |');
+  const rows = sortedTypes(first).map(
+    (t) =>
+      `| ${t.type} (${t.known ? 'known' : 'unseen'}) | ${t.count} | ` +
+      METHODS.map((m) => pick(m, typeCell(t.type, 'aupr'))).join(' | ') +
+      ' | ' +
+      METHODS.map((m) => pick(m, typeCell(t.type, 'auroc'))).join(' | ') +
+      ' |',
+  );
+  rows.push(
+    `| all anomalies | ${first.perType.reduce((a, t) => a + t.count, 0)} | ` +
+      METHODS.map((m) => pick(m, (r) => r.aupr)).join(' | ') +
+      ' | ' +
+      METHODS.map((m) => pick(m, (r) => r.auroc)).join(' | ') +
+      ' |',
+  );
   const time = METHODS.map((m) => {
     const rs = results.get(m)!;
     if (rs.length === 0) return `${METHOD_NAMES[m]} n/a`;
     const mean = (f: (r: RunResult) => number): number => rs.reduce((a, r) => a + f(r), 0) / rs.length;
-    const epochs = m === 'iforest' ? '' : `, ${mean((r) => r.epochs).toFixed(0)} epochs at ${mean((r) => r.secondsPerEpoch).toFixed(2)} s/epoch`;
+    const epochs =
+      m === 'iforest'
+        ? ''
+        : `, ${mean((r) => r.epochs).toFixed(0)} epochs at ${mean((r) => r.secondsPerEpoch).toFixed(2)} s/epoch`;
     return `${METHOD_NAMES[m]} ${mean((r) => r.wallSeconds).toFixed(0)} s (${plural(rs.length, 'seed')}${epochs})`;
   }).join('; ');
-  return [head, sep, ...rows, '', `Wall time per run, mean over seeds: ${time}. Backend: ${first.backendDetail ?? first.backend}.`].join('\n');
+  return [
+    head,
+    sep,
+    ...rows,
+    '',
+    `Wall time per run, mean over seeds: ${time}. Backend: ${first.backendDetail ?? first.backend}.`,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i < 0 ? undefined : process.argv[i + 1]; };
-  const seeds = Number(arg('--seeds') ?? 3), parallel = Number(arg('--jobs') ?? 2);
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? undefined : process.argv[i + 1];
+  };
+  const seeds = Number(arg('--seeds') ?? 3),
+    parallel = Number(arg('--jobs') ?? 2);
   THREADS_PER_RUN = Math.max(1, Math.floor(os.cpus().length / parallel));
   const only = arg('--only');
   const cachedOnly = process.argv.includes('--cached-only');
@@ -182,21 +276,41 @@ async function main(): Promise<void> {
   // Seed by seed, longest experiments first: an interrupted run still leaves whole seeds behind.
   const order = [...chosen].sort((a, b) => Number(b.id.startsWith('nslkdd')) - Number(a.id.startsWith('nslkdd')));
   const jobs: Array<() => Promise<void>> = [];
-  for (let seed = 0; seed < seeds; seed++) for (const exp of order) for (const method of METHODS) {
-    if (cachedOnly && !fs.existsSync(cacheFile(exp, method, seed))) continue;
-    jobs.push(async () => { results.get(exp.id)!.get(method)!.push(await runOne(exp, method, seed)); });
-  }
+  for (let seed = 0; seed < seeds; seed++)
+    for (const exp of order)
+      for (const method of METHODS) {
+        if (cachedOnly && !fs.existsSync(cacheFile(exp, method, seed))) continue;
+        jobs.push(async () => {
+          results
+            .get(exp.id)!
+            .get(method)!
+            .push(await runOne(exp, method, seed));
+        });
+      }
   const t0 = Date.now();
   await runAll(jobs, parallel);
-  const runSeconds = [...results.values()].flatMap((byMethod) => [...byMethod.values()].flat()).reduce((a, r) => a + r.wallSeconds, 0);
-  const md = [`# Paper reproduction (up to ${plural(seeds, 'seed')}, mean ± std; AUPR = average precision)`, '',
-    '## Unseen anomaly types', '', summary(chosen, results), '', '## Per experiment', '',
+  const runSeconds = [...results.values()]
+    .flatMap((byMethod) => [...byMethod.values()].flat())
+    .reduce((a, r) => a + r.wallSeconds, 0);
+  const md = [
+    `# Paper reproduction (up to ${plural(seeds, 'seed')}, mean ± std; AUPR = average precision)`,
+    '',
+    '## Unseen anomaly types',
+    '',
+    summary(chosen, results),
+    '',
+    '## Per experiment',
+    '',
     ...chosen.flatMap((e) => [table(e, results.get(e.id)!), '']),
     `This invocation took ${((Date.now() - t0) / 60000).toFixed(1)} min with ${parallel} runs in parallel (cached runs take no time). ` +
-      `The runs themselves took ${(runSeconds / 60).toFixed(1)} min of wall time in all.`].join('\n');
+      `The runs themselves took ${(runSeconds / 60).toFixed(1)} min of wall time in all.`,
+  ].join('\n');
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.writeFileSync(path.join(RESULTS, only ? `paper-${only}.md` : 'paper.md'), md + '\n');
   process.stdout.write(md + '\n');
 }
 
-main().catch((err) => { process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`); process.exit(1); });
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

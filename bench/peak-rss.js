@@ -7,7 +7,9 @@ process.on('exit', () => {
   try {
     const m = /VmHWM:\s*(\d+)\s*kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
     if (m) mb = Number(m[1]) / 1024;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   if (mb === undefined) mb = process.resourceUsage().maxRSS / 1024;
   process.stderr.write(`peak RSS ${mb.toFixed(1)} MB\n`);
 });

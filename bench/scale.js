@@ -32,7 +32,10 @@ const DIR = arg('dir', path.join(os.tmpdir(), 'synthad-scale'));
 const DETECTORS = arg('detectors', 'vcsa,iforest').split(',');
 const KEEP = process.argv.includes('--keep');
 /** `score --threads` values to run: one thread, and every core (this machine's count). */
-const THREADS = arg('threads', `1,${os.availableParallelism?.() ?? os.cpus().length}`).split(',').map(Number).filter((n, i, all) => all.indexOf(n) === i);
+const THREADS = arg('threads', `1,${os.availableParallelism?.() ?? os.cpus().length}`)
+  .split(',')
+  .map(Number)
+  .filter((n, i, all) => all.indexOf(n) === i);
 const COLS = 20;
 const CATEGORIES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
 
@@ -52,7 +55,11 @@ function rng(seed) {
 function generate(file, rows, seed) {
   if (fs.existsSync(file) && fs.statSync(file).size > 0) return;
   const r = rng(seed);
-  const normal = () => { let s = 0; for (let k = 0; k < 6; k++) s += r(); return (s - 3) * 1.41; };
+  const normal = () => {
+    let s = 0;
+    for (let k = 0; k < 6; k++) s += r();
+    return (s - 3) * 1.41;
+  };
   const fd = fs.openSync(file + '.tmp', 'w');
   const header = [...Array.from({ length: COLS }, (_, j) => `x${j + 1}`), 'cat'].join(',') + '\n';
   fs.writeSync(fd, header);
@@ -66,7 +73,10 @@ function generate(file, rows, seed) {
     }
     cells[COLS] = CATEGORIES[Math.floor(r() * r() * CATEGORIES.length)];
     buffer.push(cells.join(','));
-    if (buffer.length === 65536) { fs.writeSync(fd, buffer.join('\n') + '\n'); buffer = []; }
+    if (buffer.length === 65536) {
+      fs.writeSync(fd, buffer.join('\n') + '\n');
+      buffer = [];
+    }
   }
   if (buffer.length > 0) fs.writeSync(fd, buffer.join('\n') + '\n');
   fs.closeSync(fd);
@@ -76,10 +86,20 @@ function generate(file, rows, seed) {
 /** Runs `synthad ARGS` with the peak-RSS hook: seconds, peak MB, stderr. */
 function synthad(args, env = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-r', PEAK, BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['-r', PEAK, BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 26,
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const peak = /peak RSS ([\d.]+) MB/.exec(r.stderr ?? '');
-  return { code: r.status, seconds, peakMB: peak ? Number(peak[1]) : NaN, stderr: r.stderr ?? '', stdout: r.stdout ?? '' };
+  return {
+    code: r.status,
+    seconds,
+    peakMB: peak ? Number(peak[1]) : NaN,
+    stderr: r.stderr ?? '',
+    stdout: r.stdout ?? '',
+  };
 }
 
 function must(r, what) {
@@ -92,11 +112,19 @@ const fmtRows = (n) => (n >= 1e6 ? `${n / 1e6} M` : `${n / 1e3} k`);
 
 async function onnxRate(modelDir, onnxFile, rows) {
   let ort;
-  try { ort = require('onnxruntime-node'); } catch { return { onnx: NaN, synthad: NaN, note: 'onnxruntime-node not installed' }; }
+  try {
+    ort = require('onnxruntime-node');
+  } catch {
+    return { onnx: NaN, synthad: NaN, note: 'onnxruntime-node not installed' };
+  }
   const { loadDetector } = require(path.join(ROOT, 'out', 'src', 'core', 'persist.js'));
   // Rows in memory: the same distribution as the files, typed as the model wants them.
   const r = rng(7);
-  const normal = () => { let s = 0; for (let k = 0; k < 6; k++) s += r(); return (s - 3) * 1.41; };
+  const normal = () => {
+    let s = 0;
+    for (let k = 0; k < 6; k++) s += r();
+    return (s - 3) * 1.41;
+  };
   const columns = [];
   for (let j = 0; j < COLS; j++) columns.push({ name: `x${j + 1}`, kind: 'numeric', values: new Float64Array(rows) });
   const cat = { name: 'cat', kind: 'categorical', values: new Array(rows) };
@@ -114,9 +142,10 @@ async function onnxRate(modelDir, onnxFile, rows) {
     const feeds = {};
     for (const name of session.inputNames) {
       const c = columns.find((col) => col.name === name);
-      feeds[name] = c.kind === 'categorical'
-        ? new ort.Tensor('string', c.values.slice(start, start + n), [n, 1])
-        : new ort.Tensor('float32', Float32Array.from(c.values.subarray(start, start + n)), [n, 1]);
+      feeds[name] =
+        c.kind === 'categorical'
+          ? new ort.Tensor('string', c.values.slice(start, start + n), [n, 1])
+          : new ort.Tensor('float32', Float32Array.from(c.values.subarray(start, start + n)), [n, 1]);
     }
     await session.run(feeds);
   }
@@ -126,7 +155,10 @@ async function onnxRate(modelDir, onnxFile, rows) {
   const t1 = process.hrtime.bigint();
   for (let start = 0; start < rows; start += batch) {
     const n = Math.min(batch, rows - start);
-    const part = columns.map((c) => ({ ...c, values: c.kind === 'categorical' ? c.values.slice(start, start + n) : c.values.subarray(start, start + n) }));
+    const part = columns.map((c) => ({
+      ...c,
+      values: c.kind === 'categorical' ? c.values.slice(start, start + n) : c.values.subarray(start, start + n),
+    }));
     det.scoreSamples({ source: 'memory', rowCount: n, columns: part });
   }
   const synthadRate = rows / (Number(process.hrtime.bigint() - t1) / 1e9);
@@ -145,7 +177,10 @@ async function main() {
     const dir = path.join(DIR, `model-${d}`);
     fs.rmSync(dir, { recursive: true, force: true });
     log(`training ${d} on 20 k rows…`);
-    must(synthad(['train', trainFile, '--detector', d, '--epochs', '5', '--seed', '0', '--quiet', '--out', dir]), `train ${d}`);
+    must(
+      synthad(['train', trainFile, '--detector', d, '--epochs', '5', '--seed', '0', '--quiet', '--out', dir]),
+      `train ${d}`,
+    );
     models[d] = dir;
   }
   const results = [];
@@ -159,9 +194,19 @@ async function main() {
         const label = threads === 1 ? '1 thread' : `${threads} worker threads`;
         log(`scoring ${fmtRows(rows)} rows with ${d} on ${label}…`);
         const out = path.join(DIR, `scores-${d}-${rows}.csv`);
-        const r = must(synthad(['score', models[d], data, '--out', out, '--quiet', '--threads', String(threads)]), `score ${d}`);
+        const r = must(
+          synthad(['score', models[d], data, '--out', out, '--quiet', '--threads', String(threads)]),
+          `score ${d}`,
+        );
         fs.rmSync(out, { force: true });
-        results.push({ what: `score, ${d}, ${label}`, rows, size, seconds: r.seconds, rate: rows / r.seconds, peakMB: r.peakMB });
+        results.push({
+          what: `score, ${d}, ${label}`,
+          rows,
+          size,
+          seconds: r.seconds,
+          rate: rows / r.seconds,
+          peakMB: r.peakMB,
+        });
         log(`  ${r.seconds.toFixed(1)} s, ${fmtRate(rows / r.seconds)} rows/s, peak RSS ${r.peakMB.toFixed(0)} MB`);
       }
     }
@@ -169,9 +214,19 @@ async function main() {
       log(`training vcsa with --sample 100000 on ${fmtRows(rows)} rows…`);
       const dir = path.join(DIR, `model-sample-${rows}`);
       fs.rmSync(dir, { recursive: true, force: true });
-      const r = must(synthad(['train', data, '--sample', '100000', '--epochs', '5', '--seed', '0', '--quiet', '--out', dir]), 'train --sample');
+      const r = must(
+        synthad(['train', data, '--sample', '100000', '--epochs', '5', '--seed', '0', '--quiet', '--out', dir]),
+        'train --sample',
+      );
       fs.rmSync(dir, { recursive: true, force: true });
-      results.push({ what: 'train --sample 100000 (vcsa, 5 epochs)', rows, size, seconds: r.seconds, rate: NaN, peakMB: r.peakMB });
+      results.push({
+        what: 'train --sample 100000 (vcsa, 5 epochs)',
+        rows,
+        size,
+        seconds: r.seconds,
+        rate: NaN,
+        peakMB: r.peakMB,
+      });
     }
     if (!KEEP) fs.rmSync(data, { force: true });
   }
@@ -184,19 +239,36 @@ async function main() {
     onnxRows2.push({ d, ...(await onnxRate(models[d], onnxFile, onnxRows)) });
   }
   const lines = [];
-  lines.push(`synthad bench:scale on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`, '');
+  lines.push(
+    `synthad bench:scale on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`,
+    '',
+  );
   lines.push('| run | rows | input | seconds | rows/s | peak RSS |', '|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    lines.push(`| ${r.what} | ${fmtRows(r.rows)} | ${(r.size / 2 ** 20).toFixed(0)} MB | ${Number.isFinite(r.seconds) ? r.seconds.toFixed(1) : '–'} | ` +
-      `${Number.isFinite(r.rate) ? fmtRate(r.rate) : '–'} | ${Number.isFinite(r.peakMB) ? `${r.peakMB.toFixed(0)} MB` : '–'} |`);
+    lines.push(
+      `| ${r.what} | ${fmtRows(r.rows)} | ${(r.size / 2 ** 20).toFixed(0)} MB | ${Number.isFinite(r.seconds) ? r.seconds.toFixed(1) : '–'} | ` +
+        `${Number.isFinite(r.rate) ? fmtRate(r.rate) : '–'} | ${Number.isFinite(r.peakMB) ? `${r.peakMB.toFixed(0)} MB` : '–'} |`,
+    );
   }
-  lines.push('', `Model alone on ${fmtRows(onnxRows)} rows held in memory (batches of 65536; no parsing or writing):`, '');
-  lines.push('| detector | ONNX Runtime rows/s | SynthAD scoreSamples rows/s | SynthAD computes on |', '|---|---:|---:|---|');
+  lines.push(
+    '',
+    `Model alone on ${fmtRows(onnxRows)} rows held in memory (batches of 65536; no parsing or writing):`,
+    '',
+  );
+  lines.push(
+    '| detector | ONNX Runtime rows/s | SynthAD scoreSamples rows/s | SynthAD computes on |',
+    '|---|---:|---:|---|',
+  );
   for (const o of onnxRows2) {
-    lines.push(`| ${o.d} | ${Number.isFinite(o.onnx) ? fmtRate(o.onnx) : o.note} | ${Number.isFinite(o.synthad) ? fmtRate(o.synthad) : '–'} | ${o.detail ?? ''} |`);
+    lines.push(
+      `| ${o.d} | ${Number.isFinite(o.onnx) ? fmtRate(o.onnx) : o.note} | ${Number.isFinite(o.synthad) ? fmtRate(o.synthad) : '–'} | ${o.detail ?? ''} |`,
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
   if (!KEEP) fs.rmSync(DIR, { recursive: true, force: true });
 }
 
-main().catch((e) => { process.stderr.write(`${e.stack ?? e}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -5,4 +5,6 @@ const fs = require('fs');
 const path = require('path');
 const bundled = path.join(__dirname, '..', 'dist', 'cli.js');
 const { main } = require(fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'out', 'src', 'cli', 'main.js'));
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

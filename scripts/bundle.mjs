@@ -55,7 +55,10 @@ const lazyDanfo = {
 const sharedTfjs = {
   name: 'synthad-shared-tfjs',
   setup(b) {
-    b.onResolve({ filter: /^@tensorflow\/tfjs(-node|-core)?$/ }, (a) => ({ path: a.path, namespace: 'synthad-shared-tfjs' }));
+    b.onResolve({ filter: /^@tensorflow\/tfjs(-node|-core)?$/ }, (a) => ({
+      path: a.path,
+      namespace: 'synthad-shared-tfjs',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'synthad-shared-tfjs' }, () => ({
       loader: 'js',
       contents: [
@@ -110,7 +113,15 @@ export async function bundle({ production = false, minify = production, outDir =
         ...common,
         // tfjs-node is optional and native, koffi is native (its binaries load by path); danfojs-node is large
         // and required lazily; tfjs stays in node_modules so the core and danfojs share one TensorFlow.js instance.
-        external: ['vscode', 'koffi', '@tensorflow/tfjs-node', 'danfojs-node', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@napi-rs/canvas'],
+        external: [
+          'vscode',
+          'koffi',
+          '@tensorflow/tfjs-node',
+          'danfojs-node',
+          '@tensorflow/tfjs',
+          '@tensorflow/tfjs-backend-wasm',
+          '@napi-rs/canvas',
+        ],
       };
 
   const builds = [
@@ -121,18 +132,36 @@ export async function bundle({ production = false, minify = production, outDir =
     build({ ...node, entryPoints: ['src/core/parallelWorker.ts'], outfile: join(dist, 'parallel-worker.js') }),
     // IntelliSense in notebook cells (src/intellisense): TypeScript's language service in a worker thread. TypeScript
     // stays in node_modules in development; bundled in production, where its lib.*.d.ts must sit next to the bundle.
-    build({ ...node, entryPoints: ['src/intellisense/thread.ts'], outfile: join(dist, 'intellisense.js'), external: [...node.external, ...(production ? [] : ['typescript'])] }),
+    build({
+      ...node,
+      entryPoints: ['src/intellisense/thread.ts'],
+      outfile: join(dist, 'intellisense.js'),
+      external: [...node.external, ...(production ? [] : ['typescript'])],
+    }),
     // The cell API's declarations for IntelliSense (media/intellisense/globals.d.ts imports them).
     emitCellApiTypes(join(dist, 'types')),
     // The notebook renderer runs in the webview: an ES module for the browser, chart.js included.
-    build({ ...common, entryPoints: ['src/renderer/index.ts'], outfile: join(outDir, 'media', 'renderer.js'), platform: 'browser', format: 'esm', target: 'es2020' }),
+    build({
+      ...common,
+      entryPoints: ['src/renderer/index.ts'],
+      outfile: join(outDir, 'media', 'renderer.js'),
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2020',
+    }),
   ];
   if (production) {
     // danfojs-node on its own; plotly is only required in a browser (`typeof window !== 'undefined'`).
-    builds.push(build({
-      ...common, entryPoints: ['danfojs-node'], outfile: join(dist, 'danfo.js'),
-      external: ['plotly.js-dist-min'], plugins: [sharedTfjs], legalComments: 'none',
-    }));
+    builds.push(
+      build({
+        ...common,
+        entryPoints: ['danfojs-node'],
+        outfile: join(dist, 'danfo.js'),
+        external: ['plotly.js-dist-min'],
+        plugins: [sharedTfjs],
+        legalComments: 'none',
+      }),
+    );
   } else {
     // The command-line tool (bin/synthad.js) is not part of the VSIX, nor its streamed scoring's worker
     // thread (src/core/scoreStream.ts looks for it next to the bundle).
@@ -144,20 +173,25 @@ export async function bundle({ production = false, minify = production, outDir =
   if (production) {
     // TypeScript is bundled into intellisense.js, and finds its lib.*.d.ts next to the running file.
     const tsLib = dirname(require.resolve('typescript/lib/lib.es5.d.ts'));
-    for (const f of readdirSync(tsLib).filter((f) => /^lib\..*\.d\.ts$/.test(f))) copyFileSync(join(tsLib, f), join(dist, f));
+    for (const f of readdirSync(tsLib).filter((f) => /^lib\..*\.d\.ts$/.test(f)))
+      copyFileSync(join(tsLib, f), join(dist, f));
   }
 
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
   mkdirSync(join(dist, 'wasm'), { recursive: true });
-  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dist, 'wasm', f));
+  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm')))
+    copyFileSync(join(wasmDir, f), join(dist, 'wasm', f));
 }
 
 /** The cell API's declarations (src/kernel/tsconfig.types.json: src/kernel/cellApi.ts and what it imports) into `outDir`. */
 function emitCellApiTypes(outDir) {
   const tsc = require.resolve('typescript/bin/tsc');
   const args = [tsc, '-p', join(ROOT, 'src', 'kernel', 'tsconfig.types.json'), '--outDir', outDir];
-  return new Promise((ok, fail) => execFile(process.execPath, args, { cwd: ROOT }, (err, stdout, stderr) =>
-    (err ? fail(new Error(`cell API declarations (tsc -p src/kernel/tsconfig.types.json): ${stdout}${stderr}`)) : ok())));
+  return new Promise((ok, fail) =>
+    execFile(process.execPath, args, { cwd: ROOT }, (err, stdout, stderr) =>
+      err ? fail(new Error(`cell API declarations (tsc -p src/kernel/tsconfig.types.json): ${stdout}${stderr}`)) : ok(),
+    ),
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -10,7 +10,11 @@ const g = c.getContext('2d');
 // Rounded square, deep blue to teal.
 const r = 48;
 g.beginPath();
-g.moveTo(r, 0); g.arcTo(S, 0, S, S, r); g.arcTo(S, S, 0, S, r); g.arcTo(0, S, 0, 0, r); g.arcTo(0, 0, S, 0, r);
+g.moveTo(r, 0);
+g.arcTo(S, 0, S, S, r);
+g.arcTo(S, S, 0, S, r);
+g.arcTo(0, S, 0, 0, r);
+g.arcTo(0, 0, S, 0, r);
 g.closePath();
 const bg = g.createLinearGradient(0, 0, S, S);
 bg.addColorStop(0, '#1b2a4e');
@@ -20,7 +24,7 @@ g.fill();
 
 // Normal points: a deterministic elliptical cloud (a small LCG, so the icon is reproducible).
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 g.fillStyle = 'rgba(180, 236, 232, 0.9)';
 for (let i = 0; i < 70; i++) {
   const a = rand() * Math.PI * 2;

@@ -26,7 +26,17 @@
 // GitHub. vsce's own rewriting of relative links is off.
 // Prints the VSIX's size and file count as its last line; fails when the linux-x64 VSIX is over 25 MB.
 import { execFileSync } from 'child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'fs';
 import { createRequire } from 'module';
 import os from 'os';
 import { dirname, extname, join, relative, resolve } from 'path';
@@ -46,9 +56,21 @@ const BUDGET_BYTES = 25 * 1024 * 1024;
  */
 const TARGETS = {
   'linux-x64': { canvas: 'linux-x64-gnu', koffi: 'linux-x64', koffiDir: 'linux_x64', format: 'elf', cpu: 'x64' },
-  'linux-arm64': { canvas: 'linux-arm64-gnu', koffi: 'linux-arm64', koffiDir: 'linux_arm64', format: 'elf', cpu: 'arm64' },
+  'linux-arm64': {
+    canvas: 'linux-arm64-gnu',
+    koffi: 'linux-arm64',
+    koffiDir: 'linux_arm64',
+    format: 'elf',
+    cpu: 'arm64',
+  },
   'darwin-x64': { canvas: 'darwin-x64', koffi: 'darwin-x64', koffiDir: 'darwin_x64', format: 'macho', cpu: 'x64' },
-  'darwin-arm64': { canvas: 'darwin-arm64', koffi: 'darwin-arm64', koffiDir: 'darwin_arm64', format: 'macho', cpu: 'arm64' },
+  'darwin-arm64': {
+    canvas: 'darwin-arm64',
+    koffi: 'darwin-arm64',
+    koffiDir: 'darwin_arm64',
+    format: 'macho',
+    cpu: 'arm64',
+  },
   'win32-x64': { canvas: 'win32-x64-msvc', koffi: 'win32-x64', koffiDir: 'win32_x64', format: 'pe', cpu: 'x64' },
 };
 
@@ -72,9 +94,12 @@ function parseArgs(argv) {
     else if (a === '--keep') opts.keep = true;
     else if (a === '--readme-images' || a.startsWith('--readme-images=')) {
       opts.readmeImages = a.includes('=') ? a.slice(a.indexOf('=') + 1) : value();
-      if (!['inline', 'github', 'relative'].includes(opts.readmeImages)) throw new PackageError(`--readme-images takes inline, github or relative, not ${opts.readmeImages}`);
-    }
-    else throw new PackageError(`unknown argument ${a} (usage: npm run package -- [--target ${Object.keys(TARGETS).join('|')}] [--out FILE] [--readme-images inline|github|relative] [--keep])`);
+      if (!['inline', 'github', 'relative'].includes(opts.readmeImages))
+        throw new PackageError(`--readme-images takes inline, github or relative, not ${opts.readmeImages}`);
+    } else
+      throw new PackageError(
+        `unknown argument ${a} (usage: npm run package -- [--target ${Object.keys(TARGETS).join('|')}] [--out FILE] [--readme-images inline|github|relative] [--keep])`,
+      );
   }
   return opts;
 }
@@ -85,7 +110,10 @@ function hostTarget() {
   if (process.platform === 'linux') {
     // musl (Alpine) is VS Code's alpine-* target, which this script does not build.
     const report = process.report?.getReport?.();
-    if (report && !report.header.glibcVersionRuntime) throw new PackageError(`this machine runs musl libc (alpine-${process.arch}), which has no target here: pass --target`);
+    if (report && !report.header.glibcVersionRuntime)
+      throw new PackageError(
+        `this machine runs musl libc (alpine-${process.arch}), which has no target here: pass --target`,
+      );
   }
   return t;
 }
@@ -98,7 +126,8 @@ const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
  */
 function platformPackage(name, version) {
   const installed = join(ROOT, 'node_modules', name);
-  if (existsSync(join(installed, 'package.json')) && readJson(join(installed, 'package.json')).version === version) return installed;
+  if (existsSync(join(installed, 'package.json')) && readJson(join(installed, 'package.json')).version === version)
+    return installed;
   const cached = join(CACHE, `${name.replace('/', '+')}@${version}`, 'package');
   if (existsSync(join(cached, 'package.json'))) return cached;
   log(`${name}@${version} is not installed here: npm pack from the registry`);
@@ -106,15 +135,27 @@ function platformPackage(name, version) {
   try {
     let packed;
     try {
-      const out = execFileSync('npm', ['pack', `${name}@${version}`, '--pack-destination', tmp, '--json', '--loglevel=error'], {
-        encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32',
-      });
+      const out = execFileSync(
+        'npm',
+        ['pack', `${name}@${version}`, '--pack-destination', tmp, '--json', '--loglevel=error'],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          shell: process.platform === 'win32',
+        },
+      );
       packed = join(tmp, JSON.parse(out)[0].filename);
     } catch (err) {
-      const why = String(err.stderr || err.message).trim().split('\n').filter(Boolean).slice(-2).join(' ');
+      const why = String(err.stderr || err.message)
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .slice(-2)
+        .join(' ');
       throw new PackageError(
         `cannot fetch ${name}@${version}, the native binary this target needs: npm pack failed (${why}). ` +
-        `Run the script where the npm registry can be reached, or put the unpacked package in ${relative(ROOT, cached)}.`);
+          `Run the script where the npm registry can be reached, or put the unpacked package in ${relative(ROOT, cached)}.`,
+      );
     }
     mkdirSync(dirname(cached), { recursive: true });
     execFileSync('tar', ['-xzf', packed, '-C', dirname(cached)], { stdio: 'inherit' });
@@ -145,24 +186,43 @@ function stageNativeModules(staging, target) {
   // package's folder by path; the package's index.js picks <os>_<arch>/koffi.node (or musl_<arch> on musl).
   const koffiDir = join(ROOT, 'node_modules', 'koffi');
   const koffi = readJson(join(koffiDir, 'package.json'));
-  copyFiles(koffiDir, join(nm, 'koffi'), ['package.json', 'index.cjs', 'LICENSE.txt', 'src/koffi/index.cjs', 'src/koffi/src/static.cjs']);
+  copyFiles(koffiDir, join(nm, 'koffi'), [
+    'package.json',
+    'index.cjs',
+    'LICENSE.txt',
+    'src/koffi/index.cjs',
+    'src/koffi/src/static.cjs',
+  ]);
   const koffiPlatformName = `@koromix/koffi-${spec.koffi}`;
   const koffiPlatformVersion = koffi.optionalDependencies?.[koffiPlatformName];
   if (!koffiPlatformVersion) throw new PackageError(`koffi ${koffi.version} names no ${koffiPlatformName}`);
   const koffiPlatform = platformPackage(koffiPlatformName, koffiPlatformVersion);
-  copyFiles(koffiPlatform, join(nm, koffiPlatformName), ['package.json', readJson(join(koffiPlatform, 'package.json')).main ?? 'index.js', `${spec.koffiDir}/koffi.node`]);
+  copyFiles(koffiPlatform, join(nm, koffiPlatformName), [
+    'package.json',
+    readJson(join(koffiPlatform, 'package.json')).main ?? 'index.js',
+    `${spec.koffiDir}/koffi.node`,
+  ]);
   staged.push(`koffi ${koffi.version} + ${koffiPlatformName} (${spec.koffiDir}/koffi.node)`);
 
   // @napi-rs/canvas: js-binding.js requires @napi-rs/canvas-<os>-<arch>[-abi] when no local .node is next to it.
   const canvasDir = join(ROOT, 'node_modules', '@napi-rs', 'canvas');
   const canvas = readJson(join(canvasDir, 'package.json'));
-  copyFiles(canvasDir, join(nm, '@napi-rs', 'canvas'), ['package.json', 'LICENSE', 'index.js', 'js-binding.js', 'geometry.js', 'load-image.js']);
+  copyFiles(canvasDir, join(nm, '@napi-rs', 'canvas'), [
+    'package.json',
+    'LICENSE',
+    'index.js',
+    'js-binding.js',
+    'geometry.js',
+    'load-image.js',
+  ]);
   const canvasPlatformName = `@napi-rs/canvas-${spec.canvas}`;
   const canvasPlatformVersion = canvas.optionalDependencies?.[canvasPlatformName];
-  if (!canvasPlatformVersion) throw new PackageError(`@napi-rs/canvas ${canvas.version} names no ${canvasPlatformName}`);
+  if (!canvasPlatformVersion)
+    throw new PackageError(`@napi-rs/canvas ${canvas.version} names no ${canvasPlatformName}`);
   const canvasPlatform = platformPackage(canvasPlatformName, canvasPlatformVersion);
   const canvasMain = readJson(join(canvasPlatform, 'package.json')).main;
-  if (!canvasMain || !canvasMain.endsWith('.node')) throw new PackageError(`${canvasPlatformName}: no .node main in its package.json`);
+  if (!canvasMain || !canvasMain.endsWith('.node'))
+    throw new PackageError(`${canvasPlatformName}: no .node main in its package.json`);
   copyFiles(canvasPlatform, join(nm, canvasPlatformName), ['package.json', canvasMain]);
   staged.push(`@napi-rs/canvas ${canvas.version} + ${canvasPlatformName} (${canvasMain})`);
 
@@ -182,11 +242,16 @@ function stageTsServerPlugins(staging, manifest) {
     try {
       dir = dirname(require.resolve(`${name}/package.json`, { paths: [ROOT] }));
     } catch {
-      throw new PackageError(`contributes.typescriptServerPlugins names ${name}, which is not in node_modules (npm install)`);
+      throw new PackageError(
+        `contributes.typescriptServerPlugins names ${name}, which is not in node_modules (npm install)`,
+      );
     }
     const pkg = readJson(join(dir, 'package.json'));
     const main = (pkg.main ?? 'index.js').replace(/^\.\//, '');
-    copyFiles(dir, join(staging, 'node_modules', name), ['package.json', existsSync(join(dir, main)) ? main : `${main}.js`]);
+    copyFiles(dir, join(staging, 'node_modules', name), [
+      'package.json',
+      existsSync(join(dir, main)) ? main : `${main}.js`,
+    ]);
     dependencies[name] = pkg.version;
   }
   return dependencies;
@@ -197,11 +262,16 @@ function binaryKind(buf) {
   const cpuOfElf = { 62: 'x64', 183: 'arm64' };
   const cpuOfMacho = { 0x01000007: 'x64', 0x0100000c: 'arm64' };
   const cpuOfPe = { 0x8664: 'x64', 0xaa64: 'arm64', 0x14c: 'ia32' };
-  if (buf.readUInt32BE(0) === 0x7f454c46) return { format: 'elf', cpus: [cpuOfElf[buf.readUInt16LE(18)] ?? `e_machine ${buf.readUInt16LE(18)}`] };
-  if (buf.readUInt32LE(0) === 0xfeedfacf) return { format: 'macho', cpus: [cpuOfMacho[buf.readUInt32LE(4)] ?? 'unknown'] };
+  if (buf.readUInt32BE(0) === 0x7f454c46)
+    return { format: 'elf', cpus: [cpuOfElf[buf.readUInt16LE(18)] ?? `e_machine ${buf.readUInt16LE(18)}`] };
+  if (buf.readUInt32LE(0) === 0xfeedfacf)
+    return { format: 'macho', cpus: [cpuOfMacho[buf.readUInt32LE(4)] ?? 'unknown'] };
   if (buf.readUInt32BE(0) === 0xcafebabe) {
     const n = buf.readUInt32BE(4);
-    return { format: 'macho', cpus: Array.from({ length: n }, (_, i) => cpuOfMacho[buf.readUInt32BE(8 + i * 20)] ?? 'unknown') };
+    return {
+      format: 'macho',
+      cpus: Array.from({ length: n }, (_, i) => cpuOfMacho[buf.readUInt32BE(8 + i * 20)] ?? 'unknown'),
+    };
   }
   if (buf.toString('latin1', 0, 2) === 'MZ') {
     const pe = buf.readUInt32LE(0x3c);
@@ -215,7 +285,10 @@ export function zipEntries(file) {
   const buf = readFileSync(file);
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new PackageError(`${file} is not a zip file`);
   const count = buf.readUInt16LE(eocd + 10);
@@ -223,8 +296,14 @@ export function zipEntries(file) {
   const entries = [];
   for (let i = 0; i < count; i++) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new PackageError(`${file}: bad central directory`);
-    const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
-    entries.push({ name: buf.toString('utf8', p + 46, p + 46 + nameLen), compressed: buf.readUInt32LE(p + 20), size: buf.readUInt32LE(p + 24) });
+    const nameLen = buf.readUInt16LE(p + 28),
+      extraLen = buf.readUInt16LE(p + 30),
+      commentLen = buf.readUInt16LE(p + 32);
+    entries.push({
+      name: buf.toString('utf8', p + 46, p + 46 + nameLen),
+      compressed: buf.readUInt32LE(p + 20),
+      size: buf.readUInt32LE(p + 24),
+    });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -239,12 +318,19 @@ export function zipEntries(file) {
  * leaves them as they are.
  */
 function packageReadme(text, staging, mode) {
-  const mime = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
+  const mime = {
+    '.png': 'image/png',
+    '.jpg': 'image/jpeg',
+    '.jpeg': 'image/jpeg',
+    '.gif': 'image/gif',
+    '.webp': 'image/webp',
+  };
   return text.replace(/(!?)\[((?:[^\]\[]|!\[[^\]\[]*\]\([^)]*\))*)\]\(([^)\s]+)\)/g, (all, bang, title, link) => {
     if (/^[a-z][\w+.-]*:/i.test(link) || link.startsWith('#')) return all;
     const file = link.split('#')[0].replace(/^\.\//, '');
     if (bang) {
-      if (!existsSync(join(staging, file))) throw new PackageError(`README.md shows ${link}, which is not in the package`);
+      if (!existsSync(join(staging, file)))
+        throw new PackageError(`README.md shows ${link}, which is not in the package`);
       if (mode === 'github') return `![${title}](${REPOSITORY}/raw/HEAD/${file})`;
       if (mode === 'inline') {
         const type = mime[extname(file).toLowerCase()];
@@ -261,7 +347,8 @@ function packageReadme(text, staging, mode) {
 /** The package's manifest: the repository's, less what only the repository uses. */
 function packageManifest(dependencies) {
   const manifest = readJson(join(ROOT, 'package.json'));
-  for (const key of ['scripts', 'devDependencies', 'optionalDependencies', 'overrides', 'files', 'bin']) delete manifest[key];
+  for (const key of ['scripts', 'devDependencies', 'optionalDependencies', 'overrides', 'files', 'bin'])
+    delete manifest[key];
   manifest.dependencies = dependencies;
   return manifest;
 }
@@ -273,7 +360,8 @@ function formatBytes(n) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const target = opts.target ?? hostTarget();
-  if (!TARGETS[target]) throw new PackageError(`no package for target ${target}: the targets are ${Object.keys(TARGETS).join(', ')}`);
+  if (!TARGETS[target])
+    throw new PackageError(`no package for target ${target}: the targets are ${Object.keys(TARGETS).join(', ')}`);
   const version = readJson(join(ROOT, 'package.json')).version;
   const out = resolve(opts.out ?? join(ROOT, `synthad-${target}-${version}.vsix`));
   const staging = mkdtempSync(join(os.tmpdir(), `synthad-vsix-${target}-`));
@@ -312,41 +400,90 @@ async function main() {
     for (const s of staged) log(`native: ${s}`);
     const plugins = stageTsServerPlugins(staging, readJson(join(ROOT, 'package.json')));
     for (const [name, v] of Object.entries(plugins)) log(`TypeScript server plugin: ${name} ${v}`);
-    writeFileSync(join(staging, 'package.json'), JSON.stringify(packageManifest({ ...dependencies, ...plugins }), null, 2) + '\n');
+    writeFileSync(
+      join(staging, 'package.json'),
+      JSON.stringify(packageManifest({ ...dependencies, ...plugins }), null, 2) + '\n',
+    );
 
     // 4. vsce, offline: it lists dependencies with `npm list --production` in the staging folder.
     mkdirSync(dirname(out), { recursive: true });
     const vsce = require('@vscode/vsce');
-    await vsce.createVSIX({ cwd: staging, packagePath: out, target, rewriteRelativeLinks: false, useYarn: false, dependencies: true });
+    await vsce.createVSIX({
+      cwd: staging,
+      packagePath: out,
+      target,
+      rewriteRelativeLinks: false,
+      useYarn: false,
+      dependencies: true,
+    });
 
     // 5. Check what came out.
     const entries = zipEntries(out).filter((e) => !e.name.endsWith('/'));
     const files = entries.map((e) => e.name);
-    const modules = new Set(files.filter((f) => f.startsWith('extension/node_modules/'))
-      .map((f) => f.split('/').slice(2, f.split('/')[2].startsWith('@') ? 4 : 3).join('/')));
-    const allowed = new Set(['koffi', `@koromix/koffi-${TARGETS[target].koffi}`, '@napi-rs/canvas', `@napi-rs/canvas-${TARGETS[target].canvas}`, ...Object.keys(plugins)]);
+    const modules = new Set(
+      files
+        .filter((f) => f.startsWith('extension/node_modules/'))
+        .map((f) =>
+          f
+            .split('/')
+            .slice(2, f.split('/')[2].startsWith('@') ? 4 : 3)
+            .join('/'),
+        ),
+    );
+    const allowed = new Set([
+      'koffi',
+      `@koromix/koffi-${TARGETS[target].koffi}`,
+      '@napi-rs/canvas',
+      `@napi-rs/canvas-${TARGETS[target].canvas}`,
+      ...Object.keys(plugins),
+    ]);
     const stray = [...modules].filter((m) => !allowed.has(m));
-    if (stray.length > 0) throw new PackageError(`the VSIX holds node_modules that are neither the target's native modules nor TypeScript server plugins: ${stray.join(', ')}`);
-    for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/kernel.js', 'extension/dist/parallel-worker.js',
-      'extension/dist/danfo.js', 'extension/dist/wasm/tfjs-backend-wasm-simd.wasm', 'extension/media/renderer.js', 'extension/media/icon.png',
-      'extension/LICENSE.txt', 'extension/CHANGELOG.md', 'extension/readme.md', 'extension/samples/thyroid-train.csv']) {
-      if (!files.some((f) => f.toLowerCase() === required.toLowerCase())) throw new PackageError(`the VSIX lacks ${required}`);
+    if (stray.length > 0)
+      throw new PackageError(
+        `the VSIX holds node_modules that are neither the target's native modules nor TypeScript server plugins: ${stray.join(', ')}`,
+      );
+    for (const required of [
+      'extension/package.json',
+      'extension/dist/extension.js',
+      'extension/dist/kernel.js',
+      'extension/dist/parallel-worker.js',
+      'extension/dist/danfo.js',
+      'extension/dist/wasm/tfjs-backend-wasm-simd.wasm',
+      'extension/media/renderer.js',
+      'extension/media/icon.png',
+      'extension/LICENSE.txt',
+      'extension/CHANGELOG.md',
+      'extension/readme.md',
+      'extension/samples/thyroid-train.csv',
+    ]) {
+      if (!files.some((f) => f.toLowerCase() === required.toLowerCase()))
+        throw new PackageError(`the VSIX lacks ${required}`);
     }
     const natives = files.filter((f) => f.endsWith('.node'));
     for (const f of natives) {
       const kind = binaryKind(readFileSync(join(staging, f.slice('extension/'.length))));
       const want = TARGETS[target];
       if (kind.format !== want.format || !kind.cpus.includes(want.cpu)) {
-        throw new PackageError(`${f} is a ${kind.format} binary for ${kind.cpus.join('+') || '?'}, not ${want.format} for ${want.cpu} (${target})`);
+        throw new PackageError(
+          `${f} is a ${kind.format} binary for ${kind.cpus.join('+') || '?'}, not ${want.format} for ${want.cpu} (${target})`,
+        );
       }
     }
-    if (natives.length !== 2) throw new PackageError(`expected 2 native binaries (koffi, canvas), found ${natives.length}: ${natives.join(', ')}`);
+    if (natives.length !== 2)
+      throw new PackageError(
+        `expected 2 native binaries (koffi, canvas), found ${natives.length}: ${natives.join(', ')}`,
+      );
 
     const size = statSync(out).size;
     const js = entries.filter((e) => e.name.endsWith('.js'));
     log(`native binaries: ${natives.map((f) => f.slice('extension/'.length)).join(', ')}`);
-    log(`JavaScript: ${js.length} files, ${formatBytes(js.reduce((s, e) => s + e.size, 0))} (${formatBytes(js.reduce((s, e) => s + e.compressed, 0))} compressed)`);
-    if (target === 'linux-x64' && size > BUDGET_BYTES) throw new PackageError(`${relative(process.cwd(), out)} is ${formatBytes(size)}, over the ${formatBytes(BUDGET_BYTES)} budget`);
+    log(
+      `JavaScript: ${js.length} files, ${formatBytes(js.reduce((s, e) => s + e.size, 0))} (${formatBytes(js.reduce((s, e) => s + e.compressed, 0))} compressed)`,
+    );
+    if (target === 'linux-x64' && size > BUDGET_BYTES)
+      throw new PackageError(
+        `${relative(process.cwd(), out)} is ${formatBytes(size)}, over the ${formatBytes(BUDGET_BYTES)} budget`,
+      );
     console.log(`${relative(process.cwd(), out) || out}: ${formatBytes(size)} (${size} bytes), ${files.length} files`);
   } finally {
     if (opts.keep) log(`staging kept: ${staging}`);

@@ -17,8 +17,23 @@ pre { margin: 0; padding: 18px 22px; color: #d4d4d4; font: 14px/1.45 'DejaVu San
 const dir = mkdtempSync(join(tmpdir(), 'synthad-shot-'));
 writeFileSync(join(dir, 'page.html'), html);
 const out = resolve('media/demo-terminal.png');
-execFileSync('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`,
-  '--hide-scrollbars', `--window-size=1000,${Math.ceil(rows * 20.3 + 40)}`, `--screenshot=${out}`, `file://${join(dir, 'page.html')}`],
-  { stdio: 'ignore' });
+execFileSync(
+  '/usr/bin/chromium',
+  [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${join(dir, 'profile')}`,
+    '--hide-scrollbars',
+    `--window-size=1000,${Math.ceil(rows * 20.3 + 40)}`,
+    `--screenshot=${out}`,
+    `file://${join(dir, 'page.html')}`,
+  ],
+  { stdio: 'ignore' },
+);
 console.log(`wrote ${out}`);

@@ -17,8 +17,11 @@ const log = (m) => console.log(`[screenshot ${((Date.now() - t0) / 1000).toFixed
 
 /** Labels of the rows the suggest widget shows now. */
 function suggestLabels(page) {
-  return page.evaluate(() => [...document.querySelectorAll('.suggest-widget.visible .monaco-list-row')]
-    .map((r) => (r.querySelector('.label-name') || r).textContent.trim()));
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.suggest-widget.visible .monaco-list-row')].map((r) =>
+      (r.querySelector('.label-name') || r).textContent.trim(),
+    ),
+  );
 }
 
 async function main() {
@@ -26,21 +29,47 @@ async function main() {
   const { chromium } = require(path.join(h.ROOT, '.harness', 'node_modules', 'playwright-core'));
   const port = await h.freePort();
   const dirs = h.prepareTempDir();
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false,
-    'security.workspace.trust.enabled': false, 'editor.suggest.showStatusBar': false,
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.colorTheme': 'Default Dark Modern',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'editor.suggest.showStatusBar': false,
+      },
+      null,
+      2,
+    ),
+  );
   const server = h.startCodeServer(port, dirs, '');
   let browser;
   let ok = false;
   try {
     await h.waitHealthy(port, server, 60000);
-    browser = await chromium.launch({ executablePath: h.CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: h.CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const authority = `127.0.0.1:${port}`;
-    const payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`], ['skipWelcome', 'true']];
-    await page.goto(`http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`],
+      ['skipWelcome', 'true'],
+    ];
+    await page.goto(
+      `http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     await page.waitForTimeout(4000);
     // The Extension Development Host does not read settings.json's theme: pick it as a person would.
@@ -75,7 +104,8 @@ async function main() {
       await page.waitForTimeout(1000);
     }
     log(`completion list: ${labels.join(', ')} (${Date.now() - tType} ms after typing)`);
-    if (!labels.includes('rowCount')) throw new Error(`no Dataset members in the completion list: [${labels.join(', ')}]`);
+    if (!labels.includes('rowCount'))
+      throw new Error(`no Dataset members in the completion list: [${labels.join(', ')}]`);
     const doubled = labels.filter((l, i) => labels.indexOf(l) !== i);
     if (doubled.length) throw new Error(`items shown twice: ${doubled.join(', ')}`);
     // Move to `features` (it has documentation), and open the details beside the list (Ctrl+Space toggles

@@ -24,10 +24,21 @@ const formatHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => 
 let failed = 0;
 for (const { dir } of projects) {
   const file = join(ROOT, dir, 'tsconfig.json');
-  const config = ts.getParsedCommandLineOfConfigFile(file, {}, {
-    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
-  });
-  if (config.errors.length) { process.stderr.write(ts.formatDiagnostics(config.errors, formatHost)); failed++; continue; }
+  const config = ts.getParsedCommandLineOfConfigFile(
+    file,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  );
+  if (config.errors.length) {
+    process.stderr.write(ts.formatDiagnostics(config.errors, formatHost));
+    failed++;
+    continue;
+  }
   const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
   const diagnostics = ts.getPreEmitDiagnostics(program);
   if (diagnostics.length) {

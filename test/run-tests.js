@@ -31,7 +31,8 @@ async function runMocha(name, files, timeoutMs) {
   files.forEach((f) => mocha.addFile(f));
   return new Promise((resolve) => {
     const runner = mocha.run();
-    let passed = 0, failed = 0;
+    let passed = 0,
+      failed = 0;
     runner.on('pass', () => passed++);
     runner.on('fail', () => failed++);
     runner.on('end', () => resolve({ name, passed, failed }));
@@ -47,10 +48,14 @@ function runIntegration(name, env) {
 function runCounted(name, script, env, prefix) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     let tail = '';
-    child.stdout.on('data', (d) => { process.stdout.write(d); tail = (tail + d).slice(-4000); });
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      tail = (tail + d).slice(-4000);
+    });
     child.on('close', (code) => {
       const m = new RegExp(`${prefix}: (\\d+) passed, (\\d+) failed\\s*$`).exec(tail);
       if (m) resolve({ name, passed: Number(m[1]), failed: Number(m[2]) });
@@ -64,19 +69,36 @@ function runCounted(name, script, env, prefix) {
   const results = [];
   results.push(await runMocha('unit', collect(path.join(root, 'out/test/unit')), 600000));
   if (process.env.SYNTHAD_SKIP_INTEGRATION !== '1' && !process.env.SYNTHAD_TEST_GREP) {
-    results.push(await runIntegration('integration (trusted)', { SYNTHAD_IT_GREP: 'untrusted', SYNTHAD_IT_INVERT: '1' }));
-    results.push(await runIntegration('integration (untrusted)', {
-      SYNTHAD_IT_GREP: 'untrusted', SYNTHAD_IT_UNTRUSTED: '1',
-      SYNTHAD_IT_SETTINGS: JSON.stringify({ 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }),
-    }));
+    results.push(
+      await runIntegration('integration (trusted)', { SYNTHAD_IT_GREP: 'untrusted', SYNTHAD_IT_INVERT: '1' }),
+    );
+    results.push(
+      await runIntegration('integration (untrusted)', {
+        SYNTHAD_IT_GREP: 'untrusted',
+        SYNTHAD_IT_UNTRUSTED: '1',
+        SYNTHAD_IT_SETTINGS: JSON.stringify({
+          'security.workspace.trust.startupPrompt': 'never',
+          'security.workspace.trust.emptyWindow': false,
+        }),
+      }),
+    );
     results.push(await runCounted('browser (e2e)', path.join(__dirname, 'e2e', 'notebook.e2e.js'), {}, 'e2e'));
-    results.push(await runCounted('browser (shared notebook)', path.join(__dirname, 'e2e', 'shared-notebook.e2e.js'), {}, 'e2e-shared'));
+    results.push(
+      await runCounted(
+        'browser (shared notebook)',
+        path.join(__dirname, 'e2e', 'shared-notebook.e2e.js'),
+        {},
+        'e2e-shared',
+      ),
+    );
     results.push(await runCounted('packaged (vsix)', path.join(__dirname, 'vsix', 'vsix.e2e.js'), {}, 'vsix'));
   }
-  let passed = 0, failed = 0;
+  let passed = 0,
+    failed = 0;
   for (const r of results) {
     console.log(`${r.name}: ${r.passed} passed, ${r.failed} failed`);
-    passed += r.passed; failed += r.failed;
+    passed += r.passed;
+    failed += r.failed;
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);

@@ -29,7 +29,10 @@ export function parseArgs(argv: ReadonlyArray<string>, spec: ArgSpec): ParsedArg
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
-    if (!token.startsWith('--') || token === '--') { positional.push(token); continue; }
+    if (!token.startsWith('--') || token === '--') {
+      positional.push(token);
+      continue;
+    }
     const eq = token.indexOf('=');
     const name = token.slice(2, eq < 0 ? undefined : eq);
     const inline = eq < 0 ? undefined : token.slice(eq + 1);
@@ -38,7 +41,8 @@ export function parseArgs(argv: ReadonlyArray<string>, spec: ArgSpec): ParsedArg
       flags.add(name);
     } else if (spec.values.includes(name)) {
       const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      if (v === undefined || (inline === undefined && v.startsWith('--')))
+        throw new UsageError(`--${name} needs a value`);
       values.set(name, v);
     } else if (spec.lists.includes(name)) {
       const items = lists.get(name) ?? [];

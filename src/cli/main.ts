@@ -79,8 +79,12 @@ function flagName(key: string): string {
 export function terminalSafe(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
 }
-const out = (text: string): void => { process.stdout.write(terminalSafe(text)); };
-const err = (text: string): void => { process.stderr.write(terminalSafe(text)); };
+const out = (text: string): void => {
+  process.stdout.write(terminalSafe(text));
+};
+const err = (text: string): void => {
+  process.stderr.write(terminalSafe(text));
+};
 
 /** Set while training: the first Ctrl+C stops after the current batch instead of quitting. */
 let stopTraining: (() => void) | undefined;
@@ -104,7 +108,11 @@ const DATA_LISTS = ['normal', 'known', 'drop', 'categorical'];
 /** Each command's flags. */
 const specs = (data = dataValues()): Record<string, ArgSpec> => ({
   train: { values: data, lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
-  evaluate: { values: [...data, 'train', 'test', 'report', 'model'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
+  evaluate: {
+    values: [...data, 'train', 'test', 'report', 'model'],
+    lists: DATA_LISTS,
+    flags: ['unsupervised', 'quiet', 'json'],
+  },
   score: { values: ['out', 'backend', 'threads', 'decimal'], lists: [], flags: ['quiet'] },
   detect: { values: [...data, 'top', 'report'], lists: DATA_LISTS, flags: ['unsupervised', 'quiet', 'json'] },
   export: { values: ['onnx'], lists: [], flags: ['quiet', 'double'] },
@@ -117,8 +125,14 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     out(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command === '--version' || command === 'version') { out(SYNTHAD_VERSION + '\n'); return 0; }
-  if (commands[command] && (rest.includes('--help') || rest.includes('-h'))) { out(USAGE); return 0; }
+  if (command === '--version' || command === 'version') {
+    out(SYNTHAD_VERSION + '\n');
+    return 0;
+  }
+  if (commands[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    out(USAGE);
+    return 0;
+  }
   for (const signal of SIGNALS) process.on(signal, onSignal);
   try {
     const spec = commands[command];
@@ -133,9 +147,17 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
   } catch (e) {
     endProgress(process.stderr);
     removeAllPartials();
-    if (e instanceof UsageError) { err(`synthad: ${oneLine(e.message)}\nRun 'synthad help' for usage.\n`); return 2; }
-    if (e instanceof SynthadInputError || e instanceof BackendUnavailableError) { err(`synthad: ${oneLine(e.message)}\n`); return 1; }
-    err(`synthad: internal error (a bug in SynthAD; please report it with this trace): ${e instanceof Error ? e.stack : String(e)}\n`);
+    if (e instanceof UsageError) {
+      err(`synthad: ${oneLine(e.message)}\nRun 'synthad help' for usage.\n`);
+      return 2;
+    }
+    if (e instanceof SynthadInputError || e instanceof BackendUnavailableError) {
+      err(`synthad: ${oneLine(e.message)}\n`);
+      return 1;
+    }
+    err(
+      `synthad: internal error (a bug in SynthAD; please report it with this trace): ${e instanceof Error ? e.stack : String(e)}\n`,
+    );
     return 70;
   } finally {
     for (const signal of SIGNALS) process.off(signal, onSignal);
@@ -165,7 +187,8 @@ function loadOptions(args: ParsedArgs, labelRequired = true, training = false): 
 function sampleOption(args: ParsedArgs): Pick<LoadOptions, 'sample' | 'sampleSeed'> {
   const sample = numberArg(args, 'sample', true);
   if (sample === undefined) return {};
-  if (sample < 1 || sample > MAX_SAMPLE) throw new UsageError(`--sample must be from 1 to ${MAX_SAMPLE} rows, got ${sample}`);
+  if (sample < 1 || sample > MAX_SAMPLE)
+    throw new UsageError(`--sample must be from 1 to ${MAX_SAMPLE} rows, got ${sample}`);
   return { sample, sampleSeed: numberArg(args, 'seed', true) ?? 0 };
 }
 
@@ -177,8 +200,10 @@ function printSample(args: ParsedArgs, data: Dataset, what = 'trained on'): void
 function labelOptions(args: ParsedArgs, labelRequired: boolean): LoadOptions {
   const label = args.values.get('label');
   if (label === undefined && !labelRequired) {
-    if (args.lists.has('normal')) throw new UsageError('--normal needs --label COL (the column holding normal/anomaly labels)');
-    if (args.lists.has('known')) throw new UsageError('--known needs --label COL (the column holding normal/anomaly labels)');
+    if (args.lists.has('normal'))
+      throw new UsageError('--normal needs --label COL (the column holding normal/anomaly labels)');
+    if (args.lists.has('known'))
+      throw new UsageError('--known needs --label COL (the column holding normal/anomaly labels)');
     return { drop: args.lists.get('drop'), categorical: args.lists.get('categorical') };
   }
   if (label === undefined) throw new UsageError('--label COL is required (the column holding normal/anomaly labels)');
@@ -193,7 +218,8 @@ function detectorOptions(args: ParsedArgs): DetectorOptions {
 }
 
 function rawDetectorOptions(args: ParsedArgs): Partial<DetectorOptions> {
-  if (args.flags.has('unsupervised') && args.lists.has('known')) throw new UsageError('--unsupervised and --known exclude each other');
+  if (args.flags.has('unsupervised') && args.lists.has('known'))
+    throw new UsageError('--unsupervised and --known exclude each other');
   const options: Record<string, unknown> = { known: args.flags.has('unsupervised') ? [] : args.lists.get('known') };
   for (const { key, flag, value } of commandLineOptions()) options[key] = flagValue(args, flag, value);
   return { ...options, ...computeOptions(args) } as Partial<DetectorOptions>;
@@ -215,7 +241,8 @@ function computeOptions(args: ParsedArgs): Pick<Partial<DetectorOptions>, 'backe
   let threads = numberArg(args, 'threads', true);
   if (threads === undefined && env) {
     threads = Number(env);
-    if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`SYNTHAD_THREADS must be an integer >= 0, got '${env}'`);
+    if (!Number.isInteger(threads) || threads < 0)
+      throw new UsageError(`SYNTHAD_THREADS must be an integer >= 0, got '${env}'`);
   }
   return { backend: args.values.get('backend') as DetectorOptions['backend'] | undefined, threads };
 }
@@ -232,14 +259,18 @@ function printWarnings(warnings: ReadonlyArray<string> | undefined): void {
 }
 
 function onePositional(args: ParsedArgs, what: string): string {
-  if (args.positional.length !== 1) throw new UsageError(`expected one ${what}, got ${args.positional.length ? args.positional.join(' ') : 'none'}`);
+  if (args.positional.length !== 1)
+    throw new UsageError(`expected one ${what}, got ${args.positional.length ? args.positional.join(' ') : 'none'}`);
   return args.positional[0];
 }
 
 async function fitWithProgress(args: ParsedArgs, options: DetectorOptions, data: Dataset): Promise<Detector> {
   const detector = new Detector(options);
   const abort = new AbortController();
-  stopTraining = (): void => { err('\nsynthad: stopping after this batch (Ctrl+C again to quit now)\n'); abort.abort(); };
+  stopTraining = (): void => {
+    err('\nsynthad: stopping after this batch (Ctrl+C again to quit now)\n');
+    abort.abort();
+  };
   try {
     await detector.fit(data, {
       onEpoch: args.flags.has('quiet') ? undefined : progressPrinter(process.stderr, detector.name),
@@ -265,11 +296,25 @@ async function train(args: ParsedArgs): Promise<void> {
   const detector = await fitWithProgress(args, options, data);
   await saveDetector(detector, modelDir);
   const s = detector.fitted.summary;
-  const summary = { model: modelDir, detector: detector.name, backend: s.backend, backendDetail: s.backendDetail, threads: s.threads, epochs: s.epochs, bestEpoch: s.bestEpoch,
-    trainSeconds: s.seconds, rowsPerSecond: s.rowsPerSecond, knownTypes: s.knownTypes, threshold: detector.fitted.threshold,
-    ...(data.sampled === undefined ? {} : { sampled: data.sampled }) };
+  const summary = {
+    model: modelDir,
+    detector: detector.name,
+    backend: s.backend,
+    backendDetail: s.backendDetail,
+    threads: s.threads,
+    epochs: s.epochs,
+    bestEpoch: s.bestEpoch,
+    trainSeconds: s.seconds,
+    rowsPerSecond: s.rowsPerSecond,
+    knownTypes: s.knownTypes,
+    threshold: detector.fitted.threshold,
+    ...(data.sampled === undefined ? {} : { sampled: data.sampled }),
+  };
   if (args.flags.has('json')) out(JSON.stringify(summary) + '\n');
-  else out(`saved ${detector.name} model to ${modelDir} (${s.epochs} epochs, best ${s.bestEpoch}, ${s.seconds.toFixed(1)} s on ${s.backendDetail})\n`);
+  else
+    out(
+      `saved ${detector.name} model to ${modelDir} (${s.epochs} epochs, best ${s.bestEpoch}, ${s.seconds.toFixed(1)} s on ${s.backendDetail})\n`,
+    );
 }
 
 async function score(args: ParsedArgs): Promise<void> {
@@ -293,8 +338,16 @@ async function score(args: ParsedArgs): Promise<void> {
     let warnings: ReadonlyArray<string>;
     try {
       let used: number;
-      ({ rows, warnings, workers: used } = await scoreFileStreaming(detector, dataFile, outFile, {
-        ...decimalOption(args), chunkRows, workers, onProgress: progress?.update, collectGarbage: fullGc(),
+      ({
+        rows,
+        warnings,
+        workers: used,
+      } = await scoreFileStreaming(detector, dataFile, outFile, {
+        ...decimalOption(args),
+        chunkRows,
+        workers,
+        onProgress: progress?.update,
+        collectGarbage: fullGc(),
       }));
       if (used > 1) where = `${used} worker threads (${where} each)`;
     } finally {
@@ -324,13 +377,18 @@ function chunkRowsOption(): number | undefined {
 }
 
 async function evaluate(args: ParsedArgs): Promise<void> {
-  if (args.positional.length > 0) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --train A --test B)`);
-  const trainFile = args.values.get('train'), testFile = args.values.get('test'), modelDir = args.values.get('model');
-  if (modelDir !== undefined && trainFile !== undefined) throw new UsageError('--model and --train exclude each other (evaluate a saved model, or train one)');
+  if (args.positional.length > 0)
+    throw new UsageError(`unexpected argument '${args.positional[0]}' (use --train A --test B)`);
+  const trainFile = args.values.get('train'),
+    testFile = args.values.get('test'),
+    modelDir = args.values.get('model');
+  if (modelDir !== undefined && trainFile !== undefined)
+    throw new UsageError('--model and --train exclude each other (evaluate a saved model, or train one)');
   if ((trainFile === undefined && modelDir === undefined) || testFile === undefined) {
     throw new UsageError('--train FILE (or --model MODEL_DIR) and --test FILE are required');
   }
-  if (modelDir !== undefined && args.values.has('sample')) throw new UsageError('--sample applies to the --train file; with --model nothing is trained');
+  if (modelDir !== undefined && args.values.has('sample'))
+    throw new UsageError('--sample applies to the --train file; with --model nothing is trained');
   // Everything the run needs is checked before training: options, output folder, both files, their columns.
   const options = modelDir === undefined ? detectorOptions(args) : undefined;
   const reportDir = args.values.get('report');
@@ -354,20 +412,33 @@ async function evaluate(args: ParsedArgs): Promise<void> {
   const s = detector.fitted.summary;
   if (reportDir !== undefined) {
     const files = writeHtmlReport(reportDir, report, s, detector.options.epochs);
-    if (!args.flags.has('quiet')) err(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
+    if (!args.flags.has('quiet'))
+      err(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
   }
   if (args.flags.has('json')) {
     const result = {
-      ...reportSummary(report), backend: s.backend, backendDetail: s.backendDetail, threads: s.threads, seed: detector.options.seed, epochs: s.epochs, bestEpoch: s.bestEpoch,
-      trainSeconds: s.seconds, secondsPerEpoch: s.epochs > 0 ? s.seconds / s.epochs : 0, rowsPerSecond: s.rowsPerSecond,
-      trainRows: s.trainRows, validationRows: s.validationRows, syntheticRows: s.syntheticRows,
+      ...reportSummary(report),
+      backend: s.backend,
+      backendDetail: s.backendDetail,
+      threads: s.threads,
+      seed: detector.options.seed,
+      epochs: s.epochs,
+      bestEpoch: s.bestEpoch,
+      trainSeconds: s.seconds,
+      secondsPerEpoch: s.epochs > 0 ? s.seconds / s.epochs : 0,
+      rowsPerSecond: s.rowsPerSecond,
+      trainRows: s.trainRows,
+      validationRows: s.validationRows,
+      syntheticRows: s.syntheticRows,
       ...(sampled === undefined ? {} : { sampled }),
     };
     out(JSON.stringify(result) + '\n');
   } else {
     out(formatReport(report) + '\n');
-    out(`\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
-      `${Math.round(s.rowsPerSecond)} rows/s; ${s.trainRows} real + ${s.syntheticRows} synthetic training rows.\n`);
+    out(
+      `\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
+        `${Math.round(s.rowsPerSecond)} rows/s; ${s.trainRows} real + ${s.syntheticRows} synthetic training rows.\n`,
+    );
   }
 }
 
@@ -395,23 +466,50 @@ async function detect(args: ParsedArgs): Promise<void> {
     if (!args.flags.has('quiet')) err(`synthad: wrote ${data.rowCount} scored rows to ${outFile}\n`);
   }
   if (reportDir !== undefined) {
-    const files = writeDetectReport(reportDir, { detector: detector.name, source: file, scores, threshold: t, top }, detector.fitted.summary, detector.options.epochs);
-    if (!args.flags.has('quiet')) err(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
+    const files = writeDetectReport(
+      reportDir,
+      { detector: detector.name, source: file, scores, threshold: t, top },
+      detector.fitted.summary,
+      detector.options.epochs,
+    );
+    if (!args.flags.has('quiet'))
+      err(`synthad: wrote ${files.map((f) => path.basename(f)).join(', ')} to ${reportDir}\n`);
   }
   if (args.flags.has('json')) {
     const sampled = data.sampled === undefined ? {} : { sampled: data.sampled };
-    out(JSON.stringify({ detector: detector.name, source: file, rows: data.rowCount, flagged, threshold: t, ...sampled, top }) + '\n');
+    out(
+      JSON.stringify({
+        detector: detector.name,
+        source: file,
+        rows: data.rowCount,
+        flagged,
+        threshold: t,
+        ...sampled,
+        top,
+      }) + '\n',
+    );
     return;
   }
   const where = data.lineOfRow === undefined ? 'record' : 'line';
   const lines = [
     `${detector.name} on ${file}: ${data.rowCount} rows, ${flagged} above the threshold ${t.toPrecision(4)}; the ${top.length} highest scores:`,
     '',
-    ['rank'.padEnd(5), where.padStart(7), 'score'.padStart(10), '  flagged  ', 'why (feature = value, training range)'].join(''),
-    ...top.map((r, i) => [
-      String(i + 1).padEnd(5), String(r.line ?? r.row + 1).padStart(7), r.score.toFixed(4).padStart(10),
-      `  ${(r.flagged ? 'yes' : 'no').padEnd(7)}  `, r.explanation.map(formatContribution).join('; '),
-    ].join('')),
+    [
+      'rank'.padEnd(5),
+      where.padStart(7),
+      'score'.padStart(10),
+      '  flagged  ',
+      'why (feature = value, training range)',
+    ].join(''),
+    ...top.map((r, i) =>
+      [
+        String(i + 1).padEnd(5),
+        String(r.line ?? r.row + 1).padStart(7),
+        r.score.toFixed(4).padStart(10),
+        `  ${(r.flagged ? 'yes' : 'no').padEnd(7)}  `,
+        r.explanation.map(formatContribution).join('; '),
+      ].join(''),
+    ),
   ];
   out(lines.join('\n') + '\n');
 }
@@ -429,8 +527,10 @@ async function exportModel(args: ParsedArgs): Promise<void> {
   try {
     const info = exportOnnx(detector, file, { numericInput: args.flags.has('double') ? 'double' : 'float' });
     if (!args.flags.has('quiet')) {
-      err(`synthad: wrote ${file} (${info.bytes} bytes, ONNX opset ${ONNX_OPSET}, ai.onnx.ml ${ONNX_ML_OPSET}): inputs ` +
-        `${info.inputs.map((i) => `${i.name} (${i.type})`).join(', ')}; outputs score (float), prediction (int64, 1 = anomaly)\n`);
+      err(
+        `synthad: wrote ${file} (${info.bytes} bytes, ONNX opset ${ONNX_OPSET}, ai.onnx.ml ${ONNX_ML_OPSET}): inputs ` +
+          `${info.inputs.map((i) => `${i.name} (${i.type})`).join(', ')}; outputs score (float), prediction (int64, 1 = anomaly)\n`,
+      );
     }
   } finally {
     detector.dispose();

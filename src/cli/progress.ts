@@ -11,10 +11,12 @@ export function progressPrinter(stream: NodeJS.WriteStream, label: string): (p: 
     elapsed += p.seconds;
     // Early stopping usually ends long before the epoch limit; the ETA is an upper bound.
     const eta = (elapsed / p.epoch) * (p.epochs - p.epoch);
-    const text = `${label} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.valLoss.toFixed(4)} ` +
+    const text =
+      `${label} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.valLoss.toFixed(4)} ` +
       `best ${p.bestEpoch} ${Math.round(p.rowsPerSecond)} rows/s ETA <= ${formatSeconds(eta)}`;
     if (tty) {
-      const width = 20, done = Math.round((p.epoch / p.epochs) * width);
+      const width = 20,
+        done = Math.round((p.epoch / p.epochs) * width);
       stream.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${text}\x1b[K`);
     } else {
       stream.write(text + '\n');
@@ -49,7 +51,8 @@ export function rowProgress(stream: NodeJS.WriteStream, everySeconds = 5): RowPr
   const tty = stream.isTTY === true;
   const start = Date.now();
   let last = tty ? 0 : start;
-  let drawn = false, ended = false;
+  let drawn = false,
+    ended = false;
   return {
     update: (rows, bytesRead, bytesTotal) => {
       if (ended) return;
@@ -61,7 +64,8 @@ export function rowProgress(stream: NodeJS.WriteStream, everySeconds = 5): RowPr
       const eta = share > 0 ? (seconds / share) * (1 - share) : NaN;
       const text = `${countText(rows)} rows, ${countText(seconds > 0 ? rows / seconds : 0)} rows/s, ETA ${Number.isFinite(eta) ? formatSeconds(eta) : '?'}`;
       if (tty) {
-        const width = 20, done = Math.round(share * width);
+        const width = 20,
+          done = Math.round(share * width);
         stream.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${text}\x1b[K`);
         drawn = true;
       } else {

@@ -8,5 +8,7 @@ export function formatSeconds(s: number): string {
   const total = Math.round(s);
   if (total < 60) return `${total}s`;
   const m = Math.floor(total / 60);
-  return m < 60 ? `${m}m${String(total % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(total % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -25,6 +25,11 @@ export function isDisplayable(value: unknown): value is Displayable {
  * deep-equality comparisons see the value as before.
  */
 export function withMimeBundle<T extends object>(value: T, bundle: (value: T) => MimeBundle): T & Displayable {
-  Object.defineProperty(value, MIME_BUNDLE, { value: () => bundle(value), enumerable: false, configurable: true, writable: true });
+  Object.defineProperty(value, MIME_BUNDLE, {
+    value: () => bundle(value),
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
   return value as T & Displayable;
 }

@@ -26,7 +26,13 @@ export interface KernelConfig {
 }
 
 export type HostToKernel =
-  | { readonly type: 'execute'; readonly id: number; readonly code: string; readonly language: 'typescript' | 'javascript'; readonly cellName: string }
+  | {
+      readonly type: 'execute';
+      readonly id: number;
+      readonly code: string;
+      readonly language: 'typescript' | 'javascript';
+      readonly cellName: string;
+    }
   | { readonly type: 'interrupt'; readonly id: number }
   | { readonly type: 'variables'; readonly id: number }
   /** Which compute backend training in this kernel uses (Show Compute Backend). */
@@ -75,7 +81,14 @@ export interface TrainingProgress {
 export type KernelToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'stream'; readonly id: number; readonly name: 'stdout' | 'stderr'; readonly text: string }
-  | { readonly type: 'display'; readonly id: number; readonly bundle: MimeBundle; readonly displayId?: string; readonly update?: boolean; readonly result?: boolean }
+  | {
+      readonly type: 'display';
+      readonly id: number;
+      readonly bundle: MimeBundle;
+      readonly displayId?: string;
+      readonly update?: boolean;
+      readonly result?: boolean;
+    }
   | { readonly type: 'progress'; readonly id: number; readonly progress: TrainingProgress }
   | { readonly type: 'done'; readonly id: number; readonly ok: boolean; readonly error?: SerializedError }
   | { readonly type: 'variables'; readonly id: number; readonly variables: ReadonlyArray<VariableInfo> }
@@ -83,7 +96,13 @@ export type KernelToHost =
    * The answer to 'backend': `info`, or `error` where the configured backend cannot start, or `busy`
    * while a cell runs (picking a backend then could switch TensorFlow.js's under a training cell).
    */
-  | { readonly type: 'backend'; readonly id: number; readonly info?: BackendInfo; readonly error?: SerializedError; readonly busy?: boolean };
+  | {
+      readonly type: 'backend';
+      readonly id: number;
+      readonly info?: BackendInfo;
+      readonly error?: SerializedError;
+      readonly busy?: boolean;
+    };
 
 /**
  * MIME types the SynthAD renderer draws (the one table: the kernel, the host and the renderer import it;

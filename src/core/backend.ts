@@ -48,13 +48,20 @@ export function selectBackend(preference: BackendName | 'auto' = 'auto'): Promis
   const env = process.env.SYNTHAD_BACKEND?.trim();
   const want = preference === 'auto' && env ? env : preference;
   if (want !== 'auto' && !BACKEND_NAMES.includes(want as BackendName)) {
-    return Promise.reject(new BackendUnavailableError(`SYNTHAD_BACKEND must be one of auto, ${BACKEND_NAMES.join(', ')}; got '${want}'`));
+    return Promise.reject(
+      new BackendUnavailableError(`SYNTHAD_BACKEND must be one of auto, ${BACKEND_NAMES.join(', ')}; got '${want}'`),
+    );
   }
   const key = `${want}|${process.env.SYNTHAD_BLAS ?? ''}`;
   if (chosen && chosenFor === key) return chosen;
   chosenFor = key;
   chosen = initialise(want as BackendName | 'auto');
-  chosen.then((c) => { lastChoice = c; }, () => undefined);
+  chosen.then(
+    (c) => {
+      lastChoice = c;
+    },
+    () => undefined,
+  );
   return chosen;
 }
 
@@ -76,7 +83,8 @@ async function initialise(want: BackendName | 'auto'): Promise<BackendChoice> {
       await tryBackend(name);
       return { backend: name, skipped, ...(hint ? { hint } : {}) };
     } catch (err) {
-      if (err instanceof BlasNotFoundError) hint = `no BLAS library found, so training runs slower: ${blasInstallHint()}`;
+      if (err instanceof BlasNotFoundError)
+        hint = `no BLAS library found, so training runs slower: ${blasInstallHint()}`;
       const reason = `${name}: ${firstLine(err)}`;
       if (want !== 'auto') throw new BackendUnavailableError(`backend ${reason}`);
       skipped.push(reason);
@@ -103,11 +111,7 @@ async function tryBackend(name: BackendName): Promise<void> {
 
 /** Folder holding tfjs-backend-wasm*.wasm: next to a bundled build, or in node_modules. */
 export function wasmDirectory(): string {
-  const candidates = [
-    process.env.SYNTHAD_WASM_DIR,
-    path.join(__dirname, 'wasm'),
-    path.join(__dirname, '..', 'wasm'),
-  ];
+  const candidates = [process.env.SYNTHAD_WASM_DIR, path.join(__dirname, 'wasm'), path.join(__dirname, '..', 'wasm')];
   for (const dir of candidates) {
     if (dir && fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm'))) return dir + path.sep;
   }
@@ -160,7 +164,12 @@ export function dataParallelWorkers(backend: BackendName, threads: number): numb
 }
 
 /** The classifier on the chosen backend, from a seeded initialisation or saved weights. */
-export function createNetwork(choice: BackendChoice, shape: MlpShape, init: Rng | MlpWeights, threads: number): Network {
+export function createNetwork(
+  choice: BackendChoice,
+  shape: MlpShape,
+  init: Rng | MlpWeights,
+  threads: number,
+): Network {
   const weights = 'next' in init ? initialWeights(shape, init) : init;
   if (choice.backend === 'blas') {
     if (!choice.blas) throw new BackendUnavailableError('backend blas chosen without a BLAS library');

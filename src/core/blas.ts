@@ -24,8 +24,21 @@ export interface Blas {
    */
   readonly singleThreaded: boolean;
   /** C = alpha op(A) op(B) + beta C, row-major, on Float32Arrays (subarrays allowed). */
-  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
 }
 
 /** Where no BLAS could be loaded: every candidate and why it failed. */
@@ -62,15 +75,26 @@ export function blasCandidates(platform: NodeJS.Platform = process.platform): st
     ];
   }
   if (platform === 'win32') return ['libopenblas.dll', 'openblas.dll', 'mkl_rt.2.dll'];
-  return ['libopenblas.so.0', 'libopenblasp.so.0', 'libopenblas.so', 'libmkl_rt.so.2', 'libmkl_rt.so', 'libblas.so.3', 'libcblas.so.3'];
+  return [
+    'libopenblas.so.0',
+    'libopenblasp.so.0',
+    'libopenblas.so',
+    'libmkl_rt.so.2',
+    'libmkl_rt.so',
+    'libblas.so.3',
+    'libcblas.so.3',
+  ];
 }
 
 /** How to get a BLAS on this platform, for the one-time hint when none is found. */
 export function blasInstallHint(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'darwin') return 'macOS ships Accelerate; if it cannot be loaded, `brew install openblas`';
-  if (platform === 'win32') return 'put OpenBLAS\'s libopenblas.dll (github.com/OpenMathLib/OpenBLAS releases) on the PATH, or set SYNTHAD_BLAS to its path';
-  return 'install OpenBLAS: `sudo apt install libopenblas0-pthread` (Debian, Ubuntu), `sudo dnf install openblas-threads` (Fedora), ' +
-    '`sudo pacman -S openblas` (Arch), or set SYNTHAD_BLAS to a libopenblas or MKL libmkl_rt path';
+  if (platform === 'win32')
+    return "put OpenBLAS's libopenblas.dll (github.com/OpenMathLib/OpenBLAS releases) on the PATH, or set SYNTHAD_BLAS to its path";
+  return (
+    'install OpenBLAS: `sudo apt install libopenblas0-pthread` (Debian, Ubuntu), `sudo dnf install openblas-threads` (Fedora), ' +
+    '`sudo pacman -S openblas` (Arch), or set SYNTHAD_BLAS to a libopenblas or MKL libmkl_rt path'
+  );
 }
 
 function findBlas(): Blas | BlasNotFoundError {
@@ -94,10 +118,16 @@ function findBlas(): Blas | BlasNotFoundError {
 function openBlas(koffi: typeof import('koffi'), name: string): Blas {
   const lib = koffi.load(name);
   const optional = (decl: string): ((...args: unknown[]) => unknown) | undefined => {
-    try { return lib.func(decl); } catch { return undefined; }
+    try {
+      return lib.func(decl);
+    } catch {
+      return undefined;
+    }
   };
-  const sgemmC = lib.func('void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, ' +
-    'float *a, int lda, float *b, int ldb, float beta, float *c, int ldc)');
+  const sgemmC = lib.func(
+    'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, ' +
+      'float *a, int lda, float *b, int ldb, float beta, float *c, int ldc)',
+  );
   const openblasConfig = optional('const char *openblas_get_config()');
   const openblasSet = optional('void openblas_set_num_threads(int n)');
   const openblasGet = optional('int openblas_get_num_threads()');
@@ -110,16 +140,34 @@ function openBlas(koffi: typeof import('koffi'), name: string): Blas {
   setThreads?.(1);
   const singleThreaded = getThreads ? Number(getThreads()) === 1 : false;
   const blas: Blas = {
-    library: name, vendor, singleThreaded,
+    library: name,
+    vendor,
+    singleThreaded,
     config: openblasConfig ? String(openblasConfig()).trim() : undefined,
     sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-      sgemmC(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      sgemmC(
+        CblasRowMajor,
+        transA ? CblasTrans : CblasNoTrans,
+        transB ? CblasTrans : CblasNoTrans,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        lda,
+        b,
+        ldb,
+        beta,
+        c,
+        ldc,
+      );
     },
   };
   // A broken or mislinked library fails here rather than training garbage: [1 2; 3 4] [5 6; 7 8] = [19 22; 43 50].
   const c = new Float32Array(4);
   blas.sgemm(false, false, 2, 2, 2, 1, Float32Array.of(1, 2, 3, 4), 2, Float32Array.of(5, 6, 7, 8), 2, 0, c, 2);
-  if (c[0] !== 19 || c[1] !== 22 || c[2] !== 43 || c[3] !== 50) throw new Error(`cblas_sgemm gave [${Array.from(c).join(' ')}] for a known product`);
+  if (c[0] !== 19 || c[1] !== 22 || c[2] !== 43 || c[3] !== 50)
+    throw new Error(`cblas_sgemm gave [${Array.from(c).join(' ')}] for a known product`);
   return blas;
 }
 
@@ -130,7 +178,12 @@ export function defaultThreads(): number {
 
 /** One line for summaries: `libopenblas.so.0 (OpenBLAS 0.3.21 SkylakeX)`. */
 export function describeBlas(blas: Blas): string {
-  const what = blas.config ? blas.config.split(/\s+/).filter((w) => !/^(NO_|DYNAMIC_ARCH|MAX_THREADS)/.test(w)).join(' ') : blas.vendor;
+  const what = blas.config
+    ? blas.config
+        .split(/\s+/)
+        .filter((w) => !/^(NO_|DYNAMIC_ARCH|MAX_THREADS)/.test(w))
+        .join(' ')
+    : blas.vendor;
   return `${blas.library} (${what}${blas.singleThreaded ? '' : ', threads managed by the library'})`;
 }
 

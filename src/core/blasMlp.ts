@@ -8,8 +8,19 @@
  */
 import type { Blas } from './blas';
 import {
-  AdamWOptions, checkWeights, layerSizes, LEAKY_SLOPE, lossGradient, LossName, meanLoss, MlpShape, MlpWeights,
-  Network, predictInBlocks, SCORE_BLOCK_ROWS, Trainer,
+  AdamWOptions,
+  checkWeights,
+  layerSizes,
+  LEAKY_SLOPE,
+  lossGradient,
+  LossName,
+  meanLoss,
+  MlpShape,
+  MlpWeights,
+  Network,
+  predictInBlocks,
+  SCORE_BLOCK_ROWS,
+  Trainer,
 } from './network';
 import { Workspace } from './simd';
 import { DataParallelTrainer, ParallelModel } from './parallel';
@@ -43,7 +54,12 @@ export class BlasMlp implements Network {
   /** Bumped by setWeights: the data-parallel trainer rereads the weights when it changes. */
   private version = 0;
 
-  constructor(private readonly blas: Blas, shape: MlpShape, weights: MlpWeights, options: { workers?: number } = {}) {
+  constructor(
+    private readonly blas: Blas,
+    shape: MlpShape,
+    weights: MlpWeights,
+    options: { workers?: number } = {},
+  ) {
     checkWeights(shape, weights);
     this.workers = options.workers ?? 1;
     this.shape = shape;
@@ -64,12 +80,20 @@ export class BlasMlp implements Network {
     for (let l = 0; l + 1 < sizes.length; l++) paramSizes.push(sizes[l] * sizes[l + 1], sizes[l + 1]);
     const widest = Math.max(...sizes.slice(1));
     const pad = (n: number): number => Math.ceil(n / 4) * 4;
-    const floats = 4 * paramSizes.reduce((a, n) => a + pad(n), 0) +
-      sizes.slice(1).reduce((a, s) => a + pad(rows * s), 0) + 2 * pad(rows * widest) + pad(rows);
+    const floats =
+      4 * paramSizes.reduce((a, n) => a + pad(n), 0) +
+      sizes.slice(1).reduce((a, s) => a + pad(rows * s), 0) +
+      2 * pad(rows * widest) +
+      pad(rows);
     const ws = new Workspace(floats);
     const take = (): Float32Array[] => paramSizes.map((n) => ws.alloc(n));
     return {
-      ws, rows, params: take(), grads: take(), m: take(), v: take(),
+      ws,
+      rows,
+      params: take(),
+      grads: take(),
+      m: take(),
+      v: take(),
       acts: sizes.map((s, i) => (i === 0 ? new Float32Array(0) : ws.alloc(rows * s))),
       deltas: [ws.alloc(rows * widest), ws.alloc(rows * widest)],
       ones: ws.alloc(rows).fill(1),
@@ -93,8 +117,10 @@ export class BlasMlp implements Network {
     const layers = this.sizes.length - 1;
     let input = x;
     for (let l = 0; l < layers; l++) {
-      const fanIn = this.sizes[l], fanOut = this.sizes[l + 1];
-      const w = params[2 * l], b = params[2 * l + 1];
+      const fanIn = this.sizes[l],
+        fanOut = this.sizes[l + 1];
+      const w = params[2 * l],
+        b = params[2 * l + 1];
       const out = acts[l + 1];
       if (fanOut === 1) out.fill(b[0], 0, n);
       else for (let r = 0; r < n; r++) out.set(b, r * fanOut);
@@ -108,7 +134,8 @@ export class BlasMlp implements Network {
   /** f(x) in blocks of SCORE_BLOCK_ROWS rows: every sgemm has the same shape, whatever `rows` is (network.ts). */
   predict(x: Float32Array, rows: number): Float32Array {
     const d = this.shape.inputs;
-    if (x.length < rows * d) throw new RangeError(`predict: ${rows} rows of ${d} columns need ${rows * d} values, got ${x.length}`);
+    if (x.length < rows * d)
+      throw new RangeError(`predict: ${rows} rows of ${d} columns need ${rows * d} values, got ${x.length}`);
     this.reserve(SCORE_BLOCK_ROWS);
     return predictInBlocks(x, rows, d, (block) => this.forward(block, SCORE_BLOCK_ROWS));
   }
@@ -137,8 +164,14 @@ export class BlasMlp implements Network {
     return {
       shape: this.shape,
       shapes: this.shapes(),
-      readWeights: (into) => { this.b.params.forEach((p, i) => into[i].set(p)); seen = this.version; },
-      writeWeights: (from) => { from.forEach((v, i) => this.b.params[i].set(v)); seen = this.version; },
+      readWeights: (into) => {
+        this.b.params.forEach((p, i) => into[i].set(p));
+        seen = this.version;
+      },
+      writeWeights: (from) => {
+        from.forEach((v, i) => this.b.params[i].set(v));
+        seen = this.version;
+      },
       changedElsewhere: () => this.version !== seen,
     };
   }
@@ -159,7 +192,8 @@ export class BlasMlp implements Network {
     let [delta, spare] = this.b.deltas;
     lossGradient(f, y, n, loss, delta);
     for (let l = layers - 1; l >= 0; l--) {
-      const fanIn = sizes[l], fanOut = sizes[l + 1];
+      const fanIn = sizes[l],
+        fanOut = sizes[l + 1];
       const input = l === 0 ? x : acts[l];
       // dW = input^T delta; db = 1^T delta (column sums, as one more product).
       blas.sgemm(true, false, fanIn, fanOut, n, 1, input, fanIn, delta, fanOut, 0, grads[2 * l], fanOut);
@@ -201,7 +235,11 @@ export class BlasMlp implements Network {
 export class BlasTrainer implements Trainer {
   private t = 0;
 
-  constructor(private readonly net: BlasMlp, private readonly optimizer: AdamWOptions, private readonly loss: LossName) {
+  constructor(
+    private readonly net: BlasMlp,
+    private readonly optimizer: AdamWOptions,
+    private readonly loss: LossName,
+  ) {
     net.resetOptimizer();
   }
 

@@ -7,13 +7,34 @@
  * detectors/classifier.ts (vcsa, vc) and detectors/forest.ts (iforest).
  */
 export {
-  Detector, predictFromScores, quantileThreshold, checkScoringColumns, setWarningSink, scoringWarnings, OUT_OF_RANGE, MAX_MATRIX_VALUES,
+  Detector,
+  predictFromScores,
+  quantileThreshold,
+  checkScoringColumns,
+  setWarningSink,
+  scoringWarnings,
+  OUT_OF_RANGE,
+  MAX_MATRIX_VALUES,
 } from './detectors/base';
 export type {
-  TopRow, FitHooks, TrainingSummary, FittedState, OutOfRange, ScoreDetails, TrainingRows,
+  TopRow,
+  FitHooks,
+  TrainingSummary,
+  FittedState,
+  OutOfRange,
+  ScoreDetails,
+  TrainingRows,
 } from './detectors/base';
 export { checkSavedModel, checkUnder, methodClass, methodNames, registerMethod } from './detectors/method';
-export type { FitInput, MethodClass, MethodFit, MethodModel, ModelFileReader, ModelFileWriter, SavedCheck } from './detectors/method';
+export type {
+  FitInput,
+  MethodClass,
+  MethodFit,
+  MethodModel,
+  ModelFileReader,
+  ModelFileWriter,
+  SavedCheck,
+} from './detectors/method';
 export { ClassifierMethod, classifierData } from './detectors/classifier';
 export type { ClassifierOptions } from './detectors/classifier';
 export { IsolationForestMethod } from './detectors/forest';

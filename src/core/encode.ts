@@ -8,7 +8,13 @@ import { listNames } from './text';
 
 /** How one input column becomes encoded columns. Plain JSON: saved with the model. */
 export type FeatureEncoding =
-  | { readonly name: string; readonly kind: 'numeric' | 'binary'; readonly mean: number; readonly min: number; readonly max: number }
+  | {
+      readonly name: string;
+      readonly kind: 'numeric' | 'binary';
+      readonly mean: number;
+      readonly min: number;
+      readonly max: number;
+    }
   | { readonly name: string; readonly kind: 'categorical'; readonly categories: ReadonlyArray<string> };
 
 export interface EncoderState {
@@ -61,7 +67,10 @@ export function fitEncoder(columns: ReadonlyArray<Column>, rows?: ArrayLike<numb
   }
   if (features.length === 0) {
     throw new SynthadInputError(
-      `every feature column is constant or empty on the training rows (${columns.map((c) => c.name).slice(0, 10).join(', ')}); expected at least one column that varies`,
+      `every feature column is constant or empty on the training rows (${columns
+        .map((c) => c.name)
+        .slice(0, 10)
+        .join(', ')}); expected at least one column that varies`,
       { file: source },
     );
   }
@@ -79,11 +88,16 @@ function fitColumn(col: Column, rows: ArrayLike<number>, source: string): Featur
     if (seen.size < 2) return undefined;
     return { name: col.name, kind: 'categorical', categories: [...seen].sort() };
   }
-  let sum = 0, count = 0, min = Infinity, max = -Infinity, onlyZeroOne = true;
+  let sum = 0,
+    count = 0,
+    min = Infinity,
+    max = -Infinity,
+    onlyZeroOne = true;
   for (let i = 0; i < rows.length; i++) {
     const v = col.values[rows[i]];
     if (Number.isNaN(v)) continue;
-    sum += v; count++;
+    sum += v;
+    count++;
     if (v < min) min = v;
     if (v > max) max = v;
     if (v !== 0 && v !== 1) onlyZeroOne = false;
@@ -117,7 +131,9 @@ function checkCategoryCount(name: string, distinct: number, rows: number, source
 }
 
 export function encodedLayout(state: EncoderState): EncodedLayout {
-  const continuous: number[] = [], binary: number[] = [], names: string[] = [];
+  const continuous: number[] = [],
+    binary: number[] = [],
+    names: string[] = [];
   const oneHot: { start: number; size: number }[] = [];
   for (const f of state.features) {
     if (f.kind === 'categorical') {
@@ -135,7 +151,11 @@ export function encodedLayout(state: EncoderState): EncodedLayout {
  * Encodes the table's rows (or the given subset) with a fitted encoder. Columns are found by name,
  * so extra columns (a label, ids) are ignored; a missing or mistyped column is an error.
  */
-export function encode(state: EncoderState, table: Pick<Table, 'columns' | 'source'>, rows?: ArrayLike<number>): EncodedMatrix {
+export function encode(
+  state: EncoderState,
+  table: Pick<Table, 'columns' | 'source'>,
+  rows?: ArrayLike<number>,
+): EncodedMatrix {
   const layout = encodedLayout(state);
   const byName = new Map(table.columns.map((c) => [c.name, c] as const));
   const n = rows ? rows.length : table.columns.length > 0 ? columnLength(table.columns[0]) : 0;
@@ -163,11 +183,20 @@ export function encode(state: EncoderState, table: Pick<Table, 'columns' | 'sour
 }
 
 function encodeNumeric(
-  f: { name: string; mean: number; min: number; max: number }, col: Column, rows: ArrayLike<number> | undefined,
-  n: number, x: Float32Array, offset: number, width: number, source: string,
+  f: { name: string; mean: number; min: number; max: number },
+  col: Column,
+  rows: ArrayLike<number> | undefined,
+  n: number,
+  x: Float32Array,
+  offset: number,
+  width: number,
+  source: string,
 ): void {
   if (col.kind === 'categorical') {
-    throw new SynthadInputError('expected numbers as in the training data, got text categories', { file: source, column: f.name });
+    throw new SynthadInputError('expected numbers as in the training data, got text categories', {
+      file: source,
+      column: f.name,
+    });
   }
   const span = f.max - f.min;
   const filled = (f.mean - f.min) / span;
@@ -178,8 +207,13 @@ function encodeNumeric(
 }
 
 function encodeCategorical(
-  categories: ReadonlyArray<string>, col: Column, rows: ArrayLike<number> | undefined,
-  n: number, x: Float32Array, offset: number, width: number,
+  categories: ReadonlyArray<string>,
+  col: Column,
+  rows: ArrayLike<number> | undefined,
+  n: number,
+  x: Float32Array,
+  offset: number,
+  width: number,
 ): number {
   const index = new Map(categories.map((c, i) => [c, i] as const));
   const text = (v: string | number | null): string | null =>
@@ -215,25 +249,35 @@ export { listNames };
  */
 export function decode(state: EncoderState, x: Float32Array, rows: number): Column[] {
   const width = encodedLayout(state).width;
-  if (x.length !== rows * width) throw new RangeError(`expected ${rows} x ${width} = ${rows * width} values, got ${x.length}`);
+  if (x.length !== rows * width)
+    throw new RangeError(`expected ${rows} x ${width} = ${rows * width} values, got ${x.length}`);
   const columns: Column[] = [];
   let offset = 0;
   for (const f of state.features) {
     if (f.kind === 'categorical') {
       const at = offset;
       const values = Array.from({ length: rows }, (_, r): string | null => {
-        let best = -1, bestValue = 0;
+        let best = -1,
+          bestValue = 0;
         for (let k = 0; k < f.categories.length; k++) {
           const v = x[r * width + at + k];
-          if (v > bestValue) { bestValue = v; best = k; }
+          if (v > bestValue) {
+            bestValue = v;
+            best = k;
+          }
         }
         return best < 0 ? null : f.categories[best];
       });
       columns.push({ name: f.name, kind: 'categorical', values });
       offset += f.categories.length;
     } else {
-      const at = offset, span = f.max - f.min;
-      columns.push({ name: f.name, kind: f.kind, values: Float64Array.from({ length: rows }, (_, r) => f.min + x[r * width + at] * span) });
+      const at = offset,
+        span = f.max - f.min;
+      columns.push({
+        name: f.name,
+        kind: f.kind,
+        values: Float64Array.from({ length: rows }, (_, r) => f.min + x[r * width + at] * span),
+      });
       offset += 1;
     }
   }

@@ -10,7 +10,13 @@ import { tally } from './text';
 
 /** Typical training value of each encoded feature, in encoder order. Plain JSON: saved with the model. */
 export type FeatureReference =
-  | { readonly name: string; readonly kind: 'numeric' | 'binary'; readonly median: number; readonly min: number; readonly max: number }
+  | {
+      readonly name: string;
+      readonly kind: 'numeric' | 'binary';
+      readonly median: number;
+      readonly min: number;
+      readonly max: number;
+    }
   | { readonly name: string; readonly kind: 'categorical'; readonly mode: string };
 
 /** One feature's part in a row's score. */
@@ -36,14 +42,25 @@ export interface RowExplanation {
 }
 
 /** Medians and most frequent categories of the encoder's features over the training rows. */
-export function featureReferences(encoder: EncoderState, columns: ReadonlyArray<Column>, rows: ArrayLike<number>): FeatureReference[] {
+export function featureReferences(
+  encoder: EncoderState,
+  columns: ReadonlyArray<Column>,
+  rows: ArrayLike<number>,
+): FeatureReference[] {
   const byName = new Map(columns.map((c) => [c.name, c] as const));
   return encoder.features.map((f): FeatureReference => {
     const col = byName.get(f.name)!;
     if (f.kind === 'categorical') {
       const counts = tally(Array.from(rows, (r) => col.values[r]).filter((v): v is string => typeof v === 'string'));
-      let mode = f.categories[0], best = -1;
-      for (const c of f.categories) { const n = counts.get(c) ?? 0; if (n > best) { best = n; mode = c; } }
+      let mode = f.categories[0],
+        best = -1;
+      for (const c of f.categories) {
+        const n = counts.get(c) ?? 0;
+        if (n > best) {
+          best = n;
+          mode = c;
+        }
+      }
       return { name: f.name, kind: 'categorical', mode };
     }
     const values: number[] = [];
@@ -63,11 +80,18 @@ export function featureReferences(encoder: EncoderState, columns: ReadonlyArray<
  * encoded rows. Scores all rows × features in one call.
  */
 export function explainRows(
-  encoder: EncoderState, reference: ReadonlyArray<FeatureReference>, table: Table, rows: ArrayLike<number>,
-  x: Float32Array, baseScores: Float64Array, scoreMatrix: (x: Float32Array, rows: number) => Float64Array,
+  encoder: EncoderState,
+  reference: ReadonlyArray<FeatureReference>,
+  table: Table,
+  rows: ArrayLike<number>,
+  x: Float32Array,
+  baseScores: Float64Array,
+  scoreMatrix: (x: Float32Array, rows: number) => Float64Array,
 ): RowExplanation[] {
   const layout = encodedLayout(encoder);
-  const width = layout.width, n = rows.length, nf = encoder.features.length;
+  const width = layout.width,
+    n = rows.length,
+    nf = encoder.features.length;
   const spans: Array<{ start: number; size: number; values: number[] }> = [];
   let offset = 0;
   encoder.features.forEach((f, k) => {
@@ -117,7 +141,8 @@ export function cellValue(col: Column | undefined, row: number): number | string
 /** "x3 = 9.1 (training range -2.9..3.2)", or "colour = purple (training: mostly red)". */
 export function formatContribution(c: FeatureContribution): string {
   const v = c.value === null ? 'missing' : typeof c.value === 'number' ? formatValue(c.value) : c.value;
-  if (c.min !== undefined && c.max !== undefined) return `${c.feature} = ${v} (training range ${formatValue(c.min)}..${formatValue(c.max)})`;
+  if (c.min !== undefined && c.max !== undefined)
+    return `${c.feature} = ${v} (training range ${formatValue(c.min)}..${formatValue(c.max)})`;
   return `${c.feature} = ${v} (training: mostly ${String(c.reference)})`;
 }
 

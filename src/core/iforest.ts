@@ -141,7 +141,9 @@ function sampleWithoutReplacement(pool: Uint32Array, count: number, rng: Rng): U
   const n = pool.length;
   for (let i = 0; i < count; i++) {
     const j = i + rng.int(n - i);
-    const t = pool[i]; pool[i] = pool[j]; pool[j] = t;
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
   }
   return pool.slice(0, count);
 }
@@ -161,9 +163,15 @@ function buildTree(
   const tree: IsolationTree = { feature: [], split: [], left: [], right: [], leafPath: [] };
   const stack = new Int32Array(4 * (heightLimit + 2));
   let sp = 0;
-  stack[sp++] = addNode(tree); stack[sp++] = 0; stack[sp++] = sample.length; stack[sp++] = 0;
+  stack[sp++] = addNode(tree);
+  stack[sp++] = 0;
+  stack[sp++] = sample.length;
+  stack[sp++] = 0;
   while (sp > 0) {
-    const depth = stack[--sp], end = stack[--sp], start = stack[--sp], node = stack[--sp];
+    const depth = stack[--sp],
+      end = stack[--sp],
+      start = stack[--sp],
+      node = stack[--sp];
     const size = end - start;
     const chosen = size > 1 && depth < heightLimit ? chooseSplit(x, cols, sample, start, end, rng, features) : null;
     if (chosen === null) {
@@ -177,8 +185,14 @@ function buildTree(
     tree.split[node] = chosen.value;
     tree.left[node] = left;
     tree.right[node] = right;
-    stack[sp++] = left; stack[sp++] = start; stack[sp++] = mid; stack[sp++] = depth + 1;
-    stack[sp++] = right; stack[sp++] = mid; stack[sp++] = end; stack[sp++] = depth + 1;
+    stack[sp++] = left;
+    stack[sp++] = start;
+    stack[sp++] = mid;
+    stack[sp++] = depth + 1;
+    stack[sp++] = right;
+    stack[sp++] = mid;
+    stack[sp++] = end;
+    stack[sp++] = depth + 1;
   }
   return tree;
 }
@@ -243,7 +257,9 @@ function partition(
     if (x[sample[i] * cols + feature] < value) {
       i++;
     } else {
-      const t = sample[i]; sample[i] = sample[j]; sample[j] = t;
+      const t = sample[i];
+      sample[i] = sample[j];
+      sample[j] = t;
       j--;
     }
   }
@@ -288,17 +304,25 @@ export interface ForestProblem {
  * root has exactly one parent, and no leaf is deeper than ceil(log2(psi)) (which bounds the cost of scoring).
  */
 export function checkIsolationForest(model: unknown, cols: number): ForestProblem | undefined {
-  const bad = (field: string, expected: string, got: unknown): ForestProblem => ({ field, problem: `must be ${expected}, got ${shortJson(got)}` });
+  const bad = (field: string, expected: string, got: unknown): ForestProblem => ({
+    field,
+    problem: `must be ${expected}, got ${shortJson(got)}`,
+  });
   if (!isRecord(model)) return bad('', 'an object', model);
   if (model.kind !== 'isolation-forest') return bad('kind', '"isolation-forest"', model.kind);
   if (model.version !== 1) return bad('version', '1', model.version);
   if (model.cols !== cols) return bad('cols', `${cols}, the number of encoded columns`, model.cols);
   const options = model.options;
   if (!isRecord(options)) return bad('options', 'an object', options);
-  if (!Number.isInteger(options.nEstimators) || (options.nEstimators as number) < 1 || (options.nEstimators as number) > MAX_TREES) {
+  if (
+    !Number.isInteger(options.nEstimators) ||
+    (options.nEstimators as number) < 1 ||
+    (options.nEstimators as number) > MAX_TREES
+  ) {
     return bad('options.nEstimators', `an integer in 1..${MAX_TREES}`, options.nEstimators);
   }
-  if (!Number.isInteger(options.maxSamples) || (options.maxSamples as number) < 2) return bad('options.maxSamples', 'an integer >= 2', options.maxSamples);
+  if (!Number.isInteger(options.maxSamples) || (options.maxSamples as number) < 2)
+    return bad('options.maxSamples', 'an integer >= 2', options.maxSamples);
   if (!Number.isInteger(options.seed)) return bad('options.seed', 'an integer', options.seed);
   const maxSamples = options.maxSamples as number;
   if (!Number.isInteger(model.psi) || (model.psi as number) < 2 || (model.psi as number) > maxSamples) {
@@ -318,18 +342,36 @@ export function checkIsolationForest(model: unknown, cols: number): ForestProble
   return undefined;
 }
 
-function checkTree(tree: unknown, at: string, cols: number, maxNodes: number, heightLimit: number): ForestProblem | undefined {
-  const bad = (field: string, expected: string, got: unknown): ForestProblem => ({ field: `${at}${field}`, problem: `must be ${expected}, got ${shortJson(got)}` });
+function checkTree(
+  tree: unknown,
+  at: string,
+  cols: number,
+  maxNodes: number,
+  heightLimit: number,
+): ForestProblem | undefined {
+  const bad = (field: string, expected: string, got: unknown): ForestProblem => ({
+    field: `${at}${field}`,
+    problem: `must be ${expected}, got ${shortJson(got)}`,
+  });
   if (!isRecord(tree)) return bad('', 'an object', tree);
   const { feature, split, left, right, leafPath } = tree;
   if (!Array.isArray(feature) || feature.length < 1 || feature.length > maxNodes) {
     return bad('.feature', `an array of 1..${maxNodes} nodes (2 psi - 1)`, feature);
   }
   const n = feature.length;
-  for (const [name, a] of [['split', split], ['left', left], ['right', right], ['leafPath', leafPath]] as const) {
+  for (const [name, a] of [
+    ['split', split],
+    ['left', left],
+    ['right', right],
+    ['leafPath', leafPath],
+  ] as const) {
     if (!Array.isArray(a) || a.length !== n) return bad(`.${name}`, `an array of ${n} nodes, as many as feature`, a);
   }
-  const f = feature as unknown[], s = split as unknown[], l = left as unknown[], r = right as unknown[], p = leafPath as unknown[];
+  const f = feature as unknown[],
+    s = split as unknown[],
+    l = left as unknown[],
+    r = right as unknown[],
+    p = leafPath as unknown[];
   const hasParent = new Uint8Array(n);
   const depth = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -345,16 +387,32 @@ function checkTree(tree: unknown, at: string, cols: number, maxNodes: number, he
     if (!Number.isInteger(f[i]) || (f[i] as number) < 0 || (f[i] as number) >= cols) {
       return bad(`.feature[${i}]`, `a column index in 0..${cols - 1}, or -1 for a leaf`, f[i]);
     }
-    for (const [name, child] of [['left', l[i]], ['right', r[i]]] as const) {
+    for (const [name, child] of [
+      ['left', l[i]],
+      ['right', r[i]],
+    ] as const) {
       if (!Number.isInteger(child) || (child as number) <= i || (child as number) >= n) {
-        return bad(`.${name}[${i}]`, i + 1 < n ? `a node id in ${i + 1}..${n - 1} (children come after their parent)` : `a node id after ${i}, but the tree has no more nodes`, child);
+        return bad(
+          `.${name}[${i}]`,
+          i + 1 < n
+            ? `a node id in ${i + 1}..${n - 1} (children come after their parent)`
+            : `a node id after ${i}, but the tree has no more nodes`,
+          child,
+        );
       }
       const c = child as number;
-      if (hasParent[c] === 1) return { field: `${at}.${name}[${i}]`, problem: `must be a node that is no other node's child, got ${c} (a second parent)` };
+      if (hasParent[c] === 1)
+        return {
+          field: `${at}.${name}[${i}]`,
+          problem: `must be a node that is no other node's child, got ${c} (a second parent)`,
+        };
       hasParent[c] = 1;
       depth[c] = depth[i] + 1;
       if (depth[c] > heightLimit) {
-        return { field: `${at}.${name}[${i}]`, problem: `puts node ${c} at depth ${depth[c]}, deeper than ceil(log2(psi)) = ${heightLimit}` };
+        return {
+          field: `${at}.${name}[${i}]`,
+          problem: `puts node ${c} at depth ${depth[c]}, deeper than ceil(log2(psi)) = ${heightLimit}`,
+        };
       }
     }
   }
@@ -373,6 +431,10 @@ function isFiniteNumber(v: unknown): v is number {
 function shortJson(v: unknown): string {
   if (v === undefined) return 'nothing';
   let text: string;
-  try { text = JSON.stringify(v) ?? String(v); } catch { text = String(v); }
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
 }

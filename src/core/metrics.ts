@@ -178,12 +178,17 @@ export function confusionAt(labels: ArrayLike<number>, scores: ArrayLike<number>
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
     throw new RangeError(`threshold must be a number: got ${String(threshold)}`);
   }
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < labels.length; i++) {
     const flagged = scores[i] > threshold;
     if (labels[i] === 1) {
-      if (flagged) tp++; else fn++;
-    } else if (flagged) fp++; else tn++;
+      if (flagged) tp++;
+      else fn++;
+    } else if (flagged) fp++;
+    else tn++;
   }
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
@@ -212,9 +217,13 @@ export function perTypeMetrics(
   const rowsByType = new Map<string, number[]>();
   const normalRows: number[] = [];
   for (let i = 0; i < scores.length; i++) {
-    if (normalLabels[i] === 1) { normalRows.push(i); continue; }
+    if (normalLabels[i] === 1) {
+      normalRows.push(i);
+      continue;
+    }
     const rows = rowsByType.get(typeOfRow[i]);
-    if (rows) rows.push(i); else rowsByType.set(typeOfRow[i], [i]);
+    if (rows) rows.push(i);
+    else rowsByType.set(typeOfRow[i], [i]);
   }
   const types = [...rowsByType.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return types.map((type) => {
@@ -251,10 +260,12 @@ function binaryCurve(labels: ArrayLike<number>, scores: ArrayLike<number>): Bina
   const tps: number[] = [];
   const fps: number[] = [];
   const thresholds: number[] = [];
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k];
-    if (labels[i] === 1) tp++; else fp++;
+    if (labels[i] === 1) tp++;
+    else fp++;
     if (k === n - 1 || scores[order[k + 1]] !== scores[i]) {
       tps.push(tp);
       fps.push(fp);
@@ -306,7 +317,8 @@ function checkLabelsAndScores(labels: ArrayLike<number>, scores: ArrayLike<numbe
  * Returns `scores` itself when every score is finite.
  */
 export function rankableScores(scores: Float64Array, threshold = -Infinity): Float64Array {
-  let max = threshold, infinite = false;
+  let max = threshold,
+    infinite = false;
   for (let i = 0; i < scores.length; i++) {
     const v = scores[i];
     if (v === Infinity) infinite = true;

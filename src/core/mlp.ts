@@ -5,8 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
 import {
-  AdamWOptions, checkWeights, initialWeights, LEAKY_SLOPE, LossName, MlpShape, MlpWeights, Network, predictInBlocks,
-  SCORE_BLOCK_ROWS, Trainer,
+  AdamWOptions,
+  checkWeights,
+  initialWeights,
+  LEAKY_SLOPE,
+  LossName,
+  MlpShape,
+  MlpWeights,
+  Network,
+  predictInBlocks,
+  SCORE_BLOCK_ROWS,
+  Trainer,
 } from './network';
 import { DataParallelTrainer, ParallelModel } from './parallel';
 
@@ -43,7 +52,9 @@ export class TfMlp implements Network {
   /** f(x) for every row of a row-major matrix, in the blocks of SCORE_BLOCK_ROWS rows blas scores in (network.ts). */
   predict(x: Float32Array, rows: number): Float32Array {
     const d = this.shape.inputs;
-    return predictInBlocks(x, rows, d, (block) => tf.tidy(() => this.apply(tf.tensor2d(block, [SCORE_BLOCK_ROWS, d])).dataSync() as Float32Array));
+    return predictInBlocks(x, rows, d, (block) =>
+      tf.tidy(() => this.apply(tf.tensor2d(block, [SCORE_BLOCK_ROWS, d])).dataSync() as Float32Array),
+    );
   }
 
   getWeights(): MlpWeights {
@@ -54,18 +65,25 @@ export class TfMlp implements Network {
   }
 
   setWeights(weights: MlpWeights): void {
-    tf.tidy(() => weights.values.forEach((v, i) => this.variables[i].assign(tf.tensor(v, weights.shapes[i] as number[]))));
+    tf.tidy(() =>
+      weights.values.forEach((v, i) => this.variables[i].assign(tf.tensor(v, weights.shapes[i] as number[]))),
+    );
   }
 
   /** The network as the data-parallel trainer reads and writes it. */
   parallelModel(): ParallelModel {
     // The variables' data as last read or written there: a difference means setWeights from outside.
     let seen: ReadonlyArray<object> = [];
-    const mark = (): void => { seen = this.variables.map((v) => v.dataId); };
+    const mark = (): void => {
+      seen = this.variables.map((v) => v.dataId);
+    };
     return {
       shape: this.shape,
       shapes: this.variables.map((v) => v.shape.slice()),
-      readWeights: (into) => { this.variables.forEach((v, i) => into[i].set(v.dataSync() as Float32Array)); mark(); },
+      readWeights: (into) => {
+        this.variables.forEach((v, i) => into[i].set(v.dataSync() as Float32Array));
+        mark();
+      },
       // Copies: the cpu backend would otherwise keep the shared array itself as the tensor's data.
       writeWeights: (from) => {
         tf.tidy(() => this.variables.forEach((v, i) => v.assign(tf.tensor(from[i].slice(), v.shape))));
@@ -77,7 +95,14 @@ export class TfMlp implements Network {
 
   /** One AdamW state for this network: on this thread, or data-parallel over `workers` threads (parallel.ts). */
   trainer(optimizer: AdamWOptions, loss: LossName): Trainer {
-    if (this.workers > 1) return new DataParallelTrainer(this.parallelModel(), this.workers, this.backend ?? tf.getBackend(), optimizer, loss);
+    if (this.workers > 1)
+      return new DataParallelTrainer(
+        this.parallelModel(),
+        this.workers,
+        this.backend ?? tf.getBackend(),
+        optimizer,
+        loss,
+      );
     const adam = new AdamW(this.variables, optimizer);
     return {
       step: (x, y, n) => {
@@ -140,7 +165,10 @@ export class AdamW {
   private readonly v: tf.Variable[];
   private step = 0;
 
-  constructor(private readonly params: tf.Variable[], private readonly opts: AdamWOptions) {
+  constructor(
+    private readonly params: tf.Variable[],
+    private readonly opts: AdamWOptions,
+  ) {
     this.m = params.map((p) => variableFrom(tf.zerosLike(p), false));
     this.v = params.map((p) => variableFrom(tf.zerosLike(p), false));
   }
@@ -148,10 +176,14 @@ export class AdamW {
   /** One step from gradients in the order of `params`. */
   apply(grads: ReadonlyArray<tf.Tensor>): void {
     const { learningRate: lr, weightDecay: wd } = this.opts;
-    const b1 = this.opts.beta1 ?? 0.9, b2 = this.opts.beta2 ?? 0.999, eps = this.opts.epsilon ?? 1e-8;
+    const b1 = this.opts.beta1 ?? 0.9,
+      b2 = this.opts.beta2 ?? 0.999,
+      eps = this.opts.epsilon ?? 1e-8;
     this.step++;
-    const c1 = 1 - Math.pow(b1, this.step), c2 = 1 - Math.pow(b2, this.step);
-    const stepSize = lr / c1, sqrtC2 = Math.sqrt(c2);
+    const c1 = 1 - Math.pow(b1, this.step),
+      c2 = 1 - Math.pow(b2, this.step);
+    const stepSize = lr / c1,
+      sqrtC2 = Math.sqrt(c2);
     tf.tidy(() => {
       this.params.forEach((p, i) => {
         const g = grads[i];

@@ -70,7 +70,12 @@ export const SCORE_BLOCK_ROWS = 256;
  * and returns their outputs (at least that many values; the first SCORE_BLOCK_ROWS are read before the next
  * call). The last block is a zero-padded copy.
  */
-export function predictInBlocks(x: Float32Array, rows: number, inputs: number, forward: (block: Float32Array) => Float32Array): Float32Array {
+export function predictInBlocks(
+  x: Float32Array,
+  rows: number,
+  inputs: number,
+  forward: (block: Float32Array) => Float32Array,
+): Float32Array {
   const block = SCORE_BLOCK_ROWS;
   const out = new Float32Array(rows);
   const whole = rows - (rows % block);
@@ -93,9 +98,11 @@ export function layerSizes(shape: MlpShape): number[] {
 /** PyTorch's nn.Linear initialisation from the seeded Rng: weights and biases uniform in ±1/sqrt(fan_in). */
 export function initialWeights(shape: MlpShape, rng: Rng): MlpWeights {
   const sizes = layerSizes(shape);
-  const shapes: number[][] = [], values: Float32Array[] = [];
+  const shapes: number[][] = [],
+    values: Float32Array[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
-    const fanIn = sizes[l], fanOut = sizes[l + 1];
+    const fanIn = sizes[l],
+      fanOut = sizes[l + 1];
     const bound = 1 / Math.sqrt(fanIn);
     const w = new Float32Array(fanIn * fanOut);
     for (let i = 0; i < w.length; i++) w[i] = (2 * rng.next() - 1) * bound;
@@ -112,10 +119,14 @@ export function checkWeights(shape: MlpShape, weights: MlpWeights): void {
   const sizes = layerSizes(shape);
   const want: number[][] = [];
   for (let l = 0; l + 1 < sizes.length; l++) want.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
-  if (weights.values.length !== want.length) throw new RangeError(`expected ${want.length} weight arrays, got ${weights.values.length}`);
+  if (weights.values.length !== want.length)
+    throw new RangeError(`expected ${want.length} weight arrays, got ${weights.values.length}`);
   want.forEach((s, i) => {
     const n = s.reduce((a, b) => a * b, 1);
-    if (weights.values[i].length !== n) throw new RangeError(`weight array ${i} should hold ${JSON.stringify(s)} = ${n} values, has ${weights.values[i].length}`);
+    if (weights.values[i].length !== n)
+      throw new RangeError(
+        `weight array ${i} should hold ${JSON.stringify(s)} = ${n} values, has ${weights.values[i].length}`,
+      );
   });
 }
 
@@ -132,7 +143,10 @@ export function softplus(z: number): number {
 export function meanLoss(f: Float32Array, y: Float32Array, n: number, loss: LossName): number {
   let total = 0;
   if (loss === 'hinge') {
-    for (let i = 0; i < n; i++) { const m = 1 - y[i] * f[i]; if (m > 0) total += m; }
+    for (let i = 0; i < n; i++) {
+      const m = 1 - y[i] * f[i];
+      if (m > 0) total += m;
+    }
   } else {
     for (let i = 0; i < n; i++) total += softplus(-y[i] * f[i]);
   }
@@ -148,6 +162,9 @@ export function lossGradient(f: Float32Array, y: Float32Array, n: number, loss: 
   if (loss === 'hinge') {
     for (let i = 0; i < n; i++) out[i] = 1 - y[i] * f[i] > 0 ? -y[i] * inv : 0;
   } else {
-    for (let i = 0; i < n; i++) { const z = -y[i] * f[i]; out[i] = (-y[i] * inv) / (1 + Math.exp(-z)); }
+    for (let i = 0; i < n; i++) {
+      const z = -y[i] * f[i];
+      out[i] = (-y[i] * inv) / (1 + Math.exp(-z));
+    }
   }
 }

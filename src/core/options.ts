@@ -39,7 +39,14 @@ export interface DetectorOptions {
 }
 
 /** How the command line reads a flag's text: a number, an integer, the text as it is, or a parser (undefined = not valid). */
-export type FlagValue = 'integer' | 'number' | 'text' | { readonly parse: (text: string) => unknown; /** What valid text is, for the message. */ readonly expected: string };
+export type FlagValue =
+  | 'integer'
+  | 'number'
+  | 'text'
+  | {
+      readonly parse: (text: string) => unknown;
+      /** What valid text is, for the message. */ readonly expected: string;
+    };
 
 /** One detector option: its default, its check and its command-line flag. */
 export interface OptionSpec {
@@ -53,15 +60,23 @@ export interface OptionSpec {
 
 export type Check = (v: unknown) => string | undefined;
 
-export const intIn = (lo: number, hi: number): Check => (v) =>
-  (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `an integer from ${lo} to ${hi}`);
-export const positiveUpTo = (hi: number): Check => (v) =>
-  (typeof v === 'number' && v > 0 && v <= hi ? undefined : `a number > 0 and at most ${hi}`);
-export const nonNegativeUpTo = (hi: number): Check => (v) =>
-  (typeof v === 'number' && v >= 0 && v <= hi ? undefined : `a number from 0 to ${hi}`);
+export const intIn =
+  (lo: number, hi: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `an integer from ${lo} to ${hi}`;
+export const positiveUpTo =
+  (hi: number): Check =>
+  (v) =>
+    typeof v === 'number' && v > 0 && v <= hi ? undefined : `a number > 0 and at most ${hi}`;
+export const nonNegativeUpTo =
+  (hi: number): Check =>
+  (v) =>
+    typeof v === 'number' && v >= 0 && v <= hi ? undefined : `a number from 0 to ${hi}`;
 export const fraction: Check = (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)');
-export const oneOf = (values: ReadonlyArray<string>): Check => (v) =>
-  typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
+export const oneOf =
+  (values: ReadonlyArray<string>): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
 
 /** The options every method uses: which rows to train on, the threshold, the seed. */
 export const SHARED_OPTION_NAMES = ['method', 'known', 'targetFpr', 'seed', 'contamination'] as const;
@@ -72,14 +87,17 @@ export const SHARED_OPTIONS: Readonly<Record<SharedOptionName, OptionSpec>> = {
   method: { default: 'vcsa', check: (v) => oneOf(methodNames())(v), cli: { flag: 'detector', value: 'text' } },
   known: {
     default: 'all',
-    check: (v) => (v === 'all' || (Array.isArray(v) && v.every((k) => typeof k === 'string' || typeof k === 'number'))
-      ? undefined : "'all' or a list of anomaly type names"),
+    check: (v) =>
+      v === 'all' || (Array.isArray(v) && v.every((k) => typeof k === 'string' || typeof k === 'number'))
+        ? undefined
+        : "'all' or a list of anomaly type names",
   },
   targetFpr: { default: 0.05, check: fraction, cli: { flag: 'fpr', value: 'number' } },
   seed: { default: 0, check: intIn(0, 2 ** 32 - 1), cli: { flag: 'seed', value: 'integer' } },
   contamination: {
     default: undefined,
-    check: (v) => (v === undefined || (typeof v === 'number' && v > 0 && v <= 0.5) ? undefined : 'a number in (0, 0.5]'),
+    check: (v) =>
+      v === undefined || (typeof v === 'number' && v > 0 && v <= 0.5) ? undefined : 'a number in (0, 0.5]',
     cli: { flag: 'contamination', value: 'number' },
   },
 };
@@ -90,11 +108,15 @@ export const SHARED_OPTIONS: Readonly<Record<SharedOptionName, OptionSpec>> = {
  * lists is placed there), then the other shared options.
  */
 export function optionSpecs(): ReadonlyMap<string, OptionSpec> {
-  const specs = new Map<string, OptionSpec>([['method', SHARED_OPTIONS.method], ['known', SHARED_OPTIONS.known]]);
+  const specs = new Map<string, OptionSpec>([
+    ['method', SHARED_OPTIONS.method],
+    ['known', SHARED_OPTIONS.known],
+  ]);
   for (const cls of methodClasses()) {
     for (const [key, spec] of Object.entries(cls.options)) {
       const shared = (SHARED_OPTIONS as Readonly<Record<string, OptionSpec>>)[key];
-      if (shared !== undefined && spec !== shared) throw new Error(`internal: method ${cls.methods.join('/')} redefines the shared option '${key}'`);
+      if (shared !== undefined && spec !== shared)
+        throw new Error(`internal: method ${cls.methods.join('/')} redefines the shared option '${key}'`);
       if (!specs.has(key)) specs.set(key, spec);
     }
   }
@@ -112,7 +134,11 @@ export function optionNamesOf(method: DetectorMethod): ReadonlyArray<string> {
 }
 
 /** The options with a command-line flag, in the bag's order. */
-export function commandLineOptions(): Array<{ readonly key: string; readonly flag: string; readonly value: FlagValue }> {
+export function commandLineOptions(): Array<{
+  readonly key: string;
+  readonly flag: string;
+  readonly value: FlagValue;
+}> {
   return [...optionSpecs()].flatMap(([key, spec]) => (spec.cli ? [{ key, ...spec.cli }] : []));
 }
 
@@ -131,7 +157,11 @@ const codeName: OptionNamer = (key) => `detector option '${key}'`;
  * option (…)`), so callers can name it their way (a saved model's manifest: `field 'options.seed' must be …`).
  */
 export class OptionError extends SynthadInputError {
-  constructor(message: string, readonly option: string, readonly problem: string = message) {
+  constructor(
+    message: string,
+    readonly option: string,
+    readonly problem: string = message,
+  ) {
     super(message);
     this.name = 'OptionError';
   }

@@ -82,7 +82,8 @@ export interface Shard {
  */
 export function shardRows(n: number, workers: number): Shard[] {
   const k = Math.max(1, Math.min(workers, Math.ceil(n / MIN_SHARD_ROWS)));
-  const base = Math.floor(n / k), extra = n % k;
+  const base = Math.floor(n / k),
+    extra = n % k;
   const shards: Shard[] = [];
   let start = 0;
   for (let i = 0; i < k; i++) {
@@ -161,17 +162,31 @@ export class DataParallelTrainer implements Trainer {
     const memory = this.params[0].buffer as SharedArrayBuffer;
     const offsets = (arrays: Float32Array[]): number[] => arrays.map((a) => a.byteOffset);
     this.workers = this.workerGrads.map((grads, index) => {
-      const init: ParallelWorkerInit = { index, backend, shape: this.shape, loss, shapes, memory, params: offsets(this.params), grads: offsets(grads) };
+      const init: ParallelWorkerInit = {
+        index,
+        backend,
+        shape: this.shape,
+        loss,
+        shapes,
+        memory,
+        params: offsets(this.params),
+        grads: offsets(grads),
+      };
       const worker = new Worker(script, { workerData: init });
       // Idle workers never keep the process alive; a step in flight refs them (see exchange).
       worker.unref();
       worker.on('message', (m: ParallelStepReply) => this.onReply(index, m));
-      worker.on('error', (err) => this.fail(new Error(`data-parallel training worker ${index} failed: ${err.message}`)));
-      worker.on('exit', (code) => this.fail(new Error(`data-parallel training worker ${index} exited with code ${code}`)));
+      worker.on('error', (err) =>
+        this.fail(new Error(`data-parallel training worker ${index} failed: ${err.message}`)),
+      );
+      worker.on('exit', (code) =>
+        this.fail(new Error(`data-parallel training worker ${index} exited with code ${code}`)),
+      );
       return worker;
     });
-    this.exited = Promise.all(this.workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve()))))
-      .then(() => undefined);
+    this.exited = Promise.all(
+      this.workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve()))),
+    ).then(() => undefined);
   }
 
   step(x: Float32Array, y: Float32Array, n: number): Promise<number> {
@@ -190,14 +205,20 @@ export class DataParallelTrainer implements Trainer {
       if (rows === 0) return NaN;
       const d = this.shape.inputs;
       if (this.evalSource?.x !== x || this.evalSource.y !== y || this.evalSource.rows !== rows) {
-        const copy = (a: Float32Array, n: number): Float32Array => { const s = new Float32Array(new SharedArrayBuffer(n * 4)); s.set(a.subarray(0, n)); return s; };
+        const copy = (a: Float32Array, n: number): Float32Array => {
+          const s = new Float32Array(new SharedArrayBuffer(n * 4));
+          s.set(a.subarray(0, n));
+          return s;
+        };
         this.evalData = { x: copy(x, rows * d), y: copy(y, rows) };
         this.evalSource = { x, y, rows };
       }
       const shards = shardRows(rows, this.workers.length);
       const replies = this.succeeded(await this.exchange('loss', shards, this.evalData!.x, this.evalData!.y));
       let loss = 0;
-      shards.forEach((s, k) => { loss += (s.rows / rows) * replies[k].loss; });
+      shards.forEach((s, k) => {
+        loss += (s.rows / rows) * replies[k].loss;
+      });
       return loss;
     });
     this.queue = result.catch(() => undefined);
@@ -230,21 +251,27 @@ export class DataParallelTrainer implements Trainer {
 
   private async run(x: Float32Array, y: Float32Array, n: number): Promise<number> {
     this.check();
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`a training step needs a whole number of rows, at least 1; got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`a training step needs a whole number of rows, at least 1; got ${n}`);
     const d = this.shape.inputs;
-    const xs = x.subarray(0, n * d), ys = y.subarray(0, n);
+    const xs = x.subarray(0, n * d),
+      ys = y.subarray(0, n);
     if (this.x.length < xs.length) this.x = new Float32Array(new SharedArrayBuffer(xs.length * 4));
     if (this.y.length < ys.length) this.y = new Float32Array(new SharedArrayBuffer(ys.length * 4));
     this.x.set(xs);
     this.y.set(ys);
     // A short x or y goes to the workers as it is: the replica rejects it there, as on one thread.
     const shards = shardRows(n, this.workers.length);
-    const replies = this.succeeded(await this.exchange('gradients', shards, this.x.subarray(0, xs.length), this.y.subarray(0, ys.length)));
+    const replies = this.succeeded(
+      await this.exchange('gradients', shards, this.x.subarray(0, xs.length), this.y.subarray(0, ys.length)),
+    );
 
     // The batch mean is the shard means weighted by shard size, summed in worker order; the workers
     // scaled their gradients by rows / n already.
     let loss = 0;
-    shards.forEach((s, k) => { loss += (s.rows / n) * replies[k].loss; });
+    shards.forEach((s, k) => {
+      loss += (s.rows / n) * replies[k].loss;
+    });
     const sum = this.workerGrads[0];
     for (let k = 1; k < shards.length; k++) sum.forEach((g, a) => this.ws.add(g, this.workerGrads[k][a], g.length));
     this.ws.adamwStep(this.params, sum, this.m, this.v, this.optimizer, ++this.updates);
@@ -253,16 +280,34 @@ export class DataParallelTrainer implements Trainer {
   }
 
   /** Sends each shard to its worker and waits for all of them (so none is still writing when the next step starts). */
-  private exchange(mode: ParallelStepRequest['mode'], shards: ReadonlyArray<Shard>, x: Float32Array, y: Float32Array): Promise<ParallelStepReply[]> {
+  private exchange(
+    mode: ParallelStepRequest['mode'],
+    shards: ReadonlyArray<Shard>,
+    x: Float32Array,
+    y: Float32Array,
+  ): Promise<ParallelStepReply[]> {
     const step = ++this.steps;
     const workers = this.workers.slice(0, shards.length);
     workers.forEach((w) => w.ref());
     const done = new Promise<ParallelStepReply[]>((resolve, reject) => {
-      this.pending = { step, replies: new Array(shards.length).fill(undefined), remaining: shards.length, resolve, reject };
+      this.pending = {
+        step,
+        replies: new Array(shards.length).fill(undefined),
+        remaining: shards.length,
+        resolve,
+        reject,
+      };
     });
     shards.forEach((s, k) => {
       const request: ParallelStepRequest = {
-        step, mode, x: x.buffer as SharedArrayBuffer, y: y.buffer as SharedArrayBuffer, xValues: x.length, yValues: y.length, start: s.start, rows: s.rows,
+        step,
+        mode,
+        x: x.buffer as SharedArrayBuffer,
+        y: y.buffer as SharedArrayBuffer,
+        xValues: x.length,
+        yValues: y.length,
+        start: s.start,
+        rows: s.rows,
       };
       workers[k].postMessage(request);
     });

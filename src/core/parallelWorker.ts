@@ -37,18 +37,30 @@ ready.catch(() => undefined);
 
 async function start(): Promise<Replica> {
   const views = (offsets: ReadonlyArray<number>): Float32Array[] =>
-    init.shapes.map((s, i) => new Float32Array(init.memory, offsets[i], s.reduce((a, b) => a * b, 1)));
-  const params = views(init.params), grads = views(init.grads);
+    init.shapes.map(
+      (s, i) =>
+        new Float32Array(
+          init.memory,
+          offsets[i],
+          s.reduce((a, b) => a * b, 1),
+        ),
+    );
+  const params = views(init.params),
+    grads = views(init.grads);
   const weights = { shapes: init.shapes, values: params.map((p) => p.slice()) };
-  if (init.backend === 'blas') return { mlp: new BlasMlp(loadBlas(), init.shape, weights, { workers: 1 }), params, grads };
+  if (init.backend === 'blas')
+    return { mlp: new BlasMlp(loadBlas(), init.shape, weights, { workers: 1 }), params, grads };
   await (require('./backend') as typeof import('./backend')).selectBackend(init.backend as BackendName);
   const mlp = new (require('./mlp') as typeof import('./mlp')).TfMlp(init.shape, weights, { workers: 1 });
   return { mlp, params, grads };
 }
 
 port.on('message', (m: ParallelStepRequest) => {
-  ready.then((r) => reply({ kind: 'done', step: m.step, loss: shardStep(r, m) }))
-    .catch((err: unknown) => reply({ kind: 'error', step: m.step, message: err instanceof Error ? err.message : String(err) }));
+  ready
+    .then((r) => reply({ kind: 'done', step: m.step, loss: shardStep(r, m) }))
+    .catch((err: unknown) =>
+      reply({ kind: 'error', step: m.step, message: err instanceof Error ? err.message : String(err) }),
+    );
 });
 
 function reply(m: ParallelStepReply): void {
@@ -65,7 +77,10 @@ function shardStep(r: Replica, m: ParallelStepRequest): number {
     const x = new Float32Array(m.x, 0, m.xValues).slice(m.start * d, (m.start + m.rows) * d);
     const y = new Float32Array(m.y, 0, m.yValues).slice(m.start, m.start + m.rows);
     if (mlp instanceof BlasMlp) mlp.setWeights({ shapes: init.shapes, values: r.params });
-    else { const { tf } = tfjs(); tf.tidy(() => mlp.variables.forEach((v, i) => v.assign(tf.tensor(r.params[i].slice(), v.shape)))); }
+    else {
+      const { tf } = tfjs();
+      tf.tidy(() => mlp.variables.forEach((v, i) => v.assign(tf.tensor(r.params[i].slice(), v.shape))));
+    }
     return meanLoss(mlp.predict(x, m.rows), y, m.rows, init.loss);
   }
   if (mlp instanceof BlasMlp) {
@@ -73,7 +88,8 @@ function shardStep(r: Replica, m: ParallelStepRequest): number {
     // Copies into ordinary memory: the BLAS gets plain typed arrays only.
     const x = new Float32Array(m.x, 0, m.xValues).slice(m.start * d, (m.start + m.rows) * d);
     const y = new Float32Array(m.y, 0, m.yValues).slice(m.start, m.start + m.rows);
-    if (x.length < m.rows * d || y.length < m.rows) throw new RangeError(`a shard of ${m.rows} rows of ${d} columns needs ${m.rows * d} values, got ${x.length}`);
+    if (x.length < m.rows * d || y.length < m.rows)
+      throw new RangeError(`a shard of ${m.rows} rows of ${d} columns needs ${m.rows * d} values, got ${x.length}`);
     const loss = mlp.gradients(x, y, m.rows, init.loss);
     mlp.grads.forEach((g, i) => scaled(r.grads[i], g, m.rows / n));
     return loss;

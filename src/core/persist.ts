@@ -47,18 +47,29 @@ export function checkModelFolder(dir: string): void {
     // Does not exist: every existing ancestor must be a folder.
     for (let up = path.dirname(target); ; up = path.dirname(up)) {
       let s: fs.Stats | undefined;
-      try { s = fs.statSync(up); } catch { /* not there either */ }
+      try {
+        s = fs.statSync(up);
+      } catch {
+        /* not there either */
+      }
       if (s !== undefined) {
-        if (!s.isDirectory()) throw new SynthadInputError(`cannot create the model folder: ${up} is a file, expected a folder`, { file: target });
+        if (!s.isDirectory())
+          throw new SynthadInputError(`cannot create the model folder: ${up} is a file, expected a folder`, {
+            file: target,
+          });
         return;
       }
       if (path.dirname(up) === up) return;
     }
   }
   if (!stat.isDirectory()) {
-    throw new SynthadInputError('is a file, expected a folder (a model is saved as a folder: synthad-model.json and its weights)', { file: target });
+    throw new SynthadInputError(
+      'is a file, expected a folder (a model is saved as a folder: synthad-model.json and its weights)',
+      { file: target },
+    );
   }
-  const foreign = fs.readdirSync(target, { withFileTypes: true })
+  const foreign = fs
+    .readdirSync(target, { withFileTypes: true })
     .filter((e) => !(e.isFile() && (e.name === MODEL_FILE || DATA_FILE_NAME.test(e.name) || PARTIAL_NAME.test(e.name))))
     .map((e) => e.name)
     .sort();
@@ -89,7 +100,10 @@ export async function saveDetector(detector: Detector, dir: string): Promise<voi
   // What is saved must load: check it with the loader's rules before writing anything.
   const prefix = 'cannot save this model: ';
   const checked = checkManifest(saved, target, prefix);
-  methodClass(checked.options.method).checkFiles?.(checked.model, memoryFiles(files, () => target, prefix));
+  methodClass(checked.options.method).checkFiles?.(
+    checked.model,
+    memoryFiles(files, () => target, prefix),
+  );
   checkModelFolder(target);
   const json = JSON.stringify(saved, null, 1);
 
@@ -132,16 +146,25 @@ export async function saveDetector(detector: Detector, dir: string): Promise<voi
 function manifestOf(detector: Detector, files: ModelFileWriter): Record<string, unknown> {
   const state = detector.fitted;
   return {
-    format: 'synthad-model', formatVersion: MODEL_FORMAT_VERSION, synthadVersion: SYNTHAD_VERSION,
-    savedAt: new Date().toISOString(), options: detector.options, encoder: state.encoder,
-    threshold: state.threshold, summary: state.summary,
+    format: 'synthad-model',
+    formatVersion: MODEL_FORMAT_VERSION,
+    synthadVersion: SYNTHAD_VERSION,
+    savedAt: new Date().toISOString(),
+    options: detector.options,
+    encoder: state.encoder,
+    threshold: state.threshold,
+    summary: state.summary,
     ...state.model.save(files),
     ...(state.reference ? { reference: state.reference } : {}),
   };
 }
 
 /** A model's binary files held in memory (a save checking what it will write, a snapshot). */
-function memoryFiles(files: ReadonlyMap<string, ReadonlyArray<Uint8Array>>, where: (name: string) => string, prefix: string): ModelFileReader {
+function memoryFiles(
+  files: ReadonlyMap<string, ReadonlyArray<Uint8Array>>,
+  where: (name: string) => string,
+  prefix: string,
+): ModelFileReader {
   return {
     prefix,
     where,
@@ -159,7 +182,10 @@ function memoryFiles(files: ReadonlyMap<string, ReadonlyArray<Uint8Array>>, wher
 function concat(chunks: ReadonlyArray<Uint8Array>): Uint8Array {
   const out = new Uint8Array(chunks.reduce((a, c) => a + c.byteLength, 0));
   let offset = 0;
-  for (const c of chunks) { out.set(c, offset); offset += c.byteLength; }
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
   return out;
 }
 
@@ -183,10 +209,17 @@ export function detectorSnapshot(detector: Detector): DetectorSnapshot {
 }
 
 /** The detector of a snapshot, on the backend and threads of `compute` (the snapshot's own by default), checked as a load is. */
-export async function detectorFromSnapshot(snapshot: DetectorSnapshot, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {}): Promise<Detector> {
+export async function detectorFromSnapshot(
+  snapshot: DetectorSnapshot,
+  compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {},
+): Promise<Detector> {
   const where = '(model snapshot)';
   const checked = checkManifest(snapshot.manifest, where);
-  return build(checked, memoryFiles(new Map(snapshot.files.map(([name, bytes]) => [name, [bytes]])), () => where, ''), compute);
+  return build(
+    checked,
+    memoryFiles(new Map(snapshot.files.map(([name, bytes]) => [name, [bytes]])), () => where, ''),
+    compute,
+  );
 }
 
 /** Writes `chunks` to a new file (never through an existing file or link) and flushes it to disk. */
@@ -208,7 +241,9 @@ function syncFolder(dir: string): void {
   try {
     fd = fs.openSync(dir, 'r');
     fs.fsyncSync(fd);
-  } catch { /* not supported here (Windows): the renames are still atomic */ } finally {
+  } catch {
+    /* not supported here (Windows): the renames are still atomic */
+  } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
@@ -216,13 +251,21 @@ function syncFolder(dir: string): void {
 /** Removes the folders this save created (`target` up to `first`), as long as they are empty. */
 function removeCreatedFolders(target: string, first: string): void {
   for (let d = target; ; d = path.dirname(d)) {
-    try { fs.rmdirSync(d); } catch { return; }
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
     if (d === first || path.dirname(d) === d) return;
   }
 }
 
 function removeQuietly(file: string): void {
-  try { fs.rmSync(file, { force: true }); } catch { /* best effort */ }
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    /* best effort */
+  }
 }
 
 /** Partial files of saves that were killed (their process is gone), in the folder and, from older versions, beside it. */
@@ -245,7 +288,10 @@ function committedFiles(manifestPath: string): ReadonlySet<string> | null {
     const text = readLimited(manifestPath, MAX_MANIFEST_BYTES, 'model manifest');
     if (text === undefined) return new Set();
     const raw = JSON.parse(text.toString('utf8')) as Record<string, unknown>;
-    const options = (typeof raw.options === 'object' && raw.options !== null ? raw.options : {}) as Record<string, unknown>;
+    const options = (typeof raw.options === 'object' && raw.options !== null ? raw.options : {}) as Record<
+      string,
+      unknown
+    >;
     const method = findMethod(typeof options.method === 'string' ? options.method : resolveOptions().method);
     return method ? new Set(method.filesOf(raw)) : null;
   } catch {
@@ -265,12 +311,17 @@ function removeOldFiles(target: string, manifestPath: string, previous: Readonly
     if (!DATA_FILE_NAME.test(name) || current.has(name)) continue;
     const pid = /^weights-([0-9a-f]+)-[0-9a-f]+\.bin$/.exec(name)?.[1];
     const owner = pid === undefined ? undefined : parseInt(pid, 16);
-    if (previous?.has(name) || owner === undefined || owner === process.pid || !processAlive(owner)) removeQuietly(path.join(target, name));
+    if (previous?.has(name) || owner === undefined || owner === process.pid || !processAlive(owner))
+      removeQuietly(path.join(target, name));
   }
 }
 
 function safeReaddir(dir: string): string[] {
-  try { return fs.readdirSync(dir); } catch { return []; }
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function processAlive(pid: number): boolean {
@@ -283,13 +334,19 @@ function processAlive(pid: number): boolean {
 }
 
 /** Reads a saved detector; `compute` picks the backend and threads to score on (default: those it was saved with). */
-export async function loadDetector(dir: string, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {}): Promise<Detector> {
+export async function loadDetector(
+  dir: string,
+  compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>> = {},
+): Promise<Detector> {
   const file = path.join(dir, MODEL_FILE);
   // A save replacing this model between reading the manifest and its files removes the old files: read again.
   for (let attempt = 1; ; attempt++) {
     const text = readLimited(file, MAX_MANIFEST_BYTES, 'model manifest');
     if (text === undefined) {
-      throw new SynthadInputError(`no ${MODEL_FILE} here: expected a folder written by 'synthad train --out' or saveDetector`, { file: dir });
+      throw new SynthadInputError(
+        `no ${MODEL_FILE} here: expected a folder written by 'synthad train --out' or saveDetector`,
+        { file: dir },
+      );
     }
     const saved = parseManifest(text, file);
     try {
@@ -321,13 +378,21 @@ function folderFiles(dir: string): ModelFileReader {
 }
 
 /** The detector from a checked manifest and its method's files; `compute` overrides the backend and threads it was saved with. */
-async function build(saved: CheckedModel, files: ModelFileReader, compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>>): Promise<Detector> {
+async function build(
+  saved: CheckedModel,
+  files: ModelFileReader,
+  compute: Partial<Pick<DetectorOptions, 'backend' | 'threads'>>,
+): Promise<Detector> {
   const options: DetectorOptions = { ...saved.options };
   if (compute.backend !== undefined) Object.assign(options, { backend: compute.backend });
   if (compute.threads !== undefined) Object.assign(options, { threads: compute.threads });
   const { model, computeDetail } = await methodClass(options.method).load(saved.model, files, options);
   return Detector.fromState(options, {
-    encoder: saved.encoder, model, threshold: saved.threshold, summary: saved.summary, computeDetail,
+    encoder: saved.encoder,
+    model,
+    threshold: saved.threshold,
+    summary: saved.summary,
+    computeDetail,
     ...(saved.reference ? { reference: saved.reference } : {}),
   });
 }
@@ -340,7 +405,8 @@ function parseManifest(text: Buffer, file: string): CheckedModel {
     throw new SynthadInputError(`not valid JSON (${(err as Error).message})`, { file });
   }
   const saved = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
-  if (saved.format !== 'synthad-model') throw new SynthadInputError(`not a SynthAD model (format '${String(saved.format)}')`, { file });
+  if (saved.format !== 'synthad-model')
+    throw new SynthadInputError(`not a SynthAD model (format '${String(saved.format)}')`, { file });
   if (!READABLE_MODEL_FORMATS.includes(saved.formatVersion as number)) {
     throw new SynthadInputError(
       `saved in model format ${String(saved.formatVersion)} by SynthAD ${String(saved.synthadVersion)}; this SynthAD ${SYNTHAD_VERSION} reads formats ${READABLE_MODEL_FORMATS.join(' and ')}`,
@@ -359,7 +425,8 @@ function readLimited(file: string, limit: number, what: string): Buffer | undefi
   if (fd === undefined) return undefined;
   try {
     const size = fs.fstatSync(fd).size;
-    if (size > limit) throw new SynthadInputError(`${size} bytes, more than the ${limit / 2 ** 20} MiB a ${what} may have`, { file });
+    if (size > limit)
+      throw new SynthadInputError(`${size} bytes, more than the ${limit / 2 ** 20} MiB a ${what} may have`, { file });
     // Read up to limit + 1 bytes: a file that grows while being read is still cut off.
     const chunks: Buffer[] = [];
     let total = 0;
@@ -369,7 +436,8 @@ function readLimited(file: string, limit: number, what: string): Buffer | undefi
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       total += n;
-      if (total > limit) throw new SynthadInputError(`more than the ${limit / 2 ** 20} MiB a ${what} may have`, { file });
+      if (total > limit)
+        throw new SynthadInputError(`more than the ${limit / 2 ** 20} MiB a ${what} may have`, { file });
     }
     return Buffer.concat(chunks, total);
   } finally {
@@ -385,21 +453,40 @@ function openRegular(file: string, what: string): number | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    if (code === 'EISDIR') throw new SynthadInputError(`is a folder, not a regular file; expected the ${what} written by saveDetector`, { file });
+    if (code === 'EISDIR')
+      throw new SynthadInputError(`is a folder, not a regular file; expected the ${what} written by saveDetector`, {
+        file,
+      });
     throw new SynthadInputError(`cannot read it (${(err as Error).message})`, { file });
   }
   const stat = fs.fstatSync(fd);
   if (!stat.isFile()) {
     fs.closeSync(fd);
-    const kind = stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a named pipe (FIFO)' : stat.isCharacterDevice() ? 'a character device'
-      : stat.isBlockDevice() ? 'a block device' : stat.isSocket() ? 'a socket' : 'a special file';
-    throw new SynthadInputError(`is ${kind}, not a regular file; expected the ${what} written by saveDetector`, { file });
+    const kind = stat.isDirectory()
+      ? 'a folder'
+      : stat.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : stat.isCharacterDevice()
+          ? 'a character device'
+          : stat.isBlockDevice()
+            ? 'a block device'
+            : stat.isSocket()
+              ? 'a socket'
+              : 'a special file';
+    throw new SynthadInputError(`is ${kind}, not a regular file; expected the ${what} written by saveDetector`, {
+      file,
+    });
   }
   return fd;
 }
 
 /** The file's bytes, exactly `bytes` of them (else throws with `wrongSize`); undefined when the file does not exist. */
-function readExactly(file: string, bytes: number, what: string, wrongSize: (got: number) => string): Uint8Array | undefined {
+function readExactly(
+  file: string,
+  bytes: number,
+  what: string,
+  wrongSize: (got: number) => string,
+): Uint8Array | undefined {
   const fd = openRegular(file, what);
   if (fd === undefined) return undefined;
   const data = new Uint8Array(bytes);

@@ -35,8 +35,12 @@ export interface EvaluationReport {
 }
 
 export function buildReport(
-  detector: string, ds: Dataset, scores: Float64Array, threshold: number,
-  knownTypes: ReadonlyArray<string>, unknownCategories: Readonly<Record<string, number>>,
+  detector: string,
+  ds: Dataset,
+  scores: Float64Array,
+  threshold: number,
+  knownTypes: ReadonlyArray<string>,
+  unknownCategories: Readonly<Record<string, number>>,
 ): EvaluationReport {
   scores = rankableScores(scores, threshold);
   const full = requireLabel(ds, 'evaluation');
@@ -44,14 +48,19 @@ export function buildReport(
   let label = full;
   if (unknownRows > 0) {
     const marked = Array.from(full.isNormal.keys()).filter((i) => full.unknown![i] === 0);
-    label = { ...full, values: marked.map((i) => full.values[i]), isNormal: Uint8Array.from(marked, (i) => full.isNormal[i]) };
+    label = {
+      ...full,
+      values: marked.map((i) => full.values[i]),
+      isNormal: Uint8Array.from(marked, (i) => full.isNormal[i]),
+    };
     scores = Float64Array.from(marked, (i) => scores[i]);
   }
   const normalRows = label.isNormal.reduce((a, b) => a + b, 0);
   const anomalyRows = label.isNormal.length - normalRows;
   if (normalRows === 0 || anomalyRows === 0) {
     throw new SynthadInputError(
-      `evaluation needs both normal and anomalous rows; got ${normalRows} normal and ${anomalyRows} anomalous in column '${label.column}'`, { file: ds.source },
+      `evaluation needs both normal and anomalous rows; got ${normalRows} normal and ${anomalyRows} anomalous in column '${label.column}'`,
+      { file: ds.source },
     );
   }
   const known = new Set(knownTypes);
@@ -59,13 +68,23 @@ export function buildReport(
   const perType = perTypeMetrics(label.values, label.isNormal, scores, known);
   const anomalyLabels = label.isNormal.map((v) => 1 - v);
   return {
-    detector, source: ds.source, rows: label.isNormal.length, normalRows, anomalyRows, unknownRows,
-    auroc: overall.auroc, aupr: overall.aupr, threshold,
+    detector,
+    source: ds.source,
+    rows: label.isNormal.length,
+    normalRows,
+    anomalyRows,
+    unknownRows,
+    auroc: overall.auroc,
+    aupr: overall.aupr,
+    threshold,
     atThreshold: confusionAt(anomalyLabels, scores, threshold),
     perType,
     knownTypes: perType.filter((t) => t.known).map((t) => t.type),
     unseenTypes: perType.filter((t) => !t.known).map((t) => t.type),
-    unknownCategories, scores, labels: label.values, isNormal: label.isNormal,
+    unknownCategories,
+    scores,
+    labels: label.values,
+    isNormal: label.isNormal,
   };
 }
 

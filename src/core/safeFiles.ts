@@ -25,7 +25,11 @@ export function releasePartial(p: string): void {
 
 /** Removes a partial file or folder and stops tracking it. */
 export function removePartial(p: string): void {
-  try { fs.rmSync(p, { recursive: true, force: true }); } catch { /* best effort: nothing more can be done */ }
+  try {
+    fs.rmSync(p, { recursive: true, force: true });
+  } catch {
+    /* best effort: nothing more can be done */
+  }
   live.delete(p);
 }
 
@@ -42,14 +46,23 @@ export function removeStalePartials(target: string): string[] {
   const dir = path.dirname(path.resolve(target));
   const prefix = path.basename(target) + PARTIAL_MARK;
   let names: string[];
-  try { names = fs.readdirSync(dir); } catch { return []; }
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
   const removed: string[] = [];
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)-\d+$/.exec(name.slice(prefix.length))?.[1]);
     if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
     const p = path.join(dir, name);
-    try { fs.rmSync(p, { recursive: true, force: true }); removed.push(p); } catch { /* not ours to force */ }
+    try {
+      fs.rmSync(p, { recursive: true, force: true });
+      removed.push(p);
+    } catch {
+      /* not ours to force */
+    }
   }
   return removed;
 }
@@ -70,7 +83,10 @@ function processAlive(pid: number): boolean {
  * partial file is removed (and, through removeAllPartials, on Ctrl+C or SIGTERM in the CLI); partial files of
  * killed runs are removed first.
  */
-export async function replaceFile<T>(target: string, write: (handle: fs.promises.FileHandle) => Promise<T>): Promise<T> {
+export async function replaceFile<T>(
+  target: string,
+  write: (handle: fs.promises.FileHandle) => Promise<T>,
+): Promise<T> {
   removeStalePartials(target);
   const tmp = partialPath(target);
   let handle: fs.promises.FileHandle | undefined;
@@ -106,7 +122,8 @@ export function realPath(p: string): string {
 export function samePath(a: string, b: string): boolean {
   if (realPath(a) === realPath(b)) return true;
   try {
-    const sa = fs.statSync(a), sb = fs.statSync(b);
+    const sa = fs.statSync(a),
+      sb = fs.statSync(b);
     return sa.dev === sb.dev && sa.ino === sb.ino;
   } catch {
     return false;

@@ -17,7 +17,16 @@ import type { Column, Table } from './data/types';
 import type { RawBlock } from './data/blocks';
 import { fieldQuoter } from './data/csv';
 import { builderFor, cellError, ColumnBuilder, missingTexts, numberStyle, NumberStyle } from './data/infer';
-import { BlockLayout, dataExtension, isGzip, noRowsError, parseBlock, RawChunk, RowStream, StreamFormat } from './data/stream';
+import {
+  BlockLayout,
+  dataExtension,
+  isGzip,
+  noRowsError,
+  parseBlock,
+  RawChunk,
+  RowStream,
+  StreamFormat,
+} from './data/stream';
 import type { Detector } from './detectors/base';
 import { predictFromScores, scoringWarningLines } from './detectors/base';
 import type { FeatureEncoding } from './encode';
@@ -130,7 +139,10 @@ export class BlockScorer {
   private readonly delimiter: ',' | '\t';
   private readers?: { columns: ReadonlyArray<string>; readers: FeatureReader[] };
 
-  constructor(private readonly detector: Detector, private readonly setup: BlockSetup) {
+  constructor(
+    private readonly detector: Detector,
+    private readonly setup: BlockSetup,
+  ) {
     this.style = numberStyle({ decimal: setup.decimal }, setup.layout.delimiter);
     this.delimiter = setup.outFormat === 'tsv' ? '\t' : ',';
     this.quote = fieldQuoter(this.delimiter);
@@ -147,7 +159,10 @@ export class BlockScorer {
       columns = unionKeys(chunk.rows as ReadonlyArray<Record<string, unknown>>);
     }
     if (this.readers?.columns !== columns) {
-      this.readers = { columns, readers: featureReaders(file, this.detector.fitted.encoder.features, columns, chunk.kind === 'fields') };
+      this.readers = {
+        columns,
+        readers: featureReaders(file, this.detector.fitted.encoder.features, columns, chunk.kind === 'fields'),
+      };
     }
     if (chunk.rows.length === 0) return { ...empty, rows: 0, output: new Uint8Array(0), columns };
     const table = chunkTable(file, chunk, this.readers.readers, this.style, this.missing);
@@ -163,8 +178,12 @@ export class BlockScorer {
     }
     const first = details.outOfRange.first;
     return {
-      rows: chunk.rows.length, columns, extraKeys,
-      output: this.setup.gzip ? new Uint8Array(zlib.gzipSync(text, { level: 6 })) : new Uint8Array(Buffer.from(text, 'utf8')),
+      rows: chunk.rows.length,
+      columns,
+      extraKeys,
+      output: this.setup.gzip
+        ? new Uint8Array(zlib.gzipSync(text, { level: 6 }))
+        : new Uint8Array(Buffer.from(text, 'utf8')),
       unknownCategories: details.unknownCategories,
       outOfRange: details.outOfRange.rows.length,
       ...(first ? { firstOutOfRange: { line: chunk.lines[first.row], feature: first.feature } } : {}),
@@ -176,14 +195,18 @@ export class BlockScorer {
 class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: Array<{ task: BlockTask; resolve: (r: BlockResult) => void; reject: (e: unknown) => void }> = [];
+  private readonly queue: Array<{ task: BlockTask; resolve: (r: BlockResult) => void; reject: (e: unknown) => void }> =
+    [];
   private readonly running = new Map<Worker, { resolve: (r: BlockResult) => void; reject: (e: unknown) => void }>();
   private failure: unknown;
 
   constructor(count: number, init: ScoreWorkerInit) {
     const script = scoreWorkerScript();
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(script, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+      const worker = new Worker(script, {
+        workerData: init,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      });
       worker.on('message', (reply: ScoreWorkerReply) => {
         const job = this.running.get(worker);
         this.running.delete(worker);
@@ -194,7 +217,8 @@ class WorkerPool {
       });
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
-        if (this.failure === undefined && (this.running.has(worker) || this.queue.length > 0)) this.fail(new Error(`a scoring worker thread exited (code ${code})`));
+        if (this.failure === undefined && (this.running.has(worker) || this.queue.length > 0))
+          this.fail(new Error(`a scoring worker thread exited (code ${code})`));
       });
       this.workers.push(worker);
       this.idle.push(worker);
@@ -280,7 +304,12 @@ const IN_FLIGHT_PER_WORKER = 2;
  * writing anything; a cell that is not a number in a numeric column stops it naming the file, line and
  * column. The caller has checked `outFile` against the inputs (checkOutputFile).
  */
-export async function scoreFileStreaming(detector: Detector, file: string, outFile: string, options: ScoreStreamOptions = {}): Promise<ScoreStreamResult> {
+export async function scoreFileStreaming(
+  detector: Detector,
+  file: string,
+  outFile: string,
+  options: ScoreStreamOptions = {},
+): Promise<ScoreStreamResult> {
   const stream = await RowStream.open(file, { chunkRows: options.chunkRows });
   const outFormat = options.outputFormat ?? outputFormatOf(outFile);
   const gzip = isGzip(outFile);
@@ -310,7 +339,8 @@ export async function scoreFileStreaming(detector: Detector, file: string, outFi
             await out.write(gzip ? zlib.gzipSync(line, { level: 6 }) : Buffer.from(line, 'utf8'));
           }
         }
-        for (const [name, n] of Object.entries(result.unknownCategories)) unknownCategories[name] = (unknownCategories[name] ?? 0) + n;
+        for (const [name, n] of Object.entries(result.unknownCategories))
+          unknownCategories[name] = (unknownCategories[name] ?? 0) + n;
         if (result.outOfRange > 0) {
           firstOutOfRange ??= result.firstOutOfRange;
           outOfRange += result.outOfRange;
@@ -344,7 +374,11 @@ export async function scoreFileStreaming(detector: Detector, file: string, outFi
           await write(here.score(task), block.bytesRead);
           continue;
         }
-        pool ??= new WorkerPool(workers, { snapshot: detectorSnapshot(detector), setup, collectGarbage: options.collectGarbage !== undefined });
+        pool ??= new WorkerPool(workers, {
+          snapshot: detectorSnapshot(detector),
+          setup,
+          collectGarbage: options.collectGarbage !== undefined,
+        });
         const result = pool.run(task);
         result.catch(() => undefined); // rejected before its turn: thrown when written
         pending.push({ result, bytesRead: block.bytesRead });
@@ -363,11 +397,20 @@ export async function scoreFileStreaming(detector: Detector, file: string, outFi
   const utf8 = stream.utf8Warning();
   if (utf8 !== undefined) warnings.push(utf8);
   if (extraKeys > 0) {
-    warnings.push(`${file}: ${extraKeys} ${extraKeys === 1 ? 'record has' : 'records have'} keys not in the first ${firstChunkRows} records; ` +
-      `they are left out of ${path.basename(outFile)} (write .jsonl to keep every key)`);
+    warnings.push(
+      `${file}: ${extraKeys} ${extraKeys === 1 ? 'record has' : 'records have'} keys not in the first ${firstChunkRows} records; ` +
+        `they are left out of ${path.basename(outFile)} (write .jsonl to keep every key)`,
+    );
   }
   const first = firstOutOfRange as { line: number; feature: string } | undefined;
-  warnings.push(...scoringWarningLines(file, unknownCategories, outOfRange, first && { where: `line ${first.line}`, feature: first.feature }));
+  warnings.push(
+    ...scoringWarningLines(
+      file,
+      unknownCategories,
+      outOfRange,
+      first && { where: `line ${first.line}`, feature: first.feature },
+    ),
+  );
   return { rows, warnings, workers: pool ? workers : 1 };
 }
 
@@ -379,19 +422,33 @@ function unionKeys(records: ReadonlyArray<Record<string, unknown>>): string[] {
 }
 
 /** Where each of the model's features is; a missing one is refused as the whole-table path does. */
-function featureReaders(file: string, features: ReadonlyArray<FeatureEncoding>, columns: ReadonlyArray<string>, positional: boolean): FeatureReader[] {
+function featureReaders(
+  file: string,
+  features: ReadonlyArray<FeatureEncoding>,
+  columns: ReadonlyArray<string>,
+  positional: boolean,
+): FeatureReader[] {
   const index = new Map(columns.map((c, i) => [c, i] as const));
   return features.map((feature) => {
     const i = index.get(feature.name);
     if (i === undefined) {
-      throw new SynthadInputError(`no column '${feature.name}', which the model was trained on (columns here: ${listNames(columns)})`, { file });
+      throw new SynthadInputError(
+        `no column '${feature.name}', which the model was trained on (columns here: ${listNames(columns)})`,
+        { file },
+      );
     }
     return { feature, index: positional ? i! : -1 };
   });
 }
 
 /** The chunk's model columns, typed as the model's encoder wants them. */
-function chunkTable(file: string, chunk: RawChunk, readers: ReadonlyArray<FeatureReader>, style: NumberStyle, missing: ReadonlySet<string>): Table {
+function chunkTable(
+  file: string,
+  chunk: RawChunk,
+  readers: ReadonlyArray<FeatureReader>,
+  style: NumberStyle,
+  missing: ReadonlySet<string>,
+): Table {
   const lineOfRow = Uint32Array.from(chunk.lines);
   const at = { file, lineOfRow };
   const n = chunk.rows.length;
@@ -407,14 +464,23 @@ function chunkTable(file: string, chunk: RawChunk, readers: ReadonlyArray<Featur
       }
     }
     const column = builder.finish(at);
-    if (!categorical && column.kind === 'categorical') throw firstNonNumber(file, chunk, name, index, style, missing, lineOfRow);
+    if (!categorical && column.kind === 'categorical')
+      throw firstNonNumber(file, chunk, name, index, style, missing, lineOfRow);
     return column;
   });
   return { source: file, rowCount: n, columns, lineOfRow };
 }
 
 /** The first cell of a numeric feature that is not a number: `FILE, line N, column 'c': expected a number, got 'x'`. */
-function firstNonNumber(file: string, chunk: RawChunk, name: string, index: number, style: NumberStyle, missing: ReadonlySet<string>, lineOfRow: Uint32Array): SynthadInputError {
+function firstNonNumber(
+  file: string,
+  chunk: RawChunk,
+  name: string,
+  index: number,
+  style: NumberStyle,
+  missing: ReadonlySet<string>,
+  lineOfRow: Uint32Array,
+): SynthadInputError {
   for (let r = 0; r < chunk.rows.length; r++) {
     const one = builderFor(name, {}, missing, style);
     if (chunk.kind === 'fields') one.pushText(chunk.rows[r][index]);
@@ -430,7 +496,12 @@ function firstNonNumber(file: string, chunk: RawChunk, name: string, index: numb
 
 /** CSV/TSV output lines of a chunk: the cells as read, then score and prediction. */
 function delimitedLines(
-  chunk: RawChunk, columns: ReadonlyArray<string>, scores: Float64Array, predictions: Uint8Array, quote: (v: string) => string, delimiter: string,
+  chunk: RawChunk,
+  columns: ReadonlyArray<string>,
+  scores: Float64Array,
+  predictions: Uint8Array,
+  quote: (v: string) => string,
+  delimiter: string,
 ): { text: string; extraKeys: number } {
   const out: string[] = new Array(chunk.rows.length);
   let extraKeys = 0;
@@ -448,7 +519,10 @@ function delimitedLines(
       let line = '';
       for (const c of columns) line += quote(jsonCell(record[c])) + delimiter;
       for (const k of Object.keys(record)) {
-        if (!known.has(k)) { extraKeys++; break; }
+        if (!known.has(k)) {
+          extraKeys++;
+          break;
+        }
       }
       out[r] = line + scores[r] + delimiter + predictions[r];
     }
@@ -457,7 +531,12 @@ function delimitedLines(
 }
 
 /** JSON Lines output of a chunk: each record (CSV rows: header -> cell text) plus score and prediction. */
-function jsonLines(chunk: RawChunk, header: ReadonlyArray<string>, scores: Float64Array, predictions: Uint8Array): string {
+function jsonLines(
+  chunk: RawChunk,
+  header: ReadonlyArray<string>,
+  scores: Float64Array,
+  predictions: Uint8Array,
+): string {
   const out: string[] = new Array(chunk.rows.length);
   for (let r = 0; r < chunk.rows.length; r++) {
     let record: Record<string, unknown>;

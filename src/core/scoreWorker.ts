@@ -25,18 +25,22 @@ scorer.catch(() => undefined); // a failed start is replied with the first block
 let rowsSinceGc = 0;
 
 port.on('message', (task: BlockTask) => {
-  scorer.then((blocks) => {
-    const result = blocks.score(task);
-    port.postMessage({ kind: 'done', result } satisfies ScoreWorkerReply, [result.output.buffer as ArrayBuffer]);
-    rowsSinceGc += result.rows;
-    if (gc && rowsSinceGc >= GC_EVERY_ROWS) {
-      rowsSinceGc = 0;
-      gc();
-    }
-  }).catch((error: unknown) => {
-    const e = error as Error;
-    port.postMessage((error instanceof SynthadInputError
-      ? { kind: 'error', message: e.message, where: error.where }
-      : { kind: 'error', message: e?.message ?? String(error), stack: e?.stack }) satisfies ScoreWorkerReply);
-  });
+  scorer
+    .then((blocks) => {
+      const result = blocks.score(task);
+      port.postMessage({ kind: 'done', result } satisfies ScoreWorkerReply, [result.output.buffer as ArrayBuffer]);
+      rowsSinceGc += result.rows;
+      if (gc && rowsSinceGc >= GC_EVERY_ROWS) {
+        rowsSinceGc = 0;
+        gc();
+      }
+    })
+    .catch((error: unknown) => {
+      const e = error as Error;
+      port.postMessage(
+        (error instanceof SynthadInputError
+          ? { kind: 'error', message: e.message, where: error.where }
+          : { kind: 'error', message: e?.message ?? String(error), stack: e?.stack }) satisfies ScoreWorkerReply,
+      );
+    });
 });

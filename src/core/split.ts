@@ -25,7 +25,10 @@ export interface TrainingRows {
 }
 
 export function requireLabel(ds: Dataset, what: string): LabelInfo {
-  if (!ds.label) throw new SynthadInputError(`${what} needs labelled data: load it with a label column and its normal value`, { file: ds.source });
+  if (!ds.label)
+    throw new SynthadInputError(`${what} needs labelled data: load it with a label column and its normal value`, {
+      file: ds.source,
+    });
   return ds.label;
 }
 
@@ -39,10 +42,19 @@ export function trainingRows(ds: Dataset, known: 'all' | ReadonlyArray<string>):
   if (label === undefined) {
     if (known !== 'all' && known.length > 0) {
       throw new SynthadInputError(
-        `known anomaly types (${known.join(', ')}) need labelled data: load it with a label column and its normal value`, { file: ds.source });
+        `known anomaly types (${known.join(', ')}) need labelled data: load it with a label column and its normal value`,
+        { file: ds.source },
+      );
     }
     const rows = new Uint32Array(ds.rowCount).map((_, i) => i);
-    return { rows, knownTypes: [], heldOutTypes: [], isNormal: new Uint8Array(ds.rowCount).fill(1), unknownRows: ds.rowCount, unlabelled: true };
+    return {
+      rows,
+      knownTypes: [],
+      heldOutTypes: [],
+      isNormal: new Uint8Array(ds.rowCount).fill(1),
+      unknownRows: ds.rowCount,
+      unlabelled: true,
+    };
   }
   const unknown = label.unknown;
   const counts = labelCounts(label);
@@ -63,19 +75,26 @@ export function trainingRows(ds: Dataset, known: 'all' | ReadonlyArray<string>):
   const isNormal = Uint8Array.from(label.isNormal);
   let unknownRows = 0;
   for (let i = 0; i < ds.rowCount; i++) {
-    if (unknown !== undefined && unknown[i] === 1) { rows.push(i); isNormal[i] = 1; unknownRows++; }
-    else if (keep.has(label.values[i])) rows.push(i);
+    if (unknown !== undefined && unknown[i] === 1) {
+      rows.push(i);
+      isNormal[i] = 1;
+      unknownRows++;
+    } else if (keep.has(label.values[i])) rows.push(i);
   }
   const normals = rows.filter((r) => isNormal[r] === 1).length;
   if (normals === 0) {
-    throw new SynthadInputError(
-      `no normal rows to train on (normal value: ${label.normalValues.join(', ')})`,
-      { file: ds.source, column: label.column },
-    );
+    throw new SynthadInputError(`no normal rows to train on (normal value: ${label.normalValues.join(', ')})`, {
+      file: ds.source,
+      column: label.column,
+    });
   }
   return {
-    rows: Uint32Array.from(rows), knownTypes, heldOutTypes: anomalyTypes.filter((t) => !knownTypes.includes(t)),
-    isNormal, unknownRows, unlabelled: false,
+    rows: Uint32Array.from(rows),
+    knownTypes,
+    heldOutTypes: anomalyTypes.filter((t) => !knownTypes.includes(t)),
+    isNormal,
+    unknownRows,
+    unlabelled: false,
   };
 }
 
@@ -84,9 +103,13 @@ export function trainingRows(ds: Dataset, known: 'all' | ReadonlyArray<string>):
  * known anomalies are shared out in proportion. Both parts keep dataset order.
  */
 export function trainValidationSplit(
-  rows: Uint32Array, isNormal: Uint8Array, fraction: number, rng: Rng,
+  rows: Uint32Array,
+  isNormal: Uint8Array,
+  fraction: number,
+  rng: Rng,
 ): { train: Uint32Array; validation: Uint32Array } {
-  const train: number[] = [], validation: number[] = [];
+  const train: number[] = [],
+    validation: number[] = [];
   for (const stratum of [1, 0]) {
     const members = Array.from(rows).filter((r) => isNormal[r] === stratum);
     const order = permutation(members.length, rng);

@@ -10,11 +10,14 @@ import type { Rng } from './rng';
  * [-delta, 1 + delta], binary columns Bernoulli(0.5), one uniformly chosen category per one-hot group.
  */
 export function syntheticAnomalies(layout: EncodedLayout, count: number, rng: Rng, delta = 0): Float32Array {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`synthetic anomaly count must be a non-negative integer, got ${count}`);
-  if (!(delta >= 0) || !Number.isFinite(delta)) throw new RangeError(`delta must be a finite number >= 0, got ${delta}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new RangeError(`synthetic anomaly count must be a non-negative integer, got ${count}`);
+  if (!(delta >= 0) || !Number.isFinite(delta))
+    throw new RangeError(`delta must be a finite number >= 0, got ${delta}`);
   const w = layout.width;
   const x = new Float32Array(count * w);
-  const lo = -delta, span = 1 + 2 * delta;
+  const lo = -delta,
+    span = 1 + 2 * delta;
   for (let i = 0; i < count; i++) {
     const row = i * w;
     for (const c of layout.continuous) x[row + c] = lo + span * rng.next();

@@ -28,5 +28,8 @@ export function listNames(names: ReadonlyArray<string>, most = 10): string {
 
 /** "normal 3488, subnormal 191, …": counts from `countValues`, the `most` first. */
 export function listCounts(counts: ReadonlyArray<[string, number]>, most = 10): string {
-  return listFirst(counts.map(([value, count]) => `${value} ${count}`), most);
+  return listFirst(
+    counts.map(([value, count]) => `${value} ${count}`),
+    most,
+  );
 }

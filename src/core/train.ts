@@ -54,46 +54,87 @@ export interface TrainHooks {
 }
 
 export async function trainMlp(
-  mlp: Network, train: LabelledMatrix, val: LabelledMatrix, settings: TrainSettings, rng: Rng, hooks: TrainHooks = {},
+  mlp: Network,
+  train: LabelledMatrix,
+  val: LabelledMatrix,
+  settings: TrainSettings,
+  rng: Rng,
+  hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const optimizer = mlp.trainer({ learningRate: settings.learningRate, weightDecay: settings.weightDecay }, settings.loss);
+  const optimizer = mlp.trainer(
+    { learningRate: settings.learningRate, weightDecay: settings.weightDecay },
+    settings.loss,
+  );
   const history: EpochProgress[] = [];
   const started = Date.now();
   let best: MlpWeights = mlp.getWeights();
-  let bestValLoss = Infinity, bestEpoch = 0, cancelled = false, stoppedEarly = false;
+  let bestValLoss = Infinity,
+    bestEpoch = 0,
+    cancelled = false,
+    stoppedEarly = false;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const t0 = Date.now();
       const { loss, completed } = await runEpoch(optimizer, train, settings, rng, hooks.signal);
-      if (!completed) { cancelled = true; break; }
-      const valLoss = optimizer.meanLoss ? await optimizer.meanLoss(val.x, val.y, val.rows) : evaluateLoss(mlp, val, settings.loss);
+      if (!completed) {
+        cancelled = true;
+        break;
+      }
+      const valLoss = optimizer.meanLoss
+        ? await optimizer.meanLoss(val.x, val.y, val.rows)
+        : evaluateLoss(mlp, val, settings.loss);
       const seconds = (Date.now() - t0) / 1000;
       // Without validation rows (split 0) the last epoch is the best one.
       if (Number.isNaN(valLoss) || valLoss < bestValLoss || history.length === 0) {
-        bestValLoss = valLoss; bestEpoch = epoch; best = mlp.getWeights();
+        bestValLoss = valLoss;
+        bestEpoch = epoch;
+        best = mlp.getWeights();
       }
-      const progress = { epoch, epochs: settings.epochs, loss, valLoss, bestEpoch, seconds, rowsPerSecond: train.rows / Math.max(seconds, 1e-3) };
+      const progress = {
+        epoch,
+        epochs: settings.epochs,
+        loss,
+        valLoss,
+        bestEpoch,
+        seconds,
+        rowsPerSecond: train.rows / Math.max(seconds, 1e-3),
+      };
       history.push(progress);
       hooks.onEpoch?.(progress);
-      if (settings.patience > 0 && epoch - bestEpoch >= settings.patience) { stoppedEarly = true; break; }
+      if (settings.patience > 0 && epoch - bestEpoch >= settings.patience) {
+        stoppedEarly = true;
+        break;
+      }
     }
   } finally {
     optimizer.dispose();
   }
   if (history.length > 0) mlp.setWeights(best);
   return {
-    epochs: history.length, bestEpoch, bestValLoss, history, stoppedEarly, cancelled,
+    epochs: history.length,
+    bestEpoch,
+    bestValLoss,
+    history,
+    stoppedEarly,
+    cancelled,
     seconds: (Date.now() - started) / 1000,
   };
 }
 
 async function runEpoch(
-  optimizer: Trainer, data: LabelledMatrix, settings: TrainSettings, rng: Rng, signal?: AbortSignal,
+  optimizer: Trainer,
+  data: LabelledMatrix,
+  settings: TrainSettings,
+  rng: Rng,
+  signal?: AbortSignal,
 ): Promise<{ loss: number; completed: boolean }> {
   const order = permutation(data.rows, rng);
   const d = data.cols;
   // Two batch buffers: the next batch is gathered while a data-parallel step is still running in workers.
-  const buffers = [0, 1].map(() => ({ x: new Float32Array(settings.batchSize * d), y: new Float32Array(settings.batchSize) }));
+  const buffers = [0, 1].map(() => ({
+    x: new Float32Array(settings.batchSize * d),
+    y: new Float32Array(settings.batchSize),
+  }));
   let weighted = 0;
   let inFlight: { loss: number | Promise<number>; n: number } | undefined;
   let k = 0;

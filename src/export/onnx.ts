@@ -22,7 +22,19 @@
 import * as fs from 'fs';
 import type { Detector } from '../core/detector';
 import { OUT_OF_RANGE } from '../core/detector';
-import { OnnxAttribute, OnnxGraph, OnnxScorer, ONNX_BOOL, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_ML, ONNX_STRING, roundDown32, roundUp32 } from '../core/detectors/onnxGraph';
+import {
+  OnnxAttribute,
+  OnnxGraph,
+  OnnxScorer,
+  ONNX_BOOL,
+  ONNX_DOUBLE,
+  ONNX_FLOAT,
+  ONNX_INT64,
+  ONNX_ML,
+  ONNX_STRING,
+  roundDown32,
+  roundUp32,
+} from '../core/detectors/onnxGraph';
 import { SynthadInputError } from '../core/errors';
 import { partialPath, releasePartial, removePartial } from '../core/safeFiles';
 import { SYNTHAD_VERSION } from '../core/version';
@@ -35,7 +47,13 @@ export { roundDown32, roundUp32 };
 
 /** One feature column as the graph encodes it (encode.ts's FeatureEncoding). */
 export type OnnxFeature =
-  | { readonly name: string; readonly kind: 'numeric' | 'binary'; readonly mean: number; readonly min: number; readonly max: number }
+  | {
+      readonly name: string;
+      readonly kind: 'numeric' | 'binary';
+      readonly mean: number;
+      readonly min: number;
+      readonly max: number;
+    }
   | { readonly name: string; readonly kind: 'categorical'; readonly categories: ReadonlyArray<string> };
 
 /** Everything the exported graph needs, independent of how a Detector keeps its fitted state. */
@@ -57,7 +75,8 @@ export function onnxSource(detector: Detector): OnnxSource {
   const features: OnnxFeature[] = s.encoder.features.map((f) =>
     f.kind === 'categorical'
       ? { name: f.name, kind: 'categorical', categories: [...f.categories] }
-      : { name: f.name, kind: f.kind, mean: f.mean, min: f.min, max: f.max });
+      : { name: f.name, kind: f.kind, mean: f.mean, min: f.min, max: f.max },
+  );
   return { method: detector.name, features, threshold: s.threshold, outOfRange: OUT_OF_RANGE, model: s.model };
 }
 
@@ -73,8 +92,16 @@ export interface OnnxExportOptions {
 }
 
 export interface OnnxInterface {
-  readonly inputs: ReadonlyArray<{ readonly name: string; readonly type: 'float' | 'double' | 'string'; readonly shape: readonly ['N', 1] }>;
-  readonly outputs: ReadonlyArray<{ readonly name: string; readonly type: 'float' | 'int64'; readonly shape: readonly ['N'] }>;
+  readonly inputs: ReadonlyArray<{
+    readonly name: string;
+    readonly type: 'float' | 'double' | 'string';
+    readonly shape: readonly ['N', 1];
+  }>;
+  readonly outputs: ReadonlyArray<{
+    readonly name: string;
+    readonly type: 'float' | 'int64';
+    readonly shape: readonly ['N'];
+  }>;
 }
 
 export interface OnnxExport extends OnnxInterface {
@@ -115,7 +142,11 @@ export function exportOnnx(detector: Detector, file: string, options: OnnxExport
 export function onnxInterface(source: OnnxSource, options: OnnxExportOptions = {}): OnnxInterface {
   const numeric = options.numericInput ?? 'float';
   return {
-    inputs: source.features.map((f) => ({ name: f.name, type: f.kind === 'categorical' ? 'string' : numeric, shape: ['N', 1] as const })),
+    inputs: source.features.map((f) => ({
+      name: f.name,
+      type: f.kind === 'categorical' ? 'string' : numeric,
+      shape: ['N', 1] as const,
+    })),
     outputs: [
       { name: options.scoreName ?? 'score', type: 'float', shape: ['N'] as const },
       { name: options.predictionName ?? 'prediction', type: 'int64', shape: ['N'] as const },
@@ -126,7 +157,11 @@ export function onnxInterface(source: OnnxSource, options: OnnxExportOptions = {
 // ---------------------------------------------------------------------------------------------------------------
 // The graph
 
-const FLOAT = ONNX_FLOAT, INT64 = ONNX_INT64, STRING = ONNX_STRING, BOOL = ONNX_BOOL, DOUBLE = ONNX_DOUBLE;
+const FLOAT = ONNX_FLOAT,
+  INT64 = ONNX_INT64,
+  STRING = ONNX_STRING,
+  BOOL = ONNX_BOOL,
+  DOUBLE = ONNX_DOUBLE;
 const ML = ONNX_ML;
 
 export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = {}): Uint8Array {
@@ -137,17 +172,38 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = 
   const g = new GraphBuilder([...source.features.map((f) => f.name), scoreName, predictionName]);
 
   // Inputs and encoding.
-  const numeric = source.features.filter((f): f is Extract<OnnxFeature, { kind: 'numeric' | 'binary' }> => f.kind !== 'categorical');
+  const numeric = source.features.filter(
+    (f): f is Extract<OnnxFeature, { kind: 'numeric' | 'binary' }> => f.kind !== 'categorical',
+  );
   for (const f of source.features) g.input(f.name, f.kind === 'categorical' ? STRING : numericType, ['N', 1]);
   const blocks: string[] = [];
   const blockStart = new Map<string, number>();
   let width = 0;
   if (numeric.length > 0) {
-    const x = numeric.length === 1 ? numeric[0].name : g.op('Concat', numeric.map((f) => f.name), [{ name: 'axis', i: 1 }]);
+    const x =
+      numeric.length === 1
+        ? numeric[0].name
+        : g.op(
+            'Concat',
+            numeric.map((f) => f.name),
+            [{ name: 'axis', i: 1 }],
+          );
     const x64 = numericType === DOUBLE ? x : g.op('Cast', [x], [{ name: 'to', i: DOUBLE }]);
-    const mins = g.tensor(DOUBLE, [numeric.length], numeric.map((f) => f.min));
-    const spans = g.tensor(DOUBLE, [numeric.length], numeric.map((f) => f.max - f.min));
-    const fills = g.tensor(DOUBLE, [numeric.length], numeric.map((f) => (f.mean - f.min) / (f.max - f.min)));
+    const mins = g.tensor(
+      DOUBLE,
+      [numeric.length],
+      numeric.map((f) => f.min),
+    );
+    const spans = g.tensor(
+      DOUBLE,
+      [numeric.length],
+      numeric.map((f) => f.max - f.min),
+    );
+    const fills = g.tensor(
+      DOUBLE,
+      [numeric.length],
+      numeric.map((f) => (f.mean - f.min) / (f.max - f.min)),
+    );
     const scaled = g.op('Div', [g.op('Sub', [x64, mins]), spans]);
     const filled = g.op('Where', [g.op('IsNaN', [x64]), fills, scaled]);
     blocks.push(g.op('Cast', [filled], [{ name: 'to', i: FLOAT }]));
@@ -156,7 +212,15 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = 
   }
   for (const f of source.features) {
     if (f.kind !== 'categorical') continue;
-    const onehot = g.op('OneHotEncoder', [f.name], [{ name: 'cats_strings', strings: f.categories }, { name: 'zeros', i: 1 }], ML);
+    const onehot = g.op(
+      'OneHotEncoder',
+      [f.name],
+      [
+        { name: 'cats_strings', strings: f.categories },
+        { name: 'zeros', i: 1 },
+      ],
+      ML,
+    );
     g.valueInfo(onehot, FLOAT, ['N', 1, f.categories.length]); // for checkers without the ML ops' shape inference
     blocks.push(g.op('Reshape', [onehot, g.tensor(INT64, [2], [-1, f.categories.length])]));
     blockStart.set(f.name, width);
@@ -170,11 +234,26 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = 
     for (let k = 0; k < size; k++) perm.push(start + k);
   }
   let x = blocks.length === 1 ? blocks[0] : g.op('Concat', blocks, [{ name: 'axis', i: 1 }]);
-  if (perm.some((p, i) => p !== i)) x = g.op('Gather', [x, g.tensor(INT64, [perm.length], perm)], [{ name: 'axis', i: 1 }]);
+  if (perm.some((p, i) => p !== i))
+    x = g.op('Gather', [x, g.tensor(INT64, [perm.length], perm)], [{ name: 'axis', i: 1 }]);
 
   // Rows beyond OUT_OF_RANGE: x < -R or x > 1 + R (float32 x against the bounds rounded to float32 the safe way).
-  const rowMin = g.op('ReduceMin', [x], [{ name: 'axes', ints: [1] }, { name: 'keepdims', i: 0 }]);
-  const rowMax = g.op('ReduceMax', [x], [{ name: 'axes', ints: [1] }, { name: 'keepdims', i: 0 }]);
+  const rowMin = g.op(
+    'ReduceMin',
+    [x],
+    [
+      { name: 'axes', ints: [1] },
+      { name: 'keepdims', i: 0 },
+    ],
+  );
+  const rowMax = g.op(
+    'ReduceMax',
+    [x],
+    [
+      { name: 'axes', ints: [1] },
+      { name: 'keepdims', i: 0 },
+    ],
+  );
   const outOfRange = g.op('Or', [
     g.op('Less', [rowMin, g.tensor(FLOAT, [], [roundUp32(-source.outOfRange)])]),
     g.op('Greater', [rowMax, g.tensor(FLOAT, [], [roundDown32(1 + source.outOfRange)])]),
@@ -184,7 +263,9 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = 
   // The method's raw score; +Infinity where out of range or (when it can be) not finite.
   const scored = source.model.onnx(g, x, width);
   const s = scored.score;
-  const flagged = scored.finite ? outOfRange : g.op('Or', [outOfRange, g.op('Or', [g.op('IsNaN', [s]), g.op('IsInf', [s])])]);
+  const flagged = scored.finite
+    ? outOfRange
+    : g.op('Or', [outOfRange, g.op('Or', [g.op('IsNaN', [s]), g.op('IsInf', [s])])]);
   g.op('Where', [flagged, infinity, s], [], '', scoreName);
   if (scored.above === undefined) {
     // float32 score s: s > t exactly when s > the largest float32 <= t.
@@ -193,38 +274,47 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxExportOptions = 
   } else {
     const above = scored.above(source.threshold);
     // Out-of-range rows score +Infinity: predicted 1 unless the threshold is +Infinity itself.
-    const predicted = Infinity > source.threshold
-      ? g.op('Or', [outOfRange, above])
-      : g.op('And', [g.op('Not', [outOfRange]), above]);
+    const predicted =
+      Infinity > source.threshold ? g.op('Or', [outOfRange, above]) : g.op('And', [g.op('Not', [outOfRange]), above]);
     g.op('Cast', [predicted], [{ name: 'to', i: INT64 }], '', predictionName);
   }
   g.output(scoreName, FLOAT, ['N']);
   g.output(predictionName, INT64, ['N']);
 
-  const doc = `SynthAD ${source.method} detector: inputs are the raw feature columns (float, NaN = missing; string for categories), ` +
+  const doc =
+    `SynthAD ${source.method} detector: inputs are the raw feature columns (float, NaN = missing; string for categories), ` +
     `${scoreName} is the anomaly score (higher = more anomalous), ${predictionName} is 1 where ${scoreName} > ${source.threshold}.`;
   return serializeModel(g, doc, {
     'synthad.method': source.method,
     'synthad.threshold': String(source.threshold),
-    'synthad.inputs': JSON.stringify(onnxInterface(source, options).inputs.map((i) => ({ name: i.name, type: i.type }))),
+    'synthad.inputs': JSON.stringify(
+      onnxInterface(source, options).inputs.map((i) => ({ name: i.name, type: i.type })),
+    ),
   });
 }
 
 function checkSource(source: OnnxSource, scoreName: string, predictionName: string): void {
   const names = new Set<string>();
   for (const f of source.features) {
-    if (f.name === '') throw new SynthadInputError('a feature column has an empty name, which cannot name an ONNX input');
+    if (f.name === '')
+      throw new SynthadInputError('a feature column has an empty name, which cannot name an ONNX input');
     if (names.has(f.name)) throw new SynthadInputError(`two feature columns are named '${f.name}'`);
     names.add(f.name);
-    if (f.kind === 'categorical' && f.categories.length === 0) throw new SynthadInputError(`categorical feature '${f.name}' has no categories`);
-    if (f.kind !== 'categorical' && !(f.max > f.min)) throw new SynthadInputError(`feature '${f.name}' has no range (min ${f.min}, max ${f.max})`);
+    if (f.kind === 'categorical' && f.categories.length === 0)
+      throw new SynthadInputError(`categorical feature '${f.name}' has no categories`);
+    if (f.kind !== 'categorical' && !(f.max > f.min))
+      throw new SynthadInputError(`feature '${f.name}' has no range (min ${f.min}, max ${f.max})`);
   }
   if (scoreName === predictionName || scoreName === '' || predictionName === '') {
-    throw new SynthadInputError(`the score and prediction outputs need two different non-empty names, got '${scoreName}' and '${predictionName}'`);
+    throw new SynthadInputError(
+      `the score and prediction outputs need two different non-empty names, got '${scoreName}' and '${predictionName}'`,
+    );
   }
   for (const out of [scoreName, predictionName]) {
     if (names.has(out)) {
-      throw new SynthadInputError(`a feature column is named '${out}', like an output of the ONNX model: choose other output names (scoreName, predictionName)`);
+      throw new SynthadInputError(
+        `a feature column is named '${out}', like an output of the ONNX model: choose other output names (scoreName, predictionName)`,
+      );
     }
   }
   if (Number.isNaN(source.threshold)) throw new SynthadInputError('the detector has no threshold (NaN)');
@@ -273,11 +363,16 @@ class GraphBuilder implements OnnxGraph {
     for (const d of dims) t.int(1, d);
     t.int(2, dataType);
     t.string(8, name);
-    const raw = dataType === FLOAT ? littleEndianFloat32(values)
-      : dataType === DOUBLE ? littleEndianFloat64(values)
-        : dataType === INT64 ? littleEndianInt64(values)
-          : dataType === BOOL ? Uint8Array.from(values, (v) => (v ? 1 : 0))
-            : undefined;
+    const raw =
+      dataType === FLOAT
+        ? littleEndianFloat32(values)
+        : dataType === DOUBLE
+          ? littleEndianFloat64(values)
+          : dataType === INT64
+            ? littleEndianInt64(values)
+            : dataType === BOOL
+              ? Uint8Array.from(values, (v) => (v ? 1 : 0))
+              : undefined;
     if (raw === undefined) throw new Error(`no raw data for ONNX type ${dataType}`);
     t.bytes(9, raw);
     this.initializers.push(t);
@@ -288,7 +383,14 @@ class GraphBuilder implements OnnxGraph {
    * Adds a node; returns its output's name (`output` when given), or with `outputs` > 1 the outputs' names
    * joined by newlines.
    */
-  op(type: string, inputs: ReadonlyArray<string>, attributes: ReadonlyArray<OnnxAttribute> = [], domain = '', output?: string, outputs = 1): string {
+  op(
+    type: string,
+    inputs: ReadonlyArray<string>,
+    attributes: ReadonlyArray<OnnxAttribute> = [],
+    domain = '',
+    output?: string,
+    outputs = 1,
+  ): string {
     const outs = output !== undefined ? [output] : Array.from({ length: outputs }, () => this.fresh('v'));
     const n = new ProtoWriter();
     for (const i of inputs) n.string(1, i);
@@ -309,13 +411,17 @@ function attribute(a: OnnxAttribute): ProtoWriter {
   else if ('s' in a) w.string(4, a.s).int(20, 3);
   else if ('floats' in a) w.packedFloats(7, a.floats).int(20, 6);
   else if ('ints' in a) w.packedInts(8, a.ints).int(20, 7);
-  else { for (const s of a.strings) w.string(9, s); w.int(20, 8); }
+  else {
+    for (const s of a.strings) w.string(9, s);
+    w.int(20, 8);
+  }
   return w;
 }
 
 function valueInfo(name: string, elemType: number, shape: ReadonlyArray<string | number>): ProtoWriter {
   const dims = new ProtoWriter();
-  for (const d of shape) dims.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
+  for (const d of shape)
+    dims.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
   const tensorType = new ProtoWriter().int(1, elemType).message(2, dims);
   return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
 }
@@ -337,6 +443,7 @@ function serializeModel(g: GraphBuilder, doc: string, metadata: Readonly<Record<
     .string(3, SYNTHAD_VERSION)
     .string(6, doc)
     .message(7, graph);
-  for (const [key, value] of Object.entries(metadata)) model.message(14, new ProtoWriter().string(1, key).string(2, value));
+  for (const [key, value] of Object.entries(metadata))
+    model.message(14, new ProtoWriter().string(1, key).string(2, value));
   return model.finish();
 }

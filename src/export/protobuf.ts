@@ -72,21 +72,28 @@ export class ProtoWriter {
     if (this.parts.length === 1) return this.parts[0];
     const out = new Uint8Array(this.total);
     let at = 0;
-    for (const p of this.parts) { out.set(p, at); at += p.length; }
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
     this.parts.length = 0;
     this.parts.push(out);
     return out;
   }
 
   private tag(field: number, wireType: number): void {
-    if (!Number.isInteger(field) || field < 1 || field > 536_870_911) throw new RangeError(`bad protobuf field number ${field}`);
+    if (!Number.isInteger(field) || field < 1 || field > 536_870_911)
+      throw new RangeError(`bad protobuf field number ${field}`);
     this.varint(field * 8 + wireType);
   }
 
   private varint(value: number | bigint): void {
     if (typeof value === 'number') {
       if (!Number.isSafeInteger(value)) throw new RangeError(`protobuf varint must be a safe integer, got ${value}`);
-      if (value < 0) { this.varint(BigInt.asUintN(64, BigInt(value))); return; }
+      if (value < 0) {
+        this.varint(BigInt.asUintN(64, BigInt(value)));
+        return;
+      }
       this.room(10);
       let v = value;
       while (v >= 0x80) {

@@ -15,11 +15,54 @@ export class CommandArgumentError extends Error {
 
 /** Reserved words (ES2022, strict mode and module code), plus names strict code cannot bind. */
 const RESERVED = new Set([
-  'await', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum',
-  'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return',
-  'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
-  'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public',
-  'arguments', 'eval',
+  'await',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'new',
+  'null',
+  'return',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'yield',
+  'let',
+  'static',
+  'implements',
+  'interface',
+  'package',
+  'private',
+  'protected',
+  'public',
+  'arguments',
+  'eval',
 ]);
 
 /** Identifier start and part characters, as ECMAScript defines them (Unicode ID_Start / ID_Continue, `$`, `_`). */
@@ -32,10 +75,16 @@ export function isIdentifier(name: unknown): name is string {
 
 /** `name` if it is a usable JavaScript identifier, else a CommandArgumentError naming the argument. */
 export function identifier(name: unknown, what: string): string {
-  if (typeof name !== 'string') throw new CommandArgumentError(`${what} must be a variable name (a string), got ${describe(name)}`);
-  if (RESERVED.has(name)) throw new CommandArgumentError(`${what} ${JSON.stringify(name)} is a reserved word in JavaScript; choose another variable name`);
+  if (typeof name !== 'string')
+    throw new CommandArgumentError(`${what} must be a variable name (a string), got ${describe(name)}`);
+  if (RESERVED.has(name))
+    throw new CommandArgumentError(
+      `${what} ${JSON.stringify(name)} is a reserved word in JavaScript; choose another variable name`,
+    );
   if (!IDENTIFIER.test(name)) {
-    throw new CommandArgumentError(`${what} ${JSON.stringify(name)} is not a JavaScript identifier (letters, digits, _ and $, not starting with a digit)`);
+    throw new CommandArgumentError(
+      `${what} ${JSON.stringify(name)} is not a JavaScript identifier (letters, digits, _ and $, not starting with a digit)`,
+    );
   }
   return name;
 }
@@ -64,10 +113,13 @@ export function textList(value: unknown, what: string): string[] {
 
 /** A label value meaning normal: text, a number, or a list of them (as `load`'s `normal` option takes). */
 export function normalValue(value: unknown, what: string): string | number | Array<string | number> {
-  const one = (v: unknown): v is string | number => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+  const one = (v: unknown): v is string | number =>
+    typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
   if (one(value)) return value;
   if (Array.isArray(value) && value.length > 0 && value.every(one)) return [...value];
-  throw new CommandArgumentError(`${what} must be a label value (a string or number, or a list of them), got ${describe(value)}`);
+  throw new CommandArgumentError(
+    `${what} must be a label value (a string or number, or a list of them), got ${describe(value)}`,
+  );
 }
 
 function describe(value: unknown): string {
@@ -159,7 +211,9 @@ export function loadModelCellCode(variable: unknown, folder: unknown): string {
 /** 'thyroid-train' -> 'thyroidTrain'; always a valid identifier for generated code. */
 export function identifierFrom(name: string): string {
   const words = name.split(/[^A-Za-z0-9_$]+/).filter(Boolean);
-  let id = words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join('');
+  let id = words
+    .map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1)))
+    .join('');
   if (!id || /^\d/.test(id)) id = `data${id}`;
   if (RESERVED.has(id)) id = `${id}Data`;
   return id;

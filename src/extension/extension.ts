@@ -51,7 +51,15 @@ export function activate(context: vscode.ExtensionContext): SynthadApi {
       }
     }),
   );
-  return { kernel, activation: { moduleLoadStart: MODULE_LOAD_START, moduleLoadEnd: MODULE_LOAD_END, activateStart: started, activateEnd: performance.now() } };
+  return {
+    kernel,
+    activation: {
+      moduleLoadStart: MODULE_LOAD_START,
+      moduleLoadEnd: MODULE_LOAD_END,
+      activateStart: started,
+      activateEnd: performance.now(),
+    },
+  };
 }
 
 /** The renderer's "Save PNG" button: webviews cannot download, so the chart's pixels come here. */
@@ -59,11 +67,18 @@ function registerChartSaving(): vscode.Disposable {
   const messaging = vscode.notebooks.createRendererMessaging(RENDERER_ID);
   return messaging.onDidReceiveMessage(async ({ message }) => {
     const m = message as { type?: string; name?: string; dataUrl?: string };
-    if (m.type !== 'savePng' || typeof m.dataUrl !== 'string' || !m.dataUrl.startsWith('data:image/png;base64,')) return;
-    const name = (m.name ?? 'chart').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'chart';
+    if (m.type !== 'savePng' || typeof m.dataUrl !== 'string' || !m.dataUrl.startsWith('data:image/png;base64,'))
+      return;
+    const name =
+      (m.name ?? 'chart')
+        .replace(/[^A-Za-z0-9_-]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .toLowerCase() || 'chart';
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const uri = await vscode.window.showSaveDialog({
-      title: 'Save chart as PNG', filters: { 'PNG image': ['png'] }, ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${name}.png`) } : {}),
+      title: 'Save chart as PNG',
+      filters: { 'PNG image': ['png'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${name}.png`) } : {}),
     });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, Buffer.from(m.dataUrl.slice(m.dataUrl.indexOf(',') + 1), 'base64'));

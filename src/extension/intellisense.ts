@@ -16,8 +16,16 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as vscode from 'vscode';
 import type {
-  CompletionDetails, CompletionEntry, CompletionResult, DiagnosticsResult, HostMessage, HostRequest, QuickInfo, SignatureHelpResult,
-  ThreadReply, CellSource,
+  CompletionDetails,
+  CompletionEntry,
+  CompletionResult,
+  DiagnosticsResult,
+  HostMessage,
+  HostRequest,
+  QuickInfo,
+  SignatureHelpResult,
+  ThreadReply,
+  CellSource,
 } from '../intellisense/protocol';
 import { NOTEBOOK_TYPE } from './kernelController';
 
@@ -51,7 +59,11 @@ class IntellisenseThread {
   private losses = 0;
   private failure: Error | undefined;
 
-  constructor(private readonly file: string, private readonly extensionPath: string, private readonly onLost: () => void) {}
+  constructor(
+    private readonly file: string,
+    private readonly extensionPath: string,
+    private readonly onLost: () => void,
+  ) {}
 
   post(m: HostMessage): void {
     if (!this.failure) this.ensure().postMessage(m);
@@ -86,7 +98,10 @@ class IntellisenseThread {
   private ensure(): Worker {
     if (this.thread) return this.thread;
     // A notebook is nested blocks, one per cell: a bigger stack than a worker thread's default 4 MB (about 5,000 cells).
-    const w = new Worker(this.file, { workerData: { extensionPath: this.extensionPath }, resourceLimits: { stackSizeMb: 16 } });
+    const w = new Worker(this.file, {
+      workerData: { extensionPath: this.extensionPath },
+      resourceLimits: { stackSizeMb: 16 },
+    });
     w.on('message', (r: ThreadReply) => {
       const p = this.pending.get(r.id);
       if (!p) return;
@@ -108,7 +123,9 @@ class IntellisenseThread {
     this.rejectAll(err);
     this.log(err.message);
     if (++this.losses >= MAX_LOSSES) {
-      this.failure = new Error(`IntelliSense is off until the window reloads: its thread stopped ${this.losses} times (${err.message})`);
+      this.failure = new Error(
+        `IntelliSense is off until the window reloads: its thread stopped ${this.losses} times (${err.message})`,
+      );
       this.log(this.failure.message);
     }
     this.onLost();
@@ -141,7 +158,11 @@ interface Tracked {
 
 /** Completion items remember where they were asked, for resolveCompletionItem. */
 class Item extends vscode.CompletionItem {
-  constructor(label: string | vscode.CompletionItemLabel, readonly at: { notebook: string; cell: string; offset: number }, readonly entry: CompletionEntry) {
+  constructor(
+    label: string | vscode.CompletionItemLabel,
+    readonly at: { notebook: string; cell: string; offset: number },
+    readonly entry: CompletionEntry,
+  ) {
     super(label);
   }
 }
@@ -153,12 +174,17 @@ class NotebookIntellisense implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private pluginPaths = '';
 
-  constructor(private readonly kernel: KernelSelection, extensionUri: vscode.Uri) {
+  constructor(
+    private readonly kernel: KernelSelection,
+    extensionUri: vscode.Uri,
+  ) {
     this.client = new IntellisenseThread(
       vscode.Uri.joinPath(extensionUri, 'dist', 'intellisense.js').fsPath,
       extensionUri.fsPath,
       // The new thread knows no notebook: each sends its cells again on its next request.
-      () => { for (const t of this.tracked.values()) t.dirty = true; },
+      () => {
+        for (const t of this.tracked.values()) t.dirty = true;
+      },
     );
     const selector: vscode.DocumentFilter[] = [
       { notebookType: NOTEBOOK_TYPE, language: 'typescript' },
@@ -166,19 +192,39 @@ class NotebookIntellisense implements vscode.Disposable {
     ];
     this.disposables.push(
       this.collection,
-      vscode.languages.registerCompletionItemProvider(selector, {
-        provideCompletionItems: (doc, pos, token, ctx) => this.completions(doc, pos, token, ctx),
-        resolveCompletionItem: (item, token) => this.resolve(item, token),
-      }, '.', '"', "'", '`', '/', '@', '<', '#'),
-      vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos, token) => this.hover(doc, pos, token) }),
-      vscode.languages.registerSignatureHelpProvider(selector, {
-        provideSignatureHelp: (doc, pos, token, ctx) => this.signatureHelp(doc, pos, token, ctx),
-      }, { triggerCharacters: ['(', ',', '<'], retriggerCharacters: [')'] }),
-      kernel.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => (selected ? this.track(notebook) : this.untrack(notebook))),
+      vscode.languages.registerCompletionItemProvider(
+        selector,
+        {
+          provideCompletionItems: (doc, pos, token, ctx) => this.completions(doc, pos, token, ctx),
+          resolveCompletionItem: (item, token) => this.resolve(item, token),
+        },
+        '.',
+        '"',
+        "'",
+        '`',
+        '/',
+        '@',
+        '<',
+        '#',
+      ),
+      vscode.languages.registerHoverProvider(selector, {
+        provideHover: (doc, pos, token) => this.hover(doc, pos, token),
+      }),
+      vscode.languages.registerSignatureHelpProvider(
+        selector,
+        {
+          provideSignatureHelp: (doc, pos, token, ctx) => this.signatureHelp(doc, pos, token, ctx),
+        },
+        { triggerCharacters: ['(', ',', '<'], retriggerCharacters: [')'] },
+      ),
+      kernel.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) =>
+        selected ? this.track(notebook) : this.untrack(notebook),
+      ),
       vscode.workspace.onDidCloseNotebookDocument((nb) => this.untrack(nb)),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
         const t = this.tracked.get(e.notebook.uri.toString());
-        if (t && (e.contentChanges.length > 0 || e.cellChanges.some((c) => c.document !== undefined))) this.markDirty(t);
+        if (t && (e.contentChanges.length > 0 || e.cellChanges.some((c) => c.document !== undefined)))
+          this.markDirty(t);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length === 0) return;
@@ -238,15 +284,22 @@ class NotebookIntellisense implements vscode.Disposable {
   }
 
   private codeCells(notebook: vscode.NotebookDocument): vscode.NotebookCell[] {
-    return notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code &&
-      (c.document.languageId === 'typescript' || c.document.languageId === 'javascript'));
+    return notebook
+      .getCells()
+      .filter(
+        (c) =>
+          c.kind === vscode.NotebookCellKind.Code &&
+          (c.document.languageId === 'typescript' || c.document.languageId === 'javascript'),
+      );
   }
 
   /** Sends the notebook's cells to the thread if they changed since the last time. */
   private sync(t: Tracked): void {
     if (!t.dirty) return;
     const cells: CellSource[] = this.codeCells(t.notebook).map((c) => ({
-      id: c.document.uri.toString(), text: c.document.getText(), language: c.document.languageId as CellSource['language'],
+      id: c.document.uri.toString(),
+      text: c.document.getText(),
+      language: c.document.languageId as CellSource['language'],
     }));
     t.version++;
     t.dirty = false;
@@ -267,22 +320,46 @@ class NotebookIntellisense implements vscode.Disposable {
       if (!doc) continue;
       seen.add(cell);
       t.shown.add(cell);
-      this.collection.set(doc.uri, diagnostics.map((d) => {
-        const diagnostic = new vscode.Diagnostic(new vscode.Range(doc.positionAt(d.start), doc.positionAt(d.end)), d.message, SEVERITY[d.severity]);
-        diagnostic.source = 'SynthAD';
-        diagnostic.code = d.code;
-        if (d.related) {
-          diagnostic.relatedInformation = d.related.flatMap((r) => {
-            if ('cell' in r) {
-              const other = docs.get(r.cell);
-              return other ? [new vscode.DiagnosticRelatedInformation(new vscode.Location(other.uri, new vscode.Range(other.positionAt(r.start), other.positionAt(r.end))), r.message)] : [];
-            }
-            return [new vscode.DiagnosticRelatedInformation(
-              new vscode.Location(vscode.Uri.file(r.file), new vscode.Range(r.line, r.character, r.endLine, r.endCharacter)), r.message)];
-          });
-        }
-        return diagnostic;
-      }));
+      this.collection.set(
+        doc.uri,
+        diagnostics.map((d) => {
+          const diagnostic = new vscode.Diagnostic(
+            new vscode.Range(doc.positionAt(d.start), doc.positionAt(d.end)),
+            d.message,
+            SEVERITY[d.severity],
+          );
+          diagnostic.source = 'SynthAD';
+          diagnostic.code = d.code;
+          if (d.related) {
+            diagnostic.relatedInformation = d.related.flatMap((r) => {
+              if ('cell' in r) {
+                const other = docs.get(r.cell);
+                return other
+                  ? [
+                      new vscode.DiagnosticRelatedInformation(
+                        new vscode.Location(
+                          other.uri,
+                          new vscode.Range(other.positionAt(r.start), other.positionAt(r.end)),
+                        ),
+                        r.message,
+                      ),
+                    ]
+                  : [];
+              }
+              return [
+                new vscode.DiagnosticRelatedInformation(
+                  new vscode.Location(
+                    vscode.Uri.file(r.file),
+                    new vscode.Range(r.line, r.character, r.endLine, r.endCharacter),
+                  ),
+                  r.message,
+                ),
+              ];
+            });
+          }
+          return diagnostic;
+        }),
+      );
     }
     for (const uri of [...t.shown]) {
       if (seen.has(uri)) continue;
@@ -292,25 +369,36 @@ class NotebookIntellisense implements vscode.Disposable {
   }
 
   private async completions(
-    doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken, ctx: vscode.CompletionContext,
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    token: vscode.CancellationToken,
+    ctx: vscode.CompletionContext,
   ): Promise<vscode.CompletionList | undefined> {
     const t = this.trackedOf(doc);
     if (!t) return undefined;
     this.sync(t);
     const at = { notebook: t.key, cell: doc.uri.toString(), offset: doc.offsetAt(pos) };
-    const result = await this.client.ask<CompletionResult>({ type: 'completions', ...at, ...(ctx.triggerCharacter ? { trigger: ctx.triggerCharacter } : {}) });
+    const result = await this.client.ask<CompletionResult>({
+      type: 'completions',
+      ...at,
+      ...(ctx.triggerCharacter ? { trigger: ctx.triggerCharacter } : {}),
+    });
     if (!result || token.isCancellationRequested) return undefined;
     const line = doc.lineAt(pos.line).range;
     const items = result.entries.map((e) => {
       const optional = e.kindModifiers?.split(',').includes('optional') ?? false;
       const name = optional ? `${e.name}?` : e.name;
-      const label = e.labelDetail || e.labelDescription ? { label: name, detail: e.labelDetail, description: e.labelDescription } : name;
+      const label =
+        e.labelDetail || e.labelDescription
+          ? { label: name, detail: e.labelDetail, description: e.labelDescription }
+          : name;
       const item = new Item(label, at, e);
       item.kind = completionKind(e.kind);
       item.sortText = e.sortText;
       if (e.filterText !== undefined) item.filterText = e.filterText;
       else if (optional) item.filterText = e.name;
-      if (e.insertText !== undefined) item.insertText = e.isSnippet ? new vscode.SnippetString(e.insertText) : e.insertText;
+      if (e.insertText !== undefined)
+        item.insertText = e.isSnippet ? new vscode.SnippetString(e.insertText) : e.insertText;
       else if (optional) item.insertText = e.name;
       if (e.replace) {
         const range = new vscode.Range(doc.positionAt(e.replace.start), doc.positionAt(e.replace.end));
@@ -325,8 +413,11 @@ class NotebookIntellisense implements vscode.Disposable {
   private async resolve(item: vscode.CompletionItem, token: vscode.CancellationToken): Promise<vscode.CompletionItem> {
     if (!(item instanceof Item) || !this.tracked.has(item.at.notebook)) return item;
     const d = await this.client.ask<CompletionDetails>({
-      type: 'completionDetails', ...item.at, name: item.entry.name,
-      ...(item.entry.source ? { source: item.entry.source } : {}), ...(item.entry.data ? { data: item.entry.data } : {}),
+      type: 'completionDetails',
+      ...item.at,
+      name: item.entry.name,
+      ...(item.entry.source ? { source: item.entry.source } : {}),
+      ...(item.entry.data ? { data: item.entry.data } : {}),
     });
     if (d && !token.isCancellationRequested) {
       item.detail = d.detail;
@@ -335,11 +426,20 @@ class NotebookIntellisense implements vscode.Disposable {
     return item;
   }
 
-  private async hover(doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+  private async hover(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.Hover | undefined> {
     const t = this.trackedOf(doc);
     if (!t) return undefined;
     this.sync(t);
-    const q = await this.client.ask<QuickInfo>({ type: 'quickInfo', notebook: t.key, cell: doc.uri.toString(), offset: doc.offsetAt(pos) });
+    const q = await this.client.ask<QuickInfo>({
+      type: 'quickInfo',
+      notebook: t.key,
+      cell: doc.uri.toString(),
+      offset: doc.offsetAt(pos),
+    });
     if (!q || token.isCancellationRequested) return undefined;
     const contents = [new vscode.MarkdownString().appendCodeblock(q.signature, 'typescript')];
     if (q.documentation) contents.push(new vscode.MarkdownString(q.documentation));
@@ -347,7 +447,10 @@ class NotebookIntellisense implements vscode.Disposable {
   }
 
   private async signatureHelp(
-    doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken, ctx: vscode.SignatureHelpContext,
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    token: vscode.CancellationToken,
+    ctx: vscode.SignatureHelpContext,
   ): Promise<vscode.SignatureHelp | undefined> {
     const t = this.trackedOf(doc);
     if (!t) return undefined;
@@ -358,13 +461,26 @@ class NotebookIntellisense implements vscode.Disposable {
         ? { kind: 'characterTyped' as const, ...(ctx.triggerCharacter ? { character: ctx.triggerCharacter } : {}) }
         : { kind: 'invoked' as const };
     const r = await this.client.ask<SignatureHelpResult>({
-      type: 'signatureHelp', notebook: t.key, cell: doc.uri.toString(), offset: doc.offsetAt(pos), trigger,
+      type: 'signatureHelp',
+      notebook: t.key,
+      cell: doc.uri.toString(),
+      offset: doc.offsetAt(pos),
+      trigger,
     });
     if (!r || token.isCancellationRequested) return undefined;
     const help = new vscode.SignatureHelp();
     help.signatures = r.signatures.map((s) => {
-      const info = new vscode.SignatureInformation(s.label, s.documentation ? new vscode.MarkdownString(s.documentation) : undefined);
-      info.parameters = s.parameters.map((p) => new vscode.ParameterInformation([p.label[0], p.label[1]], p.documentation ? new vscode.MarkdownString(p.documentation) : undefined));
+      const info = new vscode.SignatureInformation(
+        s.label,
+        s.documentation ? new vscode.MarkdownString(s.documentation) : undefined,
+      );
+      info.parameters = s.parameters.map(
+        (p) =>
+          new vscode.ParameterInformation(
+            [p.label[0], p.label[1]],
+            p.documentation ? new vscode.MarkdownString(p.documentation) : undefined,
+          ),
+      );
       return info;
     });
     help.activeSignature = r.activeSignature;
@@ -379,7 +495,9 @@ class NotebookIntellisense implements vscode.Disposable {
     if (key === this.pluginPaths) return;
     this.pluginPaths = key;
     void (async () => {
-      const ts = vscode.extensions.getExtension<{ getAPI?(v: 0): { configurePlugin(id: string, config: unknown): void } | undefined }>('vscode.typescript-language-features');
+      const ts = vscode.extensions.getExtension<{
+        getAPI?(v: 0): { configurePlugin(id: string, config: unknown): void } | undefined;
+      }>('vscode.typescript-language-features');
       if (!ts) return;
       const exports = ts.isActive ? ts.exports : await ts.activate();
       exports?.getAPI?.(0)?.configurePlugin(TS_PLUGIN_ID, { notebooks });
@@ -412,20 +530,49 @@ const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
 function completionKind(kind: string): vscode.CompletionItemKind {
   const K = vscode.CompletionItemKind;
   switch (kind) {
-    case 'primitive type': case 'keyword': return K.Keyword;
-    case 'const': case 'let': case 'var': case 'local var': case 'alias': case 'parameter': return K.Variable;
-    case 'property': case 'getter': case 'setter': return K.Field;
-    case 'function': case 'local function': return K.Function;
-    case 'method': case 'construct': case 'call': case 'index': return K.Method;
-    case 'enum': return K.Enum;
-    case 'enum member': return K.EnumMember;
-    case 'module': case 'external module name': return K.Module;
-    case 'class': case 'type': return K.Class;
-    case 'interface': return K.Interface;
-    case 'warning': return K.Text;
-    case 'script': return K.File;
-    case 'directory': return K.Folder;
-    case 'string': return K.Constant;
-    default: return K.Property;
+    case 'primitive type':
+    case 'keyword':
+      return K.Keyword;
+    case 'const':
+    case 'let':
+    case 'var':
+    case 'local var':
+    case 'alias':
+    case 'parameter':
+      return K.Variable;
+    case 'property':
+    case 'getter':
+    case 'setter':
+      return K.Field;
+    case 'function':
+    case 'local function':
+      return K.Function;
+    case 'method':
+    case 'construct':
+    case 'call':
+    case 'index':
+      return K.Method;
+    case 'enum':
+      return K.Enum;
+    case 'enum member':
+      return K.EnumMember;
+    case 'module':
+    case 'external module name':
+      return K.Module;
+    case 'class':
+    case 'type':
+      return K.Class;
+    case 'interface':
+      return K.Interface;
+    case 'warning':
+      return K.Text;
+    case 'script':
+      return K.File;
+    case 'directory':
+      return K.Folder;
+    case 'string':
+      return K.Constant;
+    default:
+      return K.Property;
   }
 }

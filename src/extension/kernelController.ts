@@ -33,10 +33,13 @@ export class KernelController implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, KERNELSPEC.display_name);
     this.controller.description = 'Anomaly detection with synthetic anomalies';
-    this.controller.detail = 'TypeScript and JavaScript cells in a kernel process of their own; load, Detector, plot, display in scope';
+    this.controller.detail =
+      'TypeScript and JavaScript cells in a kernel process of their own; load, Detector, plot, display in scope';
     this.controller.supportedLanguages = ['typescript', 'javascript'];
     this.controller.supportsExecutionOrder = true;
-    this.controller.executeHandler = async (cells, notebook) => { await this.execute(cells, notebook); };
+    this.controller.executeHandler = async (cells, notebook) => {
+      await this.execute(cells, notebook);
+    };
     this.controller.interruptHandler = (notebook) => this.interrupt(notebook);
     this.disposables.push(
       this.controller,
@@ -67,9 +70,15 @@ export class KernelController implements vscode.Disposable {
     if (!editor || !namesSynthad(editor.notebook) || this.isSelected(editor.notebook)) return;
     // Without `editor` in the arguments the command acts on the active notebook editor, which is this one
     // (the event just said so); with `editor` VS Code drops `skipIfAlreadySelected`.
-    void Promise.resolve(vscode.commands.executeCommand('notebook.selectKernel', {
-      id: CONTROLLER_ID, extension: EXTENSION_ID, skipIfAlreadySelected: true,
-    })).catch((err: unknown) => console.error(`SynthAD: selecting the kernel named by ${editor.notebook.uri.path}: ${(err as Error).message}`));
+    void Promise.resolve(
+      vscode.commands.executeCommand('notebook.selectKernel', {
+        id: CONTROLLER_ID,
+        extension: EXTENSION_ID,
+        skipIfAlreadySelected: true,
+      }),
+    ).catch((err: unknown) =>
+      console.error(`SynthAD: selecting the kernel named by ${editor.notebook.uri.path}: ${(err as Error).message}`),
+    );
   }
 
   /** Is this kernel the one selected for the notebook? */
@@ -111,7 +120,9 @@ export class KernelController implements vscode.Disposable {
     const running = notebook ? this.sessions.get(notebook.uri.toString()) : undefined;
     if (running) {
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, BACKEND_ANSWER_MS, undefined); });
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(resolve, BACKEND_ANSWER_MS, undefined);
+      });
       try {
         const info = await Promise.race([running.backend(), late]);
         if (info) return info;
@@ -121,7 +132,11 @@ export class KernelController implements vscode.Disposable {
         clearTimeout(timer);
       }
     }
-    const probe = new KernelSession(this.kernelScript, running?.config ?? this.configFor(notebook), this.sessionOptions());
+    const probe = new KernelSession(
+      this.kernelScript,
+      running?.config ?? this.configFor(notebook),
+      this.sessionOptions(),
+    );
     try {
       return await probe.backend();
     } finally {
@@ -150,16 +165,24 @@ export class KernelController implements vscode.Disposable {
   }
 
   /** Runs cells in order; resolves when all are done. Also what VS Code's Run calls. */
-  async execute(cells: ReadonlyArray<vscode.NotebookCell>, notebook: vscode.NotebookDocument): Promise<ExecutionResult[]> {
+  async execute(
+    cells: ReadonlyArray<vscode.NotebookCell>,
+    notebook: vscode.NotebookDocument,
+  ): Promise<ExecutionResult[]> {
     const executions = cells.map((cell) => this.controller.createNotebookCellExecution(cell));
     if (!vscode.workspace.isTrusted) {
       for (const exec of executions) {
         exec.start(Date.now());
-        await exec.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({
-          name: 'Restricted Mode',
-          message: 'SynthAD runs no cells in an untrusted workspace: cells execute code on this machine. ' +
-            'Trust the folder (command "Workspaces: Manage Workspace Trust") to run this notebook.',
-        })]));
+        await exec.replaceOutput(
+          new vscode.NotebookCellOutput([
+            vscode.NotebookCellOutputItem.error({
+              name: 'Restricted Mode',
+              message:
+                'SynthAD runs no cells in an untrusted workspace: cells execute code on this machine. ' +
+                'Trust the folder (command "Workspaces: Manage Workspace Trust") to run this notebook.',
+            }),
+          ]),
+        );
         exec.end(false, Date.now());
       }
       return executions.map(() => ({ ok: false, skipped: true }));
@@ -181,7 +204,11 @@ export class KernelController implements vscode.Disposable {
     return results;
   }
 
-  private async runOne(session: KernelSession, exec: vscode.NotebookCellExecution, notebook: vscode.NotebookDocument): Promise<ExecutionResult> {
+  private async runOne(
+    session: KernelSession,
+    exec: vscode.NotebookCellExecution,
+    notebook: vscode.NotebookDocument,
+  ): Promise<ExecutionResult> {
     const cell = exec.cell;
     const key = notebook.uri.toString();
     const n = (this.order.get(key) ?? 0) + 1;
@@ -191,9 +218,14 @@ export class KernelController implements vscode.Disposable {
     if (cell.outputs.length > 0) await exec.clearOutput();
     const language = cell.document.languageId;
     if (language !== 'typescript' && language !== 'javascript') {
-      await exec.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({
-        name: 'UnsupportedLanguage', message: `The SynthAD kernel runs TypeScript and JavaScript cells; this cell is ${language}.`,
-      })]));
+      await exec.replaceOutput(
+        new vscode.NotebookCellOutput([
+          vscode.NotebookCellOutputItem.error({
+            name: 'UnsupportedLanguage',
+            message: `The SynthAD kernel runs TypeScript and JavaScript cells; this cell is ${language}.`,
+          }),
+        ]),
+      );
       exec.end(false, Date.now());
       return { ok: false };
     }
@@ -214,7 +246,9 @@ export class KernelController implements vscode.Disposable {
   private sessionOptions(): SessionOptions {
     // Machine settings (scope machine-overridable) are read without a resource; VS Code warns otherwise.
     const mb = vscode.workspace.getConfiguration('synthad').get<number>('kernelMemoryMB', 0);
-    return Number.isInteger(mb) && mb >= 64 ? { memoryMB: mb, memorySource: 'setting synthad.kernelMemoryMB' } : { memorySource: 'setting synthad.kernelMemoryMB' };
+    return Number.isInteger(mb) && mb >= 64
+      ? { memoryMB: mb, memorySource: 'setting synthad.kernelMemoryMB' }
+      : { memorySource: 'setting synthad.kernelMemoryMB' };
   }
 
   private configFor(notebook: vscode.NotebookDocument | undefined): KernelConfig {
@@ -222,8 +256,10 @@ export class KernelController implements vscode.Disposable {
     // maxEpochs and syntheticRatio are a project's defaults (scope resource, read for the notebook's folder).
     const machine = vscode.workspace.getConfiguration('synthad');
     const cfg = vscode.workspace.getConfiguration('synthad', notebook?.uri ?? null);
-    const folder = (notebook && vscode.workspace.getWorkspaceFolder(notebook.uri)) ?? vscode.workspace.workspaceFolders?.[0];
-    const cwd = notebook?.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : folder?.uri.fsPath ?? os.homedir();
+    const folder =
+      (notebook && vscode.workspace.getWorkspaceFolder(notebook.uri)) ?? vscode.workspace.workspaceFolders?.[0];
+    const cwd =
+      notebook?.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : (folder?.uri.fsPath ?? os.homedir());
     return {
       cwd,
       samplesDir: vscode.Uri.joinPath(this.extensionUri, 'samples').fsPath,
@@ -264,7 +300,9 @@ export function bundleItems(bundle: MimeBundle): vscode.NotebookCellOutputItem[]
     if (mime.startsWith('image/') && mime !== 'image/svg+xml' && typeof value === 'string') {
       return new vscode.NotebookCellOutputItem(Buffer.from(value, 'base64'), mime); // binary images travel as base64
     }
-    return typeof value === 'string' ? vscode.NotebookCellOutputItem.text(value, mime) : vscode.NotebookCellOutputItem.json(value, mime);
+    return typeof value === 'string'
+      ? vscode.NotebookCellOutputItem.text(value, mime)
+      : vscode.NotebookCellOutputItem.json(value, mime);
   });
 }
 
@@ -296,7 +334,12 @@ class OutputWriter {
       this.enqueue(() => this.exec.replaceOutputItems(items, existing));
       return;
     }
-    const metadata = executionCount !== undefined ? { outputType: 'execute_result', executionCount } : displayId ? { displayId } : undefined;
+    const metadata =
+      executionCount !== undefined
+        ? { outputType: 'execute_result', executionCount }
+        : displayId
+          ? { displayId }
+          : undefined;
     const output = new vscode.NotebookCellOutput(items, metadata);
     if (displayId) this.byId.set(displayId, output);
     this.last = { output };
@@ -324,7 +367,8 @@ class OutputWriter {
     const p = this.pending;
     if (!p) return;
     this.pending = undefined;
-    const item = p.name === 'stdout' ? vscode.NotebookCellOutputItem.stdout(p.text) : vscode.NotebookCellOutputItem.stderr(p.text);
+    const item =
+      p.name === 'stdout' ? vscode.NotebookCellOutputItem.stdout(p.text) : vscode.NotebookCellOutputItem.stderr(p.text);
     const last = this.last;
     if (last && last.stream === p.name) {
       this.enqueue(() => this.exec.appendOutputItems(item, last.output));

@@ -13,7 +13,16 @@
 import { ChildProcess, execFile, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import type { BackendInfo, HostToKernel, KernelConfig, MimeBundle, SerializedError, TrainingProgress, VariableInfo, KernelToHost } from '../common/protocol';
+import type {
+  BackendInfo,
+  HostToKernel,
+  KernelConfig,
+  MimeBundle,
+  SerializedError,
+  TrainingProgress,
+  VariableInfo,
+  KernelToHost,
+} from '../common/protocol';
 
 export interface ExecutionSink {
   stream(name: 'stdout' | 'stderr', text: string): void;
@@ -58,8 +67,14 @@ const MEMORY_POLL_MS = 200;
 const STDERR_TAIL = 8192;
 
 const SIGNAL_NAMES: Readonly<Record<string, string>> = {
-  SIGSEGV: 'segmentation fault', SIGBUS: 'bus error', SIGILL: 'illegal instruction', SIGFPE: 'arithmetic fault',
-  SIGABRT: 'aborted', SIGKILL: 'killed', SIGTERM: 'terminated', SIGTRAP: 'trap',
+  SIGSEGV: 'segmentation fault',
+  SIGBUS: 'bus error',
+  SIGILL: 'illegal instruction',
+  SIGFPE: 'arithmetic fault',
+  SIGABRT: 'aborted',
+  SIGKILL: 'killed',
+  SIGTERM: 'terminated',
+  SIGTRAP: 'trap',
 };
 
 interface Pending {
@@ -101,9 +116,14 @@ export class KernelSession {
   private disposed = false;
 
   /** `kernelScript`: the kernel process's entry, dist/kernel.js (out/src/kernel/main.js in the unit tests). */
-  constructor(private readonly kernelScript: string, readonly config: KernelConfig, private readonly options: SessionOptions = {}) {
+  constructor(
+    private readonly kernelScript: string,
+    readonly config: KernelConfig,
+    private readonly options: SessionOptions = {},
+  ) {
     this.memoryMB = options.memoryMB ?? defaultKernelMemoryMB();
-    if (!(Number.isInteger(this.memoryMB) && this.memoryMB >= 64)) throw new RangeError(`kernel memory limit must be an integer of at least 64 MB, got ${String(options.memoryMB)}`);
+    if (!(Number.isInteger(this.memoryMB) && this.memoryMB >= 64))
+      throw new RangeError(`kernel memory limit must be an integer of at least 64 MB, got ${String(options.memoryMB)}`);
     this.start();
   }
 
@@ -118,8 +138,18 @@ export class KernelSession {
   }
 
   /** Runs a cell after those already queued. Never rejects: failures come back as `ok: false`. */
-  execute(code: string, language: 'typescript' | 'javascript', cellName: string, sink: ExecutionSink): Promise<ExecutionResult> {
-    if (this.disposed) return Promise.resolve({ ok: false, skipped: true, error: { name: 'KernelDisposed', message: 'the kernel was shut down' } });
+  execute(
+    code: string,
+    language: 'typescript' | 'javascript',
+    cellName: string,
+    sink: ExecutionSink,
+  ): Promise<ExecutionResult> {
+    if (this.disposed)
+      return Promise.resolve({
+        ok: false,
+        skipped: true,
+        error: { name: 'KernelDisposed', message: 'the kernel was shut down' },
+      });
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, code, language, cellName, sink, resolve });
       this.pump();
@@ -164,7 +194,13 @@ export class KernelSession {
   async backend(): Promise<BackendInfo> {
     const m = await this.request('backend');
     if (m.type === 'backend' && m.info) return m.info;
-    const err = new Error(m.type === 'backend' && m.busy ? 'a cell is running' : m.type === 'backend' && m.error ? m.error.message : 'the kernel gave no backend');
+    const err = new Error(
+      m.type === 'backend' && m.busy
+        ? 'a cell is running'
+        : m.type === 'backend' && m.error
+          ? m.error.message
+          : 'the kernel gave no backend',
+    );
     err.name = m.type === 'backend' && m.busy ? 'KernelBusy' : m.type === 'backend' && m.error ? m.error.name : 'Error';
     throw err;
   }
@@ -205,7 +241,11 @@ export class KernelSession {
   private post(m: HostToKernel): void {
     const child = this.child;
     if (!child.connected) return; // dying: its exit handler takes over
-    try { child.send(m); } catch { /* the channel closed under us: the exit handler takes over */ }
+    try {
+      child.send(m);
+    } catch {
+      /* the channel closed under us: the exit handler takes over */
+    }
   }
 
   private start(): void {
@@ -223,30 +263,44 @@ export class KernelSession {
     this.child = child;
     this.ready = new Promise((resolve) => {
       const onReady = (m: KernelToHost): void => {
-        if (m.type === 'ready') { child.off('message', onReady); resolve(); }
+        if (m.type === 'ready') {
+          child.off('message', onReady);
+          resolve();
+        }
       };
       child.on('message', onReady);
       child.once('exit', () => resolve());
       child.once('error', () => resolve());
     });
-    child.on('message', (m: KernelToHost) => { if (generation === this.generation) this.onMessage(m); });
+    child.on('message', (m: KernelToHost) => {
+      if (generation === this.generation) this.onMessage(m);
+    });
     // Output that bypasses console (process.stdout.write in a cell, native libraries) goes to the running cell.
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => { if (generation === this.generation) this.current?.sink.stream('stdout', text); });
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      if (generation === this.generation) this.current?.sink.stream('stdout', text);
+    });
     child.stderr!.setEncoding('utf8').on('data', (text: string) => {
       if (generation !== this.generation) return;
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
-      if (!/heap out of memory|^\s*$/.test(text) && !text.includes('<--- Last few GCs --->')) this.current?.sink.stream('stderr', text);
+      if (!/heap out of memory|^\s*$/.test(text) && !text.includes('<--- Last few GCs --->'))
+        this.current?.sink.stream('stderr', text);
     });
-    child.on('error', (err) => { if (generation === this.generation && !this.disposed) this.onKernelDied(`it could not start: ${err.message}`); });
-    child.on('exit', (code, signal) => { if (generation === this.generation && !this.disposed) this.onKernelDied(this.deathReason(code, signal)); });
+    child.on('error', (err) => {
+      if (generation === this.generation && !this.disposed) this.onKernelDied(`it could not start: ${err.message}`);
+    });
+    child.on('exit', (code, signal) => {
+      if (generation === this.generation && !this.disposed) this.onKernelDied(this.deathReason(code, signal));
+    });
     this.watchMemory(child, generation);
   }
 
   /** Why the kernel process ended, in words. */
   private deathReason(code: number | null, signal: NodeJS.Signals | null): string {
     const source = this.options.memorySource ? `, ${this.options.memorySource}` : '';
-    if (this.memoryKill) return `it used ${this.memoryKill.rssMB} MB of memory, more than its limit of ${this.memoryMB} MB${source}`;
-    if (/heap out of memory|Reached heap limit/.test(this.stderrTail)) return `out of memory: its JavaScript heap reached the limit of ${this.memoryMB} MB${source}`;
+    if (this.memoryKill)
+      return `it used ${this.memoryKill.rssMB} MB of memory, more than its limit of ${this.memoryMB} MB${source}`;
+    if (/heap out of memory|Reached heap limit/.test(this.stderrTail))
+      return `out of memory: its JavaScript heap reached the limit of ${this.memoryMB} MB${source}`;
     if (signal) return SIGNAL_NAMES[signal] ? `${SIGNAL_NAMES[signal]}, ${signal}` : `signal ${signal}`;
     return `it exited with code ${String(code)}`;
   }
@@ -266,12 +320,18 @@ export class KernelSession {
       }
     };
     this.memoryTimer = setInterval(() => {
-      if (generation !== this.generation) { clearInterval(this.memoryTimer); return; }
+      if (generation !== this.generation) {
+        clearInterval(this.memoryTimer);
+        return;
+      }
       if (process.platform === 'linux') {
         check(linuxRssKB(pid));
       } else if (!asking) {
         asking = true;
-        execFile('ps', ['-o', 'rss=', '-p', String(pid)], (err, out) => { asking = false; check(err ? undefined : Number(out.trim()) || undefined); });
+        execFile('ps', ['-o', 'rss=', '-p', String(pid)], (err, out) => {
+          asking = false;
+          check(err ? undefined : Number(out.trim()) || undefined);
+        });
       }
     }, MEMORY_POLL_MS);
     this.memoryTimer.unref();
@@ -295,11 +355,21 @@ export class KernelSession {
     this.failRequests('the kernel was restarted before it answered');
     if (cur && died) {
       const message = `The kernel died (${reason}); it was restarted and all variables were cleared.`;
-      this.finishCurrent({ ok: false, interrupted: cur.interrupted, restarted: true, error: { name: 'KernelDied', message, stack: message } });
+      this.finishCurrent({
+        ok: false,
+        interrupted: cur.interrupted,
+        restarted: true,
+        error: { name: 'KernelDied', message, stack: message },
+      });
     } else if (cur) {
       const message = `The kernel was restarted because ${reason}; all variables were cleared.`;
       cur.sink.stream('stderr', message + '\n');
-      this.finishCurrent({ ok: false, interrupted: cur.interrupted, restarted: true, error: { name: 'KernelRestarted', message } });
+      this.finishCurrent({
+        ok: false,
+        interrupted: cur.interrupted,
+        restarted: true,
+        error: { name: 'KernelRestarted', message },
+      });
     }
     this.options.onRestart?.(reason);
     this.pump();
@@ -342,7 +412,10 @@ export class KernelSession {
     if (!next) return;
     this.current = next;
     if (this.idleDeath !== undefined) {
-      next.sink.stream('stderr', `The kernel died (${this.idleDeath}) while no cell was running; it was restarted and all variables were cleared.\n`);
+      next.sink.stream(
+        'stderr',
+        `The kernel died (${this.idleDeath}) while no cell was running; it was restarted and all variables were cleared.\n`,
+      );
       this.idleDeath = undefined;
     }
     const generation = this.generation;

@@ -6,25 +6,36 @@ import * as vscode from 'vscode';
 import { KERNELSPEC, LANGUAGE_INFO } from './kernelController';
 
 export function notebookMetadata(): Record<string, unknown> {
-  return { cells: [], metadata: { kernelspec: { ...KERNELSPEC }, language_info: { ...LANGUAGE_INFO } }, nbformat: 4, nbformat_minor: 5 };
+  return {
+    cells: [],
+    metadata: { kernelspec: { ...KERNELSPEC }, language_info: { ...LANGUAGE_INFO } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
 }
 
-const code = (text: string): vscode.NotebookCellData => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, text, 'typescript');
-const markdown = (text: string): vscode.NotebookCellData => new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, text, 'markdown');
+const code = (text: string): vscode.NotebookCellData =>
+  new vscode.NotebookCellData(vscode.NotebookCellKind.Code, text, 'typescript');
+const markdown = (text: string): vscode.NotebookCellData =>
+  new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, text, 'markdown');
 
 /** The template: load -> train -> evaluate -> plots, on the Thyroid sample bundled with the extension. */
 export function templateNotebook(): vscode.NotebookData {
   const data = new vscode.NotebookData([
-    markdown([
-      '# Anomaly detection with synthetic anomalies',
-      '',
-      'A classifier learns normal rows against a few **known** anomalies plus **synthetic anomalies** drawn',
-      'uniformly over the data\'s box (Lau et al. 2025), so it also flags anomaly types it never saw.',
-      'The Thyroid sample: train with `hyperfunction` known; `subnormal` stays unseen until the test.',
-    ].join('\n')),
+    markdown(
+      [
+        '# Anomaly detection with synthetic anomalies',
+        '',
+        'A classifier learns normal rows against a few **known** anomalies plus **synthetic anomalies** drawn',
+        "uniformly over the data's box (Lau et al. 2025), so it also flags anomaly types it never saw.",
+        'The Thyroid sample: train with `hyperfunction` known; `subnormal` stays unseen until the test.',
+      ].join('\n'),
+    ),
     code("const train = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\ntrain"),
     code("const test = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });\ntest"),
-    markdown('Train the detector (paper defaults: MLP 500-500, hinge loss, AdamW, early stopping). Stop keeps the best weights so far.'),
+    markdown(
+      'Train the detector (paper defaults: MLP 500-500, hinge loss, AdamW, early stopping). Stop keeps the best weights so far.',
+    ),
     code("const det = await new Detector({ known: ['hyperfunction'], seed: 0 }).fit(train);\ndet"),
     code('const rep = det.evaluate(test);\nrep'),
     code('plot.training(det)'),

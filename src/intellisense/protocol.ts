@@ -10,19 +10,48 @@ export type { CellSource };
 /** What the host tells the thread; `id` marks a request, which gets exactly one `ThreadReply`. */
 export type HostMessage =
   /** The notebook's TypeScript and JavaScript code cells, in order, as they are now. */
-  | { readonly type: 'update'; readonly notebook: string; readonly cwd: string; readonly version: number; readonly cells: ReadonlyArray<CellSource> }
+  | {
+      readonly type: 'update';
+      readonly notebook: string;
+      readonly cwd: string;
+      readonly version: number;
+      readonly cells: ReadonlyArray<CellSource>;
+    }
   | { readonly type: 'close'; readonly notebook: string }
   | { readonly type: 'diagnostics'; readonly id: number; readonly notebook: string }
-  | { readonly type: 'completions'; readonly id: number; readonly notebook: string; readonly cell: string; readonly offset: number; readonly trigger?: string }
   | {
-    readonly type: 'completionDetails'; readonly id: number; readonly notebook: string; readonly cell: string; readonly offset: number;
-    readonly name: string; readonly source?: string; readonly data?: unknown;
-  }
-  | { readonly type: 'quickInfo'; readonly id: number; readonly notebook: string; readonly cell: string; readonly offset: number }
+      readonly type: 'completions';
+      readonly id: number;
+      readonly notebook: string;
+      readonly cell: string;
+      readonly offset: number;
+      readonly trigger?: string;
+    }
   | {
-    readonly type: 'signatureHelp'; readonly id: number; readonly notebook: string; readonly cell: string; readonly offset: number;
-    readonly trigger?: { readonly kind: 'invoked' | 'characterTyped' | 'retrigger'; readonly character?: string };
-  };
+      readonly type: 'completionDetails';
+      readonly id: number;
+      readonly notebook: string;
+      readonly cell: string;
+      readonly offset: number;
+      readonly name: string;
+      readonly source?: string;
+      readonly data?: unknown;
+    }
+  | {
+      readonly type: 'quickInfo';
+      readonly id: number;
+      readonly notebook: string;
+      readonly cell: string;
+      readonly offset: number;
+    }
+  | {
+      readonly type: 'signatureHelp';
+      readonly id: number;
+      readonly notebook: string;
+      readonly cell: string;
+      readonly offset: number;
+      readonly trigger?: { readonly kind: 'invoked' | 'characterTyped' | 'retrigger'; readonly character?: string };
+    };
 
 export type HostRequest = Extract<HostMessage, { id: number }>;
 
@@ -44,7 +73,14 @@ export interface CellDiagnostic {
 /** Where a diagnostic's related information points: a cell of the notebook, or a file (0-based lines). */
 export type RelatedLocation =
   | { readonly cell: string; readonly start: number; readonly end: number; readonly message: string }
-  | { readonly file: string; readonly line: number; readonly character: number; readonly endLine: number; readonly endCharacter: number; readonly message: string };
+  | {
+      readonly file: string;
+      readonly line: number;
+      readonly character: number;
+      readonly endLine: number;
+      readonly endCharacter: number;
+      readonly message: string;
+    };
 
 export interface DiagnosticsResult {
   /** The `update` version these diagnostics are for. */

@@ -9,7 +9,14 @@ import * as path from 'path';
 import type * as TS from 'typescript';
 import { AnalyzedCell, CellSource, VirtualDocument } from './virtualDocument';
 import type {
-  CellDiagnostic, CompletionDetails, CompletionEntry, CompletionResult, DiagnosticsResult, QuickInfo, RelatedLocation, Severity,
+  CellDiagnostic,
+  CompletionDetails,
+  CompletionEntry,
+  CompletionResult,
+  DiagnosticsResult,
+  QuickInfo,
+  RelatedLocation,
+  Severity,
   SignatureHelpResult,
 } from './protocol';
 
@@ -32,11 +39,13 @@ const IGNORED_CODES = new Set([7016]);
 /** Identifiers whose declarations are heavy (about 750 .d.ts files): loaded only for notebooks that use them. */
 const LAZY_GLOBALS: ReadonlyArray<{ readonly name: string; readonly file: string; readonly stub: string }> = [
   {
-    name: 'tf', file: 'tf.d.ts',
+    name: 'tf',
+    file: 'tf.d.ts',
     stub: 'declare global {\n  /** TensorFlow.js (`@tensorflow/tfjs`), the instance SynthAD trains with. */\n  const tf: any;\n}\nexport {};\n',
   },
   {
-    name: 'dfd', file: 'dfd.d.ts',
+    name: 'dfd',
+    file: 'dfd.d.ts',
     stub: 'declare global {\n  /** danfojs (`danfojs-node`): DataFrames and Series, loaded by the kernel on first use. */\n  const dfd: any;\n}\nexport {};\n',
   },
 ];
@@ -49,9 +58,12 @@ function nodeFallback(): string {
     'declare var process: any;',
     'declare var Buffer: any;',
     'declare var global: typeof globalThis;',
-    '/** Loads a module from the notebook folder\'s node_modules (or a Node.js built-in). */',
+    "/** Loads a module from the notebook folder's node_modules (or a Node.js built-in). */",
     'declare var require: ((id: string) => any) & { resolve(id: string): string };',
-    ...modules.flatMap((m) => [`declare module '${m}' { const m: any; export = m; }`, `declare module 'node:${m}' { const m: any; export = m; }`]),
+    ...modules.flatMap((m) => [
+      `declare module '${m}' { const m: any; export = m; }`,
+      `declare module 'node:${m}' { const m: any; export = m; }`,
+    ]),
     '',
   ].join('\n');
 }
@@ -82,7 +94,12 @@ class NotebookProject implements TS.LanguageServiceHost {
   private readonly nodeTypes: string | undefined;
   readonly languageService: TS.LanguageService;
 
-  constructor(private readonly service: IntellisenseService, readonly cwd: string, serial: number, registry: TS.DocumentRegistry) {
+  constructor(
+    private readonly service: IntellisenseService,
+    readonly cwd: string,
+    serial: number,
+    registry: TS.DocumentRegistry,
+  ) {
     const ts = service.ts;
     this.fileName = path.join(cwd, `__synthad_notebook_${serial}__.ts`);
     this.doc = VirtualDocument.build(ts, []);
@@ -98,7 +115,9 @@ class NotebookProject implements TS.LanguageServiceHost {
   update(cells: ReadonlyArray<CellSource>, version: number, cache: Map<string, AnalyzedCell>): void {
     this.updateVersion = version;
     const doc = VirtualDocument.build(this.service.ts, cells, cache);
-    const lazy = new Set(LAZY_GLOBALS.filter((g) => cells.some((c) => new RegExp(`\\b${g.name}\\b`).test(c.text))).map((g) => g.name));
+    const lazy = new Set(
+      LAZY_GLOBALS.filter((g) => cells.some((c) => new RegExp(`\\b${g.name}\\b`).test(c.text))).map((g) => g.name),
+    );
     if (doc.text !== this.doc.text) this.docVersion++;
     if ([...lazy].join() !== [...this.lazy].join()) this.projectVersion++;
     this.lazy = lazy;
@@ -167,7 +186,11 @@ class NotebookProject implements TS.LanguageServiceHost {
   }
 
   fileExists(fileName: string): boolean {
-    return fileName === this.fileName || this.service.memoryFile(fileName) !== undefined || this.service.ts.sys.fileExists(fileName);
+    return (
+      fileName === this.fileName ||
+      this.service.memoryFile(fileName) !== undefined ||
+      this.service.ts.sys.fileExists(fileName)
+    );
   }
 
   readFile(fileName: string): string | undefined {
@@ -183,7 +206,13 @@ class NotebookProject implements TS.LanguageServiceHost {
     return this.service.ts.sys.getDirectories(dir);
   }
 
-  readDirectory(dir: string, extensions?: ReadonlyArray<string>, exclude?: ReadonlyArray<string>, include?: ReadonlyArray<string>, depth?: number): string[] {
+  readDirectory(
+    dir: string,
+    extensions?: ReadonlyArray<string>,
+    exclude?: ReadonlyArray<string>,
+    include?: ReadonlyArray<string>,
+    depth?: number,
+  ): string[] {
     return this.service.ts.sys.readDirectory(dir, extensions, exclude, include, depth);
   }
 
@@ -202,13 +231,20 @@ export class IntellisenseService {
   private readonly cellCache = new Map<string, AnalyzedCell>();
   private serial = 0;
 
-  constructor(readonly ts: typeof TS, readonly options: ServiceOptions) {
+  constructor(
+    readonly ts: typeof TS,
+    readonly options: ServiceOptions,
+  ) {
     this.libDir = options.libDir ?? path.dirname(ts.getDefaultLibFilePath({}));
     const media = path.join(options.extensionPath, 'media', 'intellisense');
     this.globalsFile = path.join(media, 'globals.d.ts');
     // Without TypeScript's lib files or the cell API's types every answer would be wrong ("Cannot find
     // global type 'Array'", `load` of type any): refuse to start instead, so no squiggle is misleading.
-    for (const required of [path.join(this.libDir, 'lib.es5.d.ts'), this.globalsFile, path.join(options.extensionPath, ...CELL_API_DECLARATIONS)]) {
+    for (const required of [
+      path.join(this.libDir, 'lib.es5.d.ts'),
+      this.globalsFile,
+      path.join(options.extensionPath, ...CELL_API_DECLARATIONS),
+    ]) {
       if (!ts.sys.fileExists(required)) throw new Error(`SynthAD IntelliSense cannot start: ${required} is missing`);
     }
     this.nodeFallbackFile = path.join(media, '__node-fallback__.d.ts');
@@ -256,7 +292,11 @@ export class IntellisenseService {
   }
 
   /** The virtual offset of a cell offset, or undefined when the cell is not (any more) in the notebook. */
-  private locate(p: NotebookProject, cell: string, offset: number): { doc: VirtualDocument; index: number; pos: number } | undefined {
+  private locate(
+    p: NotebookProject,
+    cell: string,
+    offset: number,
+  ): { doc: VirtualDocument; index: number; pos: number } | undefined {
     const doc = p.document;
     const index = doc.cells.findIndex((c) => c.id === cell);
     if (index < 0) return undefined;
@@ -279,10 +319,16 @@ export class IntellisenseService {
         if (d.start === undefined || IGNORED_CODES.has(d.code)) continue;
         const span = doc.spanToCell(d.start, d.length ?? 0);
         if (!span || span.cell >= valid || doc.cells[span.cell].language !== 'typescript') continue;
-        const related = (d.relatedInformation ?? []).map((r) => this.related(p, r)).filter((r): r is RelatedLocation => r !== undefined);
+        const related = (d.relatedInformation ?? [])
+          .map((r) => this.related(p, r))
+          .filter((r): r is RelatedLocation => r !== undefined);
         out[span.cell].push({
-          start: span.start, end: span.end, message: ts.flattenDiagnosticMessageText(d.messageText, '\n'), code: d.code,
-          severity: severityOf(ts, d.category), ...(related.length ? { related } : {}),
+          start: span.start,
+          end: span.end,
+          message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+          code: d.code,
+          severity: severityOf(ts, d.category),
+          ...(related.length ? { related } : {}),
         });
       }
     }
@@ -299,7 +345,14 @@ export class IntellisenseService {
     if (this.memory.has(r.file.fileName)) return undefined;
     const a = r.file.getLineAndCharacterOfPosition(r.start);
     const b = r.file.getLineAndCharacterOfPosition(r.start + (r.length ?? 0));
-    return { file: r.file.fileName, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character, message };
+    return {
+      file: r.file.fileName,
+      line: a.line,
+      character: a.character,
+      endLine: b.line,
+      endCharacter: b.character,
+      message,
+    };
   }
 
   completions(notebook: string, cell: string, offset: number, trigger?: string): CompletionResult | undefined {
@@ -318,7 +371,9 @@ export class IntellisenseService {
         if (span && span.cell === at.index) replace = { start: span.start, end: span.end };
       }
       return {
-        name: e.name, kind: e.kind, sortText: e.sortText,
+        name: e.name,
+        kind: e.kind,
+        sortText: e.sortText,
         ...(e.kindModifiers ? { kindModifiers: e.kindModifiers } : {}),
         ...(e.insertText !== undefined ? { insertText: e.insertText } : {}),
         ...(e.filterText !== undefined ? { filterText: e.filterText } : {}),
@@ -333,13 +388,31 @@ export class IntellisenseService {
     return { isMemberCompletion: info.isMemberCompletion, entries };
   }
 
-  completionDetails(notebook: string, cell: string, offset: number, name: string, source?: string, data?: unknown): CompletionDetails | undefined {
+  completionDetails(
+    notebook: string,
+    cell: string,
+    offset: number,
+    name: string,
+    source?: string,
+    data?: unknown,
+  ): CompletionDetails | undefined {
     const p = this.project(notebook);
     const at = this.locate(p, cell, offset);
     if (!at) return undefined;
-    const d = p.languageService.getCompletionEntryDetails(p.fileName, at.pos, name, {}, source, PREFERENCES, data as TS.CompletionEntryData | undefined);
+    const d = p.languageService.getCompletionEntryDetails(
+      p.fileName,
+      at.pos,
+      name,
+      {},
+      source,
+      PREFERENCES,
+      data as TS.CompletionEntryData | undefined,
+    );
     if (!d) return undefined;
-    return { detail: this.ts.displayPartsToString(d.displayParts), documentation: this.markdown(d.documentation, d.tags) };
+    return {
+      detail: this.ts.displayPartsToString(d.displayParts),
+      documentation: this.markdown(d.documentation, d.tags),
+    };
   }
 
   quickInfo(notebook: string, cell: string, offset: number): QuickInfo | undefined {
@@ -351,18 +424,28 @@ export class IntellisenseService {
     const span = at.doc.spanToCell(q.textSpan.start, q.textSpan.length);
     if (!span || span.cell !== at.index) return undefined;
     return {
-      signature: this.ts.displayPartsToString(q.displayParts), documentation: this.markdown(q.documentation, q.tags),
-      start: span.start, end: span.end,
+      signature: this.ts.displayPartsToString(q.displayParts),
+      documentation: this.markdown(q.documentation, q.tags),
+      start: span.start,
+      end: span.end,
     };
   }
 
-  signatureHelp(notebook: string, cell: string, offset: number, trigger?: { kind: 'invoked' | 'characterTyped' | 'retrigger'; character?: string }): SignatureHelpResult | undefined {
+  signatureHelp(
+    notebook: string,
+    cell: string,
+    offset: number,
+    trigger?: { kind: 'invoked' | 'characterTyped' | 'retrigger'; character?: string },
+  ): SignatureHelpResult | undefined {
     const ts = this.ts;
     const p = this.project(notebook);
     const at = this.locate(p, cell, offset);
     if (!at) return undefined;
     let triggerReason: TS.SignatureHelpTriggerReason | undefined;
-    if (trigger?.kind === 'characterTyped' && (trigger.character === '(' || trigger.character === ',' || trigger.character === '<')) {
+    if (
+      trigger?.kind === 'characterTyped' &&
+      (trigger.character === '(' || trigger.character === ',' || trigger.character === '<')
+    ) {
       triggerReason = { kind: 'characterTyped', triggerCharacter: trigger.character };
     } else if (trigger?.kind === 'retrigger') {
       triggerReason = { kind: 'retrigger' };
@@ -387,7 +470,10 @@ export class IntellisenseService {
   }
 
   /** Documentation and JSDoc tags as markdown, the way VS Code's TypeScript hovers show them. */
-  private markdown(documentation: ReadonlyArray<TS.SymbolDisplayPart> | undefined, tags: ReadonlyArray<TS.JSDocTagInfo> | undefined): string {
+  private markdown(
+    documentation: ReadonlyArray<TS.SymbolDisplayPart> | undefined,
+    tags: ReadonlyArray<TS.JSDocTagInfo> | undefined,
+  ): string {
     const ts = this.ts;
     const parts: string[] = [];
     const doc = documentation ? ts.displayPartsToString([...documentation]) : '';
@@ -420,9 +506,13 @@ const TRIGGER_CHARACTERS = new Set(['.', '"', "'", '`', '/', '@', '<', '#', ' ']
 
 function severityOf(ts: typeof TS, c: TS.DiagnosticCategory): Severity {
   switch (c) {
-    case ts.DiagnosticCategory.Error: return 'error';
-    case ts.DiagnosticCategory.Warning: return 'warning';
-    case ts.DiagnosticCategory.Suggestion: return 'suggestion';
-    default: return 'message';
+    case ts.DiagnosticCategory.Error:
+      return 'error';
+    case ts.DiagnosticCategory.Warning:
+      return 'warning';
+    case ts.DiagnosticCategory.Suggestion:
+      return 'suggestion';
+    default:
+      return 'message';
   }
 }

@@ -21,11 +21,16 @@ function get(): IntellisenseService {
 function answer(m: HostRequest): unknown {
   const s = get();
   switch (m.type) {
-    case 'diagnostics': return s.diagnostics(m.notebook);
-    case 'completions': return s.completions(m.notebook, m.cell, m.offset, m.trigger);
-    case 'completionDetails': return s.completionDetails(m.notebook, m.cell, m.offset, m.name, m.source, m.data);
-    case 'quickInfo': return s.quickInfo(m.notebook, m.cell, m.offset);
-    case 'signatureHelp': return s.signatureHelp(m.notebook, m.cell, m.offset, m.trigger);
+    case 'diagnostics':
+      return s.diagnostics(m.notebook);
+    case 'completions':
+      return s.completions(m.notebook, m.cell, m.offset, m.trigger);
+    case 'completionDetails':
+      return s.completionDetails(m.notebook, m.cell, m.offset, m.name, m.source, m.data);
+    case 'quickInfo':
+      return s.quickInfo(m.notebook, m.cell, m.offset);
+    case 'signatureHelp':
+      return s.signatureHelp(m.notebook, m.cell, m.offset, m.trigger);
   }
 }
 
@@ -39,7 +44,7 @@ port.on('message', (m: HostMessage) => {
     try {
       reply = { type: 'reply', id: m.id, result: answer(m) };
     } catch (err) {
-      reply = { type: 'reply', id: m.id, error: err instanceof Error ? err.stack ?? err.message : String(err) };
+      reply = { type: 'reply', id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
     }
     port.postMessage(reply);
   }

@@ -170,26 +170,41 @@ export class VirtualDocument {
 /** Parses one cell on its own (as a module, so top-level `await` parses) and plans its rewrites. */
 export function analyzeCell(ts: typeof TS, text: string): AnalyzedCell {
   const sf = ts.createSourceFile('cell.ts', `${text}\n;export {};`, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const parseDiagnostics = (sf as unknown as { parseDiagnostics?: ReadonlyArray<TS.DiagnosticWithLocation> }).parseDiagnostics ?? [];
+  const parseDiagnostics =
+    (sf as unknown as { parseDiagnostics?: ReadonlyArray<TS.DiagnosticWithLocation> }).parseDiagnostics ?? [];
   const syntaxErrors = parseDiagnostics.map((d): CellSyntaxError => {
     const start = Math.min(d.start, text.length);
-    return { start, length: Math.max(0, Math.min(d.length, text.length - start)), message: ts.flattenDiagnosticMessageText(d.messageText, '\n'), code: d.code };
+    return {
+      start,
+      length: Math.max(0, Math.min(d.length, text.length - start)),
+      message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+      code: d.code,
+    };
   });
-  const broken = (node: TS.Node): boolean => parseDiagnostics.some((d) => d.start < node.end && d.start + d.length >= node.getStart(sf));
+  const broken = (node: TS.Node): boolean =>
+    parseDiagnostics.some((d) => d.start < node.end && d.start + d.length >= node.getStart(sf));
 
   const blanks: Array<readonly [number, number]> = [];
   const lets: number[] = [];
   const hoisted: Array<readonly [number, number]> = [];
   const names = new Map<string, number>();
-  const count = (name: string): void => { names.set(name, (names.get(name) ?? 0) + 1); };
+  const count = (name: string): void => {
+    names.set(name, (names.get(name) ?? 0) + 1);
+  };
   const varStatements: TS.VariableStatement[] = [];
 
   for (const stmt of sf.statements) {
     const start = stmt.getStart(sf);
     if (start >= text.length) continue; // the `export {}` appended above
-    const modifiers = ts.canHaveModifiers(stmt) ? ts.getModifiers(stmt) ?? [] : [];
+    const modifiers = ts.canHaveModifiers(stmt) ? (ts.getModifiers(stmt) ?? []) : [];
     const isDeclare = modifiers.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
-    if ((ts.isImportDeclaration(stmt) || ts.isImportEqualsDeclaration(stmt) || ts.isModuleDeclaration(stmt) || isDeclare) && !broken(stmt)) {
+    if (
+      (ts.isImportDeclaration(stmt) ||
+        ts.isImportEqualsDeclaration(stmt) ||
+        ts.isModuleDeclaration(stmt) ||
+        isDeclare) &&
+      !broken(stmt)
+    ) {
       hoisted.push([start, stmt.end]);
       blanks.push([start, stmt.end]);
       continue;
@@ -203,23 +218,30 @@ export function analyzeCell(ts: typeof TS, text: string): AnalyzedCell {
       continue;
     }
     for (const m of modifiers) {
-      if (m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword) blanks.push([m.getStart(sf), m.end]);
+      if (m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword)
+        blanks.push([m.getStart(sf), m.end]);
     }
     if (ts.isVariableStatement(stmt)) {
       const list = stmt.declarationList;
       for (const d of list.declarations) bindingNames(ts, d.name, count);
-      if ((list.flags & ts.NodeFlags.BlockScoped) === 0 && sf.text.startsWith('var', list.getStart(sf))) varStatements.push(stmt);
-    } else if ((ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt)) && stmt.name) {
+      if ((list.flags & ts.NodeFlags.BlockScoped) === 0 && sf.text.startsWith('var', list.getStart(sf)))
+        varStatements.push(stmt);
+    } else if (
+      (ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt)) &&
+      stmt.name
+    ) {
       count(stmt.name.text);
     }
   }
   // `var x` declared again in a later cell would have to keep its type; as `let` it shadows like const.
   // Not when the cell itself declares the name twice (legal with var, an error with let).
-  const unique = varStatements.every((s) => s.declarationList.declarations.every((d) => {
-    const own = new Set<string>();
-    bindingNames(ts, d.name, (n) => own.add(n));
-    return [...own].every((n) => names.get(n) === 1);
-  }));
+  const unique = varStatements.every((s) =>
+    s.declarationList.declarations.every((d) => {
+      const own = new Set<string>();
+      bindingNames(ts, d.name, (n) => own.add(n));
+      return [...own].every((n) => names.get(n) === 1);
+    }),
+  );
   if (unique) for (const s of varStatements) lets.push(s.declarationList.getStart(sf));
 
   const chars = text.split('');

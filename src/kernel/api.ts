@@ -12,7 +12,15 @@ import type { EpochProgress } from '../core/train';
 import { saveDetector, loadDetector } from '../core/persist';
 import { exportOnnx, OnnxExportOptions } from '../export/onnx';
 import { writeScoresCsv } from '../presentation/csvOutput';
-import { comparisonChart, liveTrainingChart, prChart, rocChart, scoreDistribution, scoreHistogram, trainingChart } from '../presentation/charts';
+import {
+  comparisonChart,
+  liveTrainingChart,
+  prChart,
+  rocChart,
+  scoreDistribution,
+  scoreHistogram,
+  trainingChart,
+} from '../presentation/charts';
 import type { EvaluationReport } from '../core/report';
 import { toMimeBundle } from './display';
 import { Chart, datasetBundle, detectorBundle, RawDisplay, reportBundle, topRowsBundle } from './bundles';
@@ -61,7 +69,11 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
   setWarningSink(warn);
 
   /** Trains with live progress in the cell's output; the cell's Stop button ends it after the current batch. */
-  const fitInCell = async (d: CoreDetector, hooks: FitHooks, fit: (hooks: FitHooks) => Promise<unknown>): Promise<void> => {
+  const fitInCell = async (
+    d: CoreDetector,
+    hooks: FitHooks,
+    fit: (hooks: FitHooks) => Promise<unknown>,
+  ): Promise<void> => {
     const cell = current();
     if (!cell) {
       await fit(hooks);
@@ -76,7 +88,12 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       hooks.onEpoch?.(p);
       const spent = history.reduce((a, h) => a + h.seconds, 0);
       const progress: TrainingProgress = {
-        epoch: p.epoch, maxEpochs, loss: p.loss, valLoss: p.valLoss, rowsPerSecond: p.rowsPerSecond, seconds: spent,
+        epoch: p.epoch,
+        maxEpochs,
+        loss: p.loss,
+        valLoss: p.valLoss,
+        rowsPerSecond: p.rowsPerSecond,
+        seconds: spent,
         etaSeconds: (spent / p.epoch) * (maxEpochs - p.epoch),
       };
       cell.progress(progress);
@@ -86,7 +103,8 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     const hint = lastBackendHint();
     if (hint) cell.stderr(`SynthAD: ${hint}\n`);
     const s = d.fitted.summary;
-    if (s.cancelled) cell.stderr(`Training stopped after epoch ${s.epochs}; kept the best weights (epoch ${s.bestEpoch}).\n`);
+    if (s.cancelled)
+      cell.stderr(`Training stopped after epoch ${s.epochs}; kept the best weights (epoch ${s.bestEpoch}).\n`);
   };
   /**
    * `new Detector(options)` in a cell: the core Detector with the settings' defaults under the options given,
@@ -132,7 +150,9 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
 
   const needReport = (r: unknown, what: string): EvaluationReport => {
     if (r instanceof CoreDetector || isTable(r)) {
-      throw new TypeError(`plot.${what} needs labels: pass the report of det.evaluate(data) on labelled data; without labels use plot.scores(det, data)`);
+      throw new TypeError(
+        `plot.${what} needs labels: pass the report of det.evaluate(data) on labelled data; without labels use plot.scores(det, data)`,
+      );
     }
     if (!isReport(r)) throw new TypeError(`plot.${what}(report) needs the report from detector.evaluate(data)`);
     return r;
@@ -140,8 +160,11 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
   // plot.scores(report, bins?) or, without labels, plot.scores(detector, data, bins?).
   const scores = (r: EvaluationReport | CoreDetector, dataOrBins?: Table | number, bins?: number): Chart => {
     if (r instanceof CoreDetector) {
-      if (!isTable(dataOrBins)) throw new TypeError('plot.scores(detector, data) needs the data to score, e.g. plot.scores(det, data)');
-      return new Chart(scoreDistribution(r.name, dataOrBins.source, r.scoreSamples(dataOrBins), r.fitted.threshold, bins));
+      if (!isTable(dataOrBins))
+        throw new TypeError('plot.scores(detector, data) needs the data to score, e.g. plot.scores(det, data)');
+      return new Chart(
+        scoreDistribution(r.name, dataOrBins.source, r.scoreSamples(dataOrBins), r.fitted.threshold, bins),
+      );
     }
     return new Chart(scoreHistogram(needReport(r, 'scores'), typeof dataOrBins === 'number' ? dataOrBins : undefined));
   };
@@ -188,11 +211,11 @@ function defaultsFrom(config: KernelConfig): Partial<DetectorOptions> {
  */
 function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgress, name: string): MimeBundle {
   const eta = p.etaSeconds > 0 ? `, at most ${formatSeconds(p.etaSeconds)} left` : '';
-  const line = `${name}: epoch ${p.epoch}/${p.maxEpochs}  loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  ` +
+  const line =
+    `${name}: epoch ${p.epoch}/${p.maxEpochs}  loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  ` +
     `${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s  ${formatSeconds(p.seconds)} elapsed${eta}`;
   return {
     [MIME.chart]: liveTrainingChart(name, history, p.maxEpochs),
     'text/plain': line,
   };
 }
-

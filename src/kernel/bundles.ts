@@ -62,7 +62,11 @@ export function chartBundle(spec: ChartSpec): MimeBundle {
  */
 export function reportBundle(r: EvaluationReport): MimeBundle {
   const table = reportTable(r);
-  return { [MIME.report]: { ...reportSummary(r), table }, 'text/markdown': reportMarkdown(table), 'text/plain': reportText(table) };
+  return {
+    [MIME.report]: { ...reportSummary(r), table },
+    'text/markdown': reportMarkdown(table),
+    'text/plain': reportText(table),
+  };
 }
 
 /** A detector: its method, seed and known types, and how it was fitted. */
@@ -76,8 +80,10 @@ function detectorText(d: Detector): string {
   if (!d.isFitted) return `${head}, not fitted`;
   const s = d.fitted.summary;
   const stop = s.cancelled ? 'stopped by the user' : s.stoppedEarly ? 'stopped early' : 'ran all epochs';
-  return `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.epochs} epochs (best ${s.bestEpoch}, ${stop}), ` +
-    `${s.seconds.toFixed(1)} s on ${d.computeDetail}`;
+  return (
+    `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.epochs} epochs (best ${s.bestEpoch}, ${stop}), ` +
+    `${s.seconds.toFixed(1)} s on ${d.computeDetail}`
+  );
 }
 
 function cellText(t: Table, col: number, row: number): string {
@@ -92,20 +98,33 @@ export function datasetBundle(t: Table): MimeBundle {
   const summary = describeDataset(t);
   const rows = Math.min(PREVIEW_ROWS, t.rowCount);
   const ds = t as Partial<Dataset>;
-  const head = `${t.source}: ${t.rowCount} rows, ${t.columns.length} columns` + (ds.label ? `, label '${ds.label.column}'` : '');
-  const classes = summary.label ? summary.label.classes.map((c) => `${c.value} ${c.count}${c.normal ? ' (normal)' : ''}`).join(', ') : '';
+  const head =
+    `${t.source}: ${t.rowCount} rows, ${t.columns.length} columns` + (ds.label ? `, label '${ds.label.column}'` : '');
+  const classes = summary.label
+    ? summary.label.classes.map((c) => `${c.value} ${c.count}${c.normal ? ' (normal)' : ''}`).join(', ')
+    : '';
   const e = escapeHtml;
   const html = [
     `<div class="synthad-dataset"><p>${e(head)}</p>`,
     classes ? `<p>Classes: ${e(classes)}</p>` : '',
     '<table><thead><tr>',
-    ...t.columns.map((c, i) => `<th title="${e(summary.columns[i].role)}">${e(c.name)}<br><small>${e(c.kind)}</small></th>`),
+    ...t.columns.map(
+      (c, i) => `<th title="${e(summary.columns[i].role)}">${e(c.name)}<br><small>${e(c.kind)}</small></th>`,
+    ),
     '</tr></thead><tbody>',
-    ...Array.from({ length: rows }, (_, r) => `<tr>${t.columns.map((_, c) => `<td>${e(cellText(t, c, r))}</td>`).join('')}</tr>`),
+    ...Array.from(
+      { length: rows },
+      (_, r) => `<tr>${t.columns.map((_, c) => `<td>${e(cellText(t, c, r))}</td>`).join('')}</tr>`,
+    ),
     `</tbody></table>${rows < t.rowCount ? `<p>… ${t.rowCount - rows} more rows</p>` : ''}</div>`,
   ].join('');
-  const text = [head, classes ? `classes: ${classes}` : '', `columns: ${t.columns.map((c) => `${c.name} (${c.kind})`).join(', ')}`]
-    .filter(Boolean).join('\n');
+  const text = [
+    head,
+    classes ? `classes: ${classes}` : '',
+    `columns: ${t.columns.map((c) => `${c.name} (${c.kind})`).join(', ')}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
   const preview = Array.from({ length: rows }, (_, r) => t.columns.map((_, c) => cellText(t, c, r)));
   return { 'text/html': html, 'text/plain': text, [MIME.dataset]: { ...summary, preview } };
 }
@@ -127,27 +146,50 @@ export function topRowsBundle(rows: ReadonlyArray<TopRow>): MimeBundle {
     `<div class="synthad-top"><p>${e(head)}</p><table><thead><tr>`,
     ['line', 'score', 'flagged', ...columns, 'why'].map((c) => `<th>${e(c)}</th>`).join(''),
     '</tr></thead><tbody>',
-    ...rows.map((r) => `<tr>${[where(r), score(r.score), r.flagged ? 'yes' : 'no', ...columns.map((c) => value(r.values[c])), why(r)]
-      .map((c) => `<td>${e(c)}</td>`).join('')}</tr>`),
+    ...rows.map(
+      (r) =>
+        `<tr>${[where(r), score(r.score), r.flagged ? 'yes' : 'no', ...columns.map((c) => value(r.values[c])), why(r)]
+          .map((c) => `<td>${e(c)}</td>`)
+          .join('')}</tr>`,
+    ),
     '</tbody></table></div>',
   ].join('');
   const markdown = [
-    `**${md(head)}**`, '',
+    `**${md(head)}**`,
+    '',
     `| line | score | flagged | ${columns.map(md).join(' | ')} | why |`,
     `|---:|---:|---|${columns.map(() => '---|').join('')}---|`,
-    ...rows.map((r) => `| ${md(where(r))} | ${score(r.score)} | ${r.flagged ? 'yes' : 'no'} | ${columns.map((c) => md(value(r.values[c]))).join(' | ')} | ${md(why(r))} |`),
+    ...rows.map(
+      (r) =>
+        `| ${md(where(r))} | ${score(r.score)} | ${r.flagged ? 'yes' : 'no'} | ${columns.map((c) => md(value(r.values[c]))).join(' | ')} | ${md(why(r))} |`,
+    ),
   ].join('\n');
-  const text = [head, ...rows.map((r) => `${where(r)}  score ${score(r.score)}${r.flagged ? '  flagged' : ''}  ${why(r)}`)].join('\n');
+  const text = [
+    head,
+    ...rows.map((r) => `${where(r)}  score ${score(r.score)}${r.flagged ? '  flagged' : ''}  ${why(r)}`),
+  ].join('\n');
   return { 'text/html': html, 'text/markdown': markdown, 'text/plain': text };
 }
 
 /** What `det.top(data, k)` returns, by shape: a non-empty array of rows with score, flag, values and explanation. */
 export function isTopRows(v: unknown): v is TopRow[] {
-  return Array.isArray(v) && v.length > 0 && v.every((r) => {
-    const t = r as Partial<TopRow> | null;
-    return typeof t === 'object' && t !== null && typeof t.row === 'number' && typeof t.score === 'number' &&
-      typeof t.flagged === 'boolean' && typeof t.values === 'object' && t.values !== null && Array.isArray(t.explanation);
-  });
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.every((r) => {
+      const t = r as Partial<TopRow> | null;
+      return (
+        typeof t === 'object' &&
+        t !== null &&
+        typeof t.row === 'number' &&
+        typeof t.score === 'number' &&
+        typeof t.flagged === 'boolean' &&
+        typeof t.values === 'object' &&
+        t.values !== null &&
+        Array.isArray(t.explanation)
+      );
+    })
+  );
 }
 
 // Copies of SynthAD's values (they lose the method the cell API gave the original) show as the originals do.

@@ -9,7 +9,13 @@
  * through the kernel's code, and nothing of IntelliSense.
  */
 import { Detector as CoreDetector } from '../core/detector';
-import type { ClassifierOptions, FitHooks, IsolationForestOptions, TrainingSummary, FittedState } from '../core/detector';
+import type {
+  ClassifierOptions,
+  FitHooks,
+  IsolationForestOptions,
+  TrainingSummary,
+  FittedState,
+} from '../core/detector';
 import type { Column, Dataset, LabelInfo, LoadOptions, Table } from '../core/data/types';
 import type { DetectorMethod, DetectorOptions } from '../core/options';
 import type { EvaluationReport } from '../core/report';
@@ -19,9 +25,23 @@ import type { Chart } from './bundles';
 
 export { CoreDetector };
 export type {
-  Chart, ClassifierOptions, Column, Confusion, Dataset, DetectorMethod, DetectorOptions, EpochProgress, EvaluationReport, FitHooks, FittedState,
+  Chart,
+  ClassifierOptions,
+  Column,
+  Confusion,
+  Dataset,
+  DetectorMethod,
+  DetectorOptions,
+  EpochProgress,
+  EvaluationReport,
+  FitHooks,
+  FittedState,
   IsolationForestOptions,
-  LabelInfo, LoadOptions, Table, TrainingSummary, TypeMetrics,
+  LabelInfo,
+  LoadOptions,
+  Table,
+  TrainingSummary,
+  TypeMetrics,
 };
 
 /** Charts of reports and training runs, drawn in the notebook (and saved as PNG in the .ipynb). */
@@ -96,7 +116,10 @@ export interface CellDetector extends CoreDetector {
    * Writes the fitted detector as one ONNX graph (raw feature columns in, `score` and `prediction` out), so any
    * ONNX Runtime scores rows as SynthAD does; resolves the path against the notebook's folder and returns it.
    */
-  exportOnnx(file: string, options?: { numericInput?: 'float' | 'double'; scoreName?: string; predictionName?: string }): string;
+  exportOnnx(
+    file: string,
+    options?: { numericInput?: 'float' | 'double'; scoreName?: string; predictionName?: string },
+  ): string;
 }
 
 /** The `Detector` class cells see. */

@@ -15,7 +15,14 @@ import { createCellApi, CellContext } from './api';
 import { toMimeBundle } from './display';
 import { isReport, isTable } from './values';
 import { transformCell, CellSyntaxError, REQUIRE_NAME, INTEROP_NAME } from './transform';
-import type { BackendInfo, HostToKernel, KernelConfig, SerializedError, VariableInfo, KernelToHost } from '../common/protocol';
+import type {
+  BackendInfo,
+  HostToKernel,
+  KernelConfig,
+  SerializedError,
+  VariableInfo,
+  KernelToHost,
+} from '../common/protocol';
 import { Detector as CoreDetector } from '../core/detector';
 import { describeBackend, resolveThreads, selectBackend } from '../core/backend';
 
@@ -30,10 +37,18 @@ function hostChannel(): HostChannel {
     const p = parentPort;
     return { send: (m) => p.postMessage(m), onMessage: (l) => p.on('message', l) };
   }
-  if (!process.send) throw new Error('the SynthAD kernel runs as a process started by KernelSession (with an IPC channel) or in a worker thread');
+  if (!process.send)
+    throw new Error(
+      'the SynthAD kernel runs as a process started by KernelSession (with an IPC channel) or in a worker thread',
+    );
   // The host is gone (window reloaded, extension host ended, killed): this kernel ends with it, never orphaned.
   process.on('disconnect', () => process.exit(0));
-  return { send: (m) => { process.send!(m); }, onMessage: (l) => process.on('message', l as (m: unknown) => void) };
+  return {
+    send: (m) => {
+      process.send!(m);
+    },
+    onMessage: (l) => process.on('message', l as (m: unknown) => void),
+  };
 }
 
 const channel = hostChannel();
@@ -64,7 +79,11 @@ function installGlobals(): void {
   const api = createCellApi(config, context);
   const notebookRequire = createRequire(path.join(config.cwd, '__notebook__.js'));
   Object.assign(g, {
-    load: api.load, Detector: api.Detector, plot: api.plot, display: api.display, exportScores: api.exportScores,
+    load: api.load,
+    Detector: api.Detector,
+    plot: api.plot,
+    display: api.display,
+    exportScores: api.exportScores,
     require: notebookRequire,
     [REQUIRE_NAME]: notebookRequire,
     [INTEROP_NAME]: (m: { __esModule?: boolean; default?: unknown } | null) => (m && m.__esModule ? m.default : m),
@@ -72,22 +91,39 @@ function installGlobals(): void {
   // danfojs and TensorFlow.js load on first use: the kernel starts without them (tfjs alone takes 150 ms).
   let dfd: unknown, tf: unknown;
   Object.defineProperty(g, 'dfd', {
-    configurable: true, enumerable: true,
+    configurable: true,
+    enumerable: true,
     get: () => (dfd ??= require('danfojs-node')),
-    set: (v) => { dfd = v; },
+    set: (v) => {
+      dfd = v;
+    },
   });
   Object.defineProperty(g, 'tf', {
-    configurable: true, enumerable: true,
+    configurable: true,
+    enumerable: true,
     get: () => (tf ??= require('@tensorflow/tfjs')),
-    set: (v) => { tf = v; },
+    set: (v) => {
+      tf = v;
+    },
   });
-  const stream = (name: 'stdout' | 'stderr') => (...args: unknown[]): void => {
-    send({ type: 'stream', id: running?.id ?? lastId, name, text: format(...args) + '\n' });
-  };
+  const stream =
+    (name: 'stdout' | 'stderr') =>
+    (...args: unknown[]): void => {
+      send({ type: 'stream', id: running?.id ?? lastId, name, text: format(...args) + '\n' });
+    };
   console.log = console.info = console.debug = stream('stdout');
   console.warn = console.error = stream('stderr');
-  process.on('uncaughtException', (err) => send({ type: 'stream', id: running?.id ?? lastId, name: 'stderr', text: `Uncaught ${errorText(err)}\n` }));
-  process.on('unhandledRejection', (err) => send({ type: 'stream', id: running?.id ?? lastId, name: 'stderr', text: `Unhandled rejection: ${errorText(err)}\n` }));
+  process.on('uncaughtException', (err) =>
+    send({ type: 'stream', id: running?.id ?? lastId, name: 'stderr', text: `Uncaught ${errorText(err)}\n` }),
+  );
+  process.on('unhandledRejection', (err) =>
+    send({
+      type: 'stream',
+      id: running?.id ?? lastId,
+      name: 'stderr',
+      text: `Unhandled rejection: ${errorText(err)}\n`,
+    }),
+  );
 }
 
 function errorText(err: unknown): string {
@@ -110,13 +146,21 @@ function serializeError(err: unknown, cellName: string): SerializedError {
     const head = lines.filter((l) => !/^\s+at /.test(l));
     const frames = lines.filter((l) => /^\s+at /.test(l));
     const last = frames.map((l) => l.includes(cellName) && cellName !== '').lastIndexOf(true);
-    const kept = last >= 0 ? frames.slice(0, last + 1) : frames.filter((l) => !l.includes('node:internal') && !KERNEL_FRAME.test(l));
+    const kept =
+      last >= 0
+        ? frames.slice(0, last + 1)
+        : frames.filter((l) => !l.includes('node:internal') && !KERNEL_FRAME.test(l));
     stack = [...head, ...kept].join('\n');
   }
   return { name: e.name, message: e.message, stack };
 }
 
-async function execute(id: number, code: string, language: 'typescript' | 'javascript', cellName: string): Promise<void> {
+async function execute(
+  id: number,
+  code: string,
+  language: 'typescript' | 'javascript',
+  cellName: string,
+): Promise<void> {
   running = { id, controller: new AbortController() };
   lastId = id;
   try {
@@ -128,9 +172,10 @@ async function execute(id: number, code: string, language: 'typescript' | 'javas
     if (bundle) send({ type: 'display', id, bundle, result: true });
     send({ type: 'done', id, ok: true });
   } catch (err) {
-    const error = err instanceof CellSyntaxError
-      ? { name: 'SyntaxError', message: `${cellName}: ${err.message}` }
-      : serializeError(err, cellName);
+    const error =
+      err instanceof CellSyntaxError
+        ? { name: 'SyntaxError', message: `${cellName}: ${err.message}` }
+        : serializeError(err, cellName);
     send({ type: 'done', id, ok: false, error });
   } finally {
     running = undefined;
@@ -141,17 +186,40 @@ function variables(): VariableInfo[] {
   const out: VariableInfo[] = [];
   for (const name of Object.keys(globalThis)) {
     let v: unknown;
-    try { v = (globalThis as Record<string, unknown>)[name]; } catch { continue; }
+    try {
+      v = (globalThis as Record<string, unknown>)[name];
+    } catch {
+      continue;
+    }
     if (isTable(v)) {
-      const label = (v as { label?: { column: string; values: ReadonlyArray<string>; normalValues: ReadonlyArray<string> } }).label;
+      const label = (
+        v as { label?: { column: string; values: ReadonlyArray<string>; normalValues: ReadonlyArray<string> } }
+      ).label;
       out.push({
-        name, kind: 'dataset', detail: `${v.rowCount} rows from ${path.basename(v.source)}${label ? `, label '${label.column}'` : ''}`,
-        ...(label ? { labelColumn: label.column, labelValues: [...new Set(label.values)].sort(), normalValues: [...label.normalValues] } : {}),
+        name,
+        kind: 'dataset',
+        detail: `${v.rowCount} rows from ${path.basename(v.source)}${label ? `, label '${label.column}'` : ''}`,
+        ...(label
+          ? {
+              labelColumn: label.column,
+              labelValues: [...new Set(label.values)].sort(),
+              normalValues: [...label.normalValues],
+            }
+          : {}),
       });
     } else if (v instanceof CoreDetector) {
-      out.push({ name, kind: 'detector', detail: `${v.name}${v.isFitted ? ', fitted' : ', not fitted'}`, fitted: v.isFitted });
+      out.push({
+        name,
+        kind: 'detector',
+        detail: `${v.name}${v.isFitted ? ', fitted' : ', not fitted'}`,
+        fitted: v.isFitted,
+      });
     } else if (isReport(v)) {
-      out.push({ name, kind: 'report', detail: `${v.detector} on ${path.basename(v.source)}: AUROC ${v.auroc.toFixed(4)}` });
+      out.push({
+        name,
+        kind: 'report',
+        detail: `${v.detector} on ${path.basename(v.source)}: AUROC ${v.auroc.toFixed(4)}`,
+      });
     }
   }
   return out;
@@ -183,13 +251,18 @@ channel.onMessage((m: HostToKernel) => {
     // While a cell runs, selectBackend for the settings' backend could switch TensorFlow.js's backend under
     // a cell that chose another one: the host asks a fresh kernel instead.
     if (cellsInFlight > 0) send({ type: 'backend', id: m.id, busy: true });
-    else backendInfo().then(
-      (info) => send({ type: 'backend', id: m.id, info }),
-      (err: unknown) => send({ type: 'backend', id: m.id, error: serializeError(err, '') }),
-    );
+    else
+      backendInfo().then(
+        (info) => send({ type: 'backend', id: m.id, info }),
+        (err: unknown) => send({ type: 'backend', id: m.id, error: serializeError(err, '') }),
+      );
   } else if (m.type === 'execute') {
     cellsInFlight++;
-    queue = queue.then(() => execute(m.id, m.code, m.language, m.cellName)).finally(() => { cellsInFlight--; });
+    queue = queue
+      .then(() => execute(m.id, m.code, m.language, m.cellName))
+      .finally(() => {
+        cellsInFlight--;
+      });
   }
 });
 

@@ -24,7 +24,11 @@ export interface TransformedCell {
 
 /** A syntax error in a cell, with the 1-based line and column in the cell's own text. */
 export class CellSyntaxError extends SyntaxError {
-  constructor(message: string, readonly line: number, readonly column: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
     super(`${message} (line ${line}, column ${column})`);
     this.name = 'SyntaxError';
   }
@@ -47,7 +51,12 @@ export function transformCell(source: string, language: CellLanguage): Transform
   const js = language === 'typescript' ? stripTypes(source) : source;
   let program: Node;
   try {
-    program = acorn.parse(js, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true, allowHashBang: true }) as Node;
+    program = acorn.parse(js, {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+      allowAwaitOutsideFunction: true,
+      allowHashBang: true,
+    }) as Node;
   } catch (err) {
     const e = err as SyntaxError & { loc?: { line: number; column: number } };
     const message = e.message.replace(/\s*\(\d+:\d+\)$/, '');
@@ -80,7 +89,14 @@ function stripTypes(source: string): string {
   }
 }
 
-function rewriteStatement(src: string, stmt: Node, last: boolean, edits: Edit[], declared: Set<string>, functions: string[]): void {
+function rewriteStatement(
+  src: string,
+  stmt: Node,
+  last: boolean,
+  edits: Edit[],
+  declared: Set<string>,
+  functions: string[],
+): void {
   switch (stmt.type) {
     case 'ImportDeclaration':
       edits.push({ start: stmt.start, end: stmt.end, text: importAsAssignments(src, stmt, declared) });
@@ -95,7 +111,8 @@ function rewriteStatement(src: string, stmt: Node, last: boolean, edits: Edit[],
       return;
     case 'ExportDefaultDeclaration':
       edits.push({ start: stmt.start, end: stmt.declaration.start, text: '' });
-      if (stmt.declaration.type.endsWith('Declaration')) rewriteStatement(src, stmt.declaration, last, edits, declared, functions);
+      if (stmt.declaration.type.endsWith('Declaration'))
+        rewriteStatement(src, stmt.declaration, last, edits, declared, functions);
       return;
     case 'VariableDeclaration':
       rewriteVariables(stmt, edits, declared);
@@ -132,12 +149,24 @@ function rewriteVariables(decl: Node, edits: Edit[], declared: Set<string>): voi
 
 function patternNames(p: Node, out: Set<string>): void {
   switch (p.type) {
-    case 'Identifier': out.add(p.name); return;
-    case 'ObjectPattern': for (const prop of p.properties as Node[]) patternNames(prop.type === 'RestElement' ? prop.argument : prop.value, out); return;
-    case 'ArrayPattern': for (const el of p.elements as Array<Node | null>) if (el) patternNames(el, out); return;
-    case 'AssignmentPattern': patternNames(p.left, out); return;
-    case 'RestElement': patternNames(p.argument, out); return;
-    default: return;
+    case 'Identifier':
+      out.add(p.name);
+      return;
+    case 'ObjectPattern':
+      for (const prop of p.properties as Node[])
+        patternNames(prop.type === 'RestElement' ? prop.argument : prop.value, out);
+      return;
+    case 'ArrayPattern':
+      for (const el of p.elements as Array<Node | null>) if (el) patternNames(el, out);
+      return;
+    case 'AssignmentPattern':
+      patternNames(p.left, out);
+      return;
+    case 'RestElement':
+      patternNames(p.argument, out);
+      return;
+    default:
+      return;
   }
 }
 

@@ -7,10 +7,22 @@ import type { EvaluationReport } from '../core/report';
 
 export function isTable(v: unknown): v is Table {
   const t = v as Partial<Table>;
-  return typeof v === 'object' && v !== null && typeof t.source === 'string' && typeof t.rowCount === 'number' && Array.isArray(t.columns);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof t.source === 'string' &&
+    typeof t.rowCount === 'number' &&
+    Array.isArray(t.columns)
+  );
 }
 
 export function isReport(v: unknown): v is EvaluationReport {
   const r = v as Partial<EvaluationReport>;
-  return typeof v === 'object' && v !== null && typeof r.auroc === 'number' && Array.isArray(r.perType) && r.scores instanceof Float64Array;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof r.auroc === 'number' &&
+    Array.isArray(r.perType) &&
+    r.scores instanceof Float64Array
+  );
 }

@@ -28,13 +28,35 @@ export interface HistogramSeries {
 }
 
 export type ChartSpec =
-  | { readonly kind: 'scores'; readonly title: string; readonly edges: ReadonlyArray<number>; readonly series: ReadonlyArray<HistogramSeries>;
-      readonly threshold: number; readonly fpr: number; readonly tpr: number;
+  | {
+      readonly kind: 'scores';
+      readonly title: string;
+      readonly edges: ReadonlyArray<number>;
+      readonly series: ReadonlyArray<HistogramSeries>;
+      readonly threshold: number;
+      readonly fpr: number;
+      readonly tpr: number;
       /** Unlabelled data: the fraction of rows above the threshold (fpr and tpr are then NaN). */
-      readonly flagged?: number }
+      readonly flagged?: number;
+    }
   | { readonly kind: 'roc'; readonly title: string; readonly series: ReadonlyArray<CurveSeries> }
   | { readonly kind: 'pr'; readonly title: string; readonly series: ReadonlyArray<CurveSeries> }
-  | { readonly kind: 'training'; readonly title: string; readonly epochs: ReadonlyArray<number>; readonly loss: ReadonlyArray<number>;
-      readonly valLoss: ReadonlyArray<number>; readonly bestEpoch: number; readonly maxEpochs?: number }
-  | { readonly kind: 'comparison'; readonly title: string; readonly detectors: ReadonlyArray<string>;
-      readonly groups: ReadonlyArray<{ readonly label: string; readonly auroc: ReadonlyArray<number>; readonly aupr: ReadonlyArray<number> }> };
+  | {
+      readonly kind: 'training';
+      readonly title: string;
+      readonly epochs: ReadonlyArray<number>;
+      readonly loss: ReadonlyArray<number>;
+      readonly valLoss: ReadonlyArray<number>;
+      readonly bestEpoch: number;
+      readonly maxEpochs?: number;
+    }
+  | {
+      readonly kind: 'comparison';
+      readonly title: string;
+      readonly detectors: ReadonlyArray<string>;
+      readonly groups: ReadonlyArray<{
+        readonly label: string;
+        readonly auroc: ReadonlyArray<number>;
+        readonly aupr: ReadonlyArray<number>;
+      }>;
+    };

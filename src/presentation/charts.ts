@@ -19,8 +19,12 @@ export const MAX_CURVE_POINTS = 200;
 
 /** Overlaid score histograms: normal rows, each known and each unseen anomaly type. */
 export function scoreHistogram(r: EvaluationReport, bins = 40): ChartSpec {
-  let lo = Infinity, hi = -Infinity;
-  for (const s of r.scores) { if (s < lo) lo = s; if (s > hi) hi = s; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const s of r.scores) {
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
   if (!(hi > lo)) hi = lo + 1;
   const width = (hi - lo) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
@@ -42,8 +46,13 @@ export function scoreHistogram(r: EvaluationReport, bins = 40): ChartSpec {
   add('\u0000normal', 'normal', 'normal');
   for (const t of r.perType) add(t.type, t.type, t.known ? 'known' : 'unseen');
   return {
-    kind: 'scores', title: `Anomaly scores: ${r.detector}`, edges, series,
-    threshold: r.threshold, fpr: r.atThreshold.fpr, tpr: r.atThreshold.recall,
+    kind: 'scores',
+    title: `Anomaly scores: ${r.detector}`,
+    edges,
+    series,
+    threshold: r.threshold,
+    fpr: r.atThreshold.fpr,
+    tpr: r.atThreshold.recall,
   };
 }
 
@@ -51,11 +60,22 @@ export function scoreHistogram(r: EvaluationReport, bins = 40): ChartSpec {
  * Histogram of every row's score with the threshold, for data without labels (`plot.scores(det, data)`):
  * one series, 'all rows', and the fraction of rows above the threshold.
  */
-export function scoreDistribution(detector: string, source: string, scores: ArrayLike<number>, threshold: number, bins = 40): ChartSpec {
+export function scoreDistribution(
+  detector: string,
+  source: string,
+  scores: ArrayLike<number>,
+  threshold: number,
+  bins = 40,
+): ChartSpec {
   if (scores.length === 0) throw new RangeError(`${source}: no rows to score`);
   scores = rankableScores(Float64Array.from(scores), threshold);
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < scores.length; i++) { const s = scores[i]; if (s < lo) lo = s; if (s > hi) hi = s; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
   if (!(hi > lo)) hi = lo + 1;
   const width = (hi - lo) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
@@ -67,9 +87,14 @@ export function scoreDistribution(detector: string, source: string, scores: Arra
   }
   const n = scores.length;
   return {
-    kind: 'scores', title: `Anomaly scores: ${detector} on ${source}`, edges,
+    kind: 'scores',
+    title: `Anomaly scores: ${detector} on ${source}`,
+    edges,
     series: [{ label: 'all rows', role: 'all', count: n, density: counts.map((c) => c / n) }],
-    threshold, fpr: NaN, tpr: NaN, flagged: above / n,
+    threshold,
+    fpr: NaN,
+    tpr: NaN,
+    flagged: above / n,
   };
 }
 
@@ -84,10 +109,19 @@ export function prChart(r: EvaluationReport): ChartSpec {
 }
 
 /** Loss and validation loss per epoch of a finished training (`plot.training`, training.png). */
-export function trainingChart(s: Pick<TrainingSummary, 'history' | 'bestEpoch'>, maxEpochs?: number, title = 'Training'): ChartSpec {
+export function trainingChart(
+  s: Pick<TrainingSummary, 'history' | 'bestEpoch'>,
+  maxEpochs?: number,
+  title = 'Training',
+): ChartSpec {
   return {
-    kind: 'training', title, epochs: s.history.map((h) => h.epoch), loss: s.history.map((h) => h.loss),
-    valLoss: s.history.map((h) => h.valLoss), bestEpoch: s.bestEpoch, ...(maxEpochs ? { maxEpochs } : {}),
+    kind: 'training',
+    title,
+    epochs: s.history.map((h) => h.epoch),
+    loss: s.history.map((h) => h.loss),
+    valLoss: s.history.map((h) => h.valLoss),
+    bestEpoch: s.bestEpoch,
+    ...(maxEpochs ? { maxEpochs } : {}),
   };
 }
 
@@ -95,10 +129,17 @@ export function trainingChart(s: Pick<TrainingSummary, 'history' | 'bestEpoch'>,
  * The training chart while `fit` runs in a cell: the epochs so far, titled with the latest epoch. The kernel
  * sends it after each epoch under one display id; the renderer updates the chart in place.
  */
-export function liveTrainingChart(detector: string, history: ReadonlyArray<EpochProgress>, maxEpochs: number): ChartSpec {
+export function liveTrainingChart(
+  detector: string,
+  history: ReadonlyArray<EpochProgress>,
+  maxEpochs: number,
+): ChartSpec {
   const last = history[history.length - 1] as EpochProgress | undefined;
-  return trainingChart({ history, bestEpoch: last?.bestEpoch ?? 0 }, maxEpochs,
-    `Training ${detector}: epoch ${last?.epoch ?? 0} of at most ${maxEpochs}`);
+  return trainingChart(
+    { history, bestEpoch: last?.bestEpoch ?? 0 },
+    maxEpochs,
+    `Training ${detector}: epoch ${last?.epoch ?? 0} of at most ${maxEpochs}`,
+  );
 }
 
 /** AUROC and AUPR of several detectors on the same test set: overall and per anomaly type. */
@@ -108,9 +149,14 @@ export function comparisonChart(reports: ReadonlyArray<EvaluationReport>): Chart
   const groups = [
     { label: 'all anomalies', auroc: reports.map((r) => r.auroc), aupr: reports.map((r) => r.aupr) },
     ...types.map((type) => {
-      const pick = (r: EvaluationReport, k: 'auroc' | 'aupr'): number => r.perType.find((t) => t.type === type)?.[k] ?? NaN;
+      const pick = (r: EvaluationReport, k: 'auroc' | 'aupr'): number =>
+        r.perType.find((t) => t.type === type)?.[k] ?? NaN;
       const known = reports[0].perType.find((t) => t.type === type)?.known;
-      return { label: `${type} (${known ? 'known' : 'unseen'})`, auroc: reports.map((r) => pick(r, 'auroc')), aupr: reports.map((r) => pick(r, 'aupr')) };
+      return {
+        label: `${type} (${known ? 'known' : 'unseen'})`,
+        auroc: reports.map((r) => pick(r, 'auroc')),
+        aupr: reports.map((r) => pick(r, 'aupr')),
+      };
     }),
   ];
   return { kind: 'comparison', title: 'Detectors compared', detectors: reports.map((r) => r.detector), groups };
@@ -133,10 +179,14 @@ function curves(r: EvaluationReport, which: 'roc' | 'pr'): CurveSeries[] {
   };
   one('all anomalies', null, which === 'roc' ? r.auroc : r.aupr);
   const normals: number[] = [];
-  r.isNormal.forEach((v, i) => { if (v === 1) normals.push(i); });
+  r.isNormal.forEach((v, i) => {
+    if (v === 1) normals.push(i);
+  });
   for (const t of r.perType) {
     const rows = normals.slice();
-    r.labels.forEach((l, i) => { if (r.isNormal[i] === 0 && l === t.type) rows.push(i); });
+    r.labels.forEach((l, i) => {
+      if (r.isNormal[i] === 0 && l === t.type) rows.push(i);
+    });
     one(t.type, rows, which === 'roc' ? t.auroc : t.aupr, t.known);
   }
   return out;
@@ -146,10 +196,12 @@ function curves(r: EvaluationReport, which: 'roc' | 'pr'): CurveSeries[] {
 export function thin(x: ArrayLike<number>, y: ArrayLike<number>, max = MAX_CURVE_POINTS): XY {
   const n = x.length;
   if (n <= max) return { x: Array.from(x), y: Array.from(y) };
-  const xs: number[] = [], ys: number[] = [];
+  const xs: number[] = [],
+    ys: number[] = [];
   for (let k = 0; k < max; k++) {
     const i = Math.round((k * (n - 1)) / (max - 1));
-    xs.push(x[i]); ys.push(y[i]);
+    xs.push(x[i]);
+    ys.push(y[i]);
   }
   return { x: xs, y: ys };
 }
@@ -159,16 +211,29 @@ export function chartSummary(spec: ChartSpec): string {
   const f = metric;
   switch (spec.kind) {
     case 'scores':
-      return [`**${md(spec.title)}**`, '', '| group | rows |', '|---|---:|',
-        ...spec.series.map((s) => `| ${md(s.label)}${s.role === 'all' ? '' : ` (${s.role})`} | ${s.count} |`), '',
+      return [
+        `**${md(spec.title)}**`,
+        '',
+        '| group | rows |',
+        '|---|---:|',
+        ...spec.series.map((s) => `| ${md(s.label)}${s.role === 'all' ? '' : ` (${s.role})`} | ${s.count} |`),
+        '',
         spec.flagged !== undefined
           ? `Threshold ${thresholdText(spec.threshold)}: ${(spec.flagged * 100).toFixed(1)} % of the rows above it.`
-          : `Threshold ${thresholdText(spec.threshold)}: false-positive rate ${f(spec.fpr)}, true-positive rate ${f(spec.tpr)}.`].join('\n');
+          : `Threshold ${thresholdText(spec.threshold)}: false-positive rate ${f(spec.fpr)}, true-positive rate ${f(spec.tpr)}.`,
+      ].join('\n');
     case 'roc':
     case 'pr': {
       const area = spec.kind === 'roc' ? 'AUROC' : 'AUPR';
-      return [`**${spec.title}**`, '', `| curve | ${area} |`, '|---|---:|',
-        ...spec.series.map((s) => `| ${md(s.label)}${s.known === undefined ? '' : s.known ? ' (known)' : ' (unseen)'} | ${f(s.area)} |`)].join('\n');
+      return [
+        `**${spec.title}**`,
+        '',
+        `| curve | ${area} |`,
+        '|---|---:|',
+        ...spec.series.map(
+          (s) => `| ${md(s.label)}${s.known === undefined ? '' : s.known ? ' (known)' : ' (unseen)'} | ${f(s.area)} |`,
+        ),
+      ].join('\n');
     }
     case 'training': {
       const n = spec.epochs.length;
@@ -176,7 +241,14 @@ export function chartSummary(spec: ChartSpec): string {
       return `**${spec.title}**: ${n} epochs, loss ${f(spec.loss[n - 1])}, validation loss ${f(spec.valLoss[n - 1])}, best epoch ${spec.bestEpoch}.`;
     }
     case 'comparison':
-      return [`**${spec.title}** (AUROC / AUPR)`, '', `| | ${spec.detectors.map(md).join(' | ')} |`, `|---|${spec.detectors.map(() => '---:').join('|')}|`,
-        ...spec.groups.map((g) => `| ${md(g.label)} | ${g.auroc.map((a, i) => `${f(a)} / ${f(g.aupr[i])}`).join(' | ')} |`)].join('\n');
+      return [
+        `**${spec.title}** (AUROC / AUPR)`,
+        '',
+        `| | ${spec.detectors.map(md).join(' | ')} |`,
+        `|---|${spec.detectors.map(() => '---:').join('|')}|`,
+        ...spec.groups.map(
+          (g) => `| ${md(g.label)} | ${g.auroc.map((a, i) => `${f(a)} / ${f(g.aupr[i])}`).join(' | ')} |`,
+        ),
+      ].join('\n');
   }
 }

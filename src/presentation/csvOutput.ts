@@ -31,7 +31,12 @@ function cellText(table: Table, col: number, row: number): string {
  * removed on failure (and, through safeFiles, on Ctrl+C or SIGTERM in the CLI); writing over one of
  * `inputs` (the same file under another name, symlinks and hard links included) is refused up front.
  */
-export async function writeCsv(file: string, table: Table, extra: ReadonlyArray<ExtraColumn> = [], inputs: ReadonlyArray<string> = [table.source]): Promise<void> {
+export async function writeCsv(
+  file: string,
+  table: Table,
+  extra: ReadonlyArray<ExtraColumn> = [],
+  inputs: ReadonlyArray<string> = [table.source],
+): Promise<void> {
   checkOutputFile(file, inputs);
   await replaceFile(file, async (handle) => {
     const header = [...table.columns.map((c) => c.name), ...extra.map((e) => e.name)];
@@ -57,11 +62,22 @@ export async function writeCsv(file: string, table: Table, extra: ReadonlyArray<
  * input, `synthad detect --out` and the cells' `exportScores` (streamed scoring writes the same columns
  * block by block: src/core/scoreStream.ts).
  */
-export function writeScoresCsv(file: string, table: Table, scores: ArrayLike<number>, threshold: number, inputs: ReadonlyArray<string> = [table.source]): Promise<void> {
-  return writeCsv(file, table, [
-    { name: 'score', values: scores },
-    { name: 'prediction', values: predictFromScores(scores, threshold) },
-  ], inputs);
+export function writeScoresCsv(
+  file: string,
+  table: Table,
+  scores: ArrayLike<number>,
+  threshold: number,
+  inputs: ReadonlyArray<string> = [table.source],
+): Promise<void> {
+  return writeCsv(
+    file,
+    table,
+    [
+      { name: 'score', values: scores },
+      { name: 'prediction', values: predictFromScores(scores, threshold) },
+    ],
+    inputs,
+  );
 }
 
 /**
@@ -71,12 +87,23 @@ export function writeScoresCsv(file: string, table: Table, scores: ArrayLike<num
 export function checkOutputFile(file: string, inputs: ReadonlyArray<string> = [], flag = 'the output'): void {
   if (file.trim() === '') throw new SynthadInputError(`${flag} needs a file name, got an empty one`);
   let stat: fs.Stats | undefined;
-  try { stat = fs.statSync(file); } catch { stat = undefined; }
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    stat = undefined;
+  }
   if (stat?.isDirectory()) throw new SynthadInputError(`is a folder; ${flag} needs a file path`, { file });
-  if (stat !== undefined && !stat.isFile()) throw new SynthadInputError(`is not a regular file (a pipe, socket or device); ${flag} needs a file path`, { file });
+  if (stat !== undefined && !stat.isFile())
+    throw new SynthadInputError(`is not a regular file (a pipe, socket or device); ${flag} needs a file path`, {
+      file,
+    });
   const dir = path.dirname(path.resolve(file));
   let dirStat: fs.Stats | undefined;
-  try { dirStat = fs.statSync(dir); } catch { dirStat = undefined; }
+  try {
+    dirStat = fs.statSync(dir);
+  } catch {
+    dirStat = undefined;
+  }
   if (dirStat === undefined) throw new SynthadInputError(`the folder ${dir} does not exist`, { file });
   if (!dirStat.isDirectory()) throw new SynthadInputError(`${dir} is not a folder`, { file });
   try {
@@ -86,7 +113,10 @@ export function checkOutputFile(file: string, inputs: ReadonlyArray<string> = []
   }
   for (const input of inputs) {
     if (input !== '' && fs.existsSync(input) && samePath(file, input)) {
-      throw new SynthadInputError(`is the input file ${input}; refusing to write over it (choose another output file)`, { file });
+      throw new SynthadInputError(
+        `is the input file ${input}; refusing to write over it (choose another output file)`,
+        { file },
+      );
     }
   }
 }
@@ -99,10 +129,19 @@ export function checkOutputFolder(dir: string, flag = 'the output'): void {
   let at = path.resolve(dir);
   for (;;) {
     let stat: fs.Stats | undefined;
-    try { stat = fs.statSync(at); } catch { stat = undefined; }
+    try {
+      stat = fs.statSync(at);
+    } catch {
+      stat = undefined;
+    }
     if (stat !== undefined) {
       if (!stat.isDirectory()) {
-        throw new SynthadInputError(at === path.resolve(dir) ? `is a file; ${flag} needs a folder` : `${at} is a file, so no folder can be made under it`, { file: dir });
+        throw new SynthadInputError(
+          at === path.resolve(dir)
+            ? `is a file; ${flag} needs a folder`
+            : `${at} is a file, so no folder can be made under it`,
+          { file: dir },
+        );
       }
       try {
         fs.accessSync(at, fs.constants.W_OK);

@@ -14,9 +14,18 @@ import { escapeHtml } from './markup';
 import { reportHtml, reportTable } from './reportTable';
 
 /** Writes scores.png, roc.png, pr.png (and training.png for classifiers) and report.html; returns the files. */
-export function writeHtmlReport(dir: string, report: EvaluationReport, training?: TrainingSummary, maxEpochs?: number): string[] {
+export function writeHtmlReport(
+  dir: string,
+  report: EvaluationReport,
+  training?: TrainingSummary,
+  maxEpochs?: number,
+): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  const charts: Array<[string, ChartSpec]> = [['scores.png', scoreHistogram(report)], ['roc.png', rocChart(report)], ['pr.png', prChart(report)]];
+  const charts: Array<[string, ChartSpec]> = [
+    ['scores.png', scoreHistogram(report)],
+    ['roc.png', rocChart(report)],
+    ['pr.png', prChart(report)],
+  ];
   if (training && training.history.length > 0) charts.push(['training.png', trainingChart(training, maxEpochs)]);
   const written = writeCharts(dir, charts);
   const e = escapeHtml;
@@ -47,17 +56,27 @@ export interface DetectionSummary {
  * training.png for classifiers, and report.html listing the most anomalous rows with the features that
  * raise their scores. Returns the files written.
  */
-export function writeDetectReport(dir: string, found: DetectionSummary, training?: TrainingSummary, maxEpochs?: number): string[] {
+export function writeDetectReport(
+  dir: string,
+  found: DetectionSummary,
+  training?: TrainingSummary,
+  maxEpochs?: number,
+): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  const charts: Array<[string, ChartSpec]> = [['scores.png', scoreDistribution(found.detector, found.source, found.scores, found.threshold)]];
+  const charts: Array<[string, ChartSpec]> = [
+    ['scores.png', scoreDistribution(found.detector, found.source, found.scores, found.threshold)],
+  ];
   if (training && training.history.length > 0) charts.push(['training.png', trainingChart(training, maxEpochs)]);
   const written = writeCharts(dir, charts);
   const e = escapeHtml;
   let flagged = 0;
   for (let i = 0; i < found.scores.length; i++) if (found.scores[i] > found.threshold) flagged++;
-  const rows = found.top.map((r, i) => `<tr><td class="n">${i + 1}</td><td class="n">${r.line ?? `row ${r.row + 1}`}</td>` +
-    `<td class="n">${r.score.toFixed(4)}</td><td>${r.flagged ? 'yes' : 'no'}</td>` +
-    `<td>${r.explanation.map((c) => e(formatContribution(c))).join('<br>')}</td></tr>`);
+  const rows = found.top.map(
+    (r, i) =>
+      `<tr><td class="n">${i + 1}</td><td class="n">${r.line ?? `row ${r.row + 1}`}</td>` +
+      `<td class="n">${r.score.toFixed(4)}</td><td>${r.flagged ? 'yes' : 'no'}</td>` +
+      `<td>${r.explanation.map((c) => e(formatContribution(c))).join('<br>')}</td></tr>`,
+  );
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${e(`SynthAD detection: ${found.detector}`)}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#1f1f1f}table{border-collapse:collapse}

@@ -17,7 +17,11 @@ let modules: { canvas: CanvasModule; chartjs: ChartModule } | undefined;
 
 /** Folder holding DejaVuSans.ttf: media/fonts next to a bundled build or in the source tree. */
 function fontFile(): string | undefined {
-  for (const dir of [path.join(__dirname, '..', 'media', 'fonts'), path.join(__dirname, '..', '..', '..', 'media', 'fonts'), path.join(__dirname, '..', '..', 'media', 'fonts')]) {
+  for (const dir of [
+    path.join(__dirname, '..', 'media', 'fonts'),
+    path.join(__dirname, '..', '..', '..', 'media', 'fonts'),
+    path.join(__dirname, '..', '..', 'media', 'fonts'),
+  ]) {
     const f = path.join(dir, 'DejaVuSans.ttf');
     if (fs.existsSync(f)) return f;
   }
@@ -52,11 +56,14 @@ export function chartPng(spec: ChartSpec, width = PNG_WIDTH, height = PNG_HEIGHT
       chart.ctx.restore();
     },
   };
-  const chart = new chartjs.Chart(ctx as unknown as ConstructorParameters<ChartModule['Chart']>[0], {
-    ...(config as object),
-    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
-    plugins: [background],
-  } as unknown as ConstructorParameters<ChartModule['Chart']>[1]);
+  const chart = new chartjs.Chart(
+    ctx as unknown as ConstructorParameters<ChartModule['Chart']>[0],
+    {
+      ...(config as object),
+      options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+      plugins: [background],
+    } as unknown as ConstructorParameters<ChartModule['Chart']>[1],
+  );
   try {
     return canvas.toBuffer('image/png');
   } finally {

@@ -42,8 +42,10 @@ export function thresholdText(v: number): string {
 }
 
 export const REPORT_COLUMNS: ReadonlyArray<ReportColumn> = [
-  { label: 'anomalies', numeric: false }, { label: 'rows', numeric: true },
-  { label: 'AUROC', numeric: true }, { label: 'AUPR', numeric: true },
+  { label: 'anomalies', numeric: false },
+  { label: 'rows', numeric: true },
+  { label: 'AUROC', numeric: true },
+  { label: 'AUPR', numeric: true },
 ];
 
 /** The table model of a report (or of the summary a notebook stored). */
@@ -54,16 +56,23 @@ export function reportTable(r: ReportSummary): ReportTable {
       `F1 ${metric(c.f1)}, false-positive rate ${metric(c.fpr)}.`,
   ];
   const unknown = Object.entries(r.unknownCategories).filter(([, n]) => n > 0);
-  if (unknown.length > 0) notes.push(`Categories not seen in training: ${unknown.map(([col, n]) => `${col} ${n}`).join(', ')}`);
+  if (unknown.length > 0)
+    notes.push(`Categories not seen in training: ${unknown.map(([col, n]) => `${col} ${n}`).join(', ')}`);
   return {
     detector: r.detector,
     source: r.source,
-    summary: `${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)` +
+    summary:
+      `${r.rows} rows (${r.normalRows} normal, ${r.anomalyRows} anomalous)` +
       (r.unknownRows > 0 ? `; ${r.unknownRows} rows with no label left out` : ''),
     columns: REPORT_COLUMNS,
     rows: [
       ['all', String(r.anomalyRows), metric(r.auroc), metric(r.aupr)],
-      ...r.perType.map((t) => [`${t.type} (${t.known ? 'known' : 'unseen'})`, String(t.count), metric(t.auroc), metric(t.aupr)]),
+      ...r.perType.map((t) => [
+        `${t.type} (${t.known ? 'known' : 'unseen'})`,
+        String(t.count),
+        metric(t.auroc),
+        metric(t.aupr),
+      ]),
     ],
     notes,
     warnings: r.warnings ?? [],
@@ -80,7 +89,12 @@ export function reportHeadline(t: ReportTable): string {
  * the notebook show them on stderr as they happen.
  */
 export function reportText(t: ReportTable): string {
-  const pad = (cells: ReadonlyArray<string>): string => cells[0].padEnd(28) + cells.slice(1).map((c) => c.padStart(9)).join('');
+  const pad = (cells: ReadonlyArray<string>): string =>
+    cells[0].padEnd(28) +
+    cells
+      .slice(1)
+      .map((c) => c.padStart(9))
+      .join('');
   return [reportHeadline(t), '', pad(t.columns.map((c) => c.label)), ...t.rows.map(pad), '', ...t.notes].join('\n');
 }
 

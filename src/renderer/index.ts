@@ -27,8 +27,14 @@ interface Mounted {
 export function currentTheme(): ChartTheme {
   const css = getComputedStyle(document.documentElement);
   const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
-  const palette = ['--vscode-charts-blue', '--vscode-charts-red', '--vscode-charts-orange', '--vscode-charts-green',
-    '--vscode-charts-purple', '--vscode-charts-yellow'].map((n, i) => v(n, LIGHT_THEME.palette[i]));
+  const palette = [
+    '--vscode-charts-blue',
+    '--vscode-charts-red',
+    '--vscode-charts-orange',
+    '--vscode-charts-green',
+    '--vscode-charts-purple',
+    '--vscode-charts-yellow',
+  ].map((n, i) => v(n, LIGHT_THEME.palette[i]));
   return {
     foreground: v('--vscode-editor-foreground', v('--vscode-foreground', LIGHT_THEME.foreground)),
     grid: v('--vscode-editorWidget-border', v('--vscode-panel-border', LIGHT_THEME.grid)),
@@ -53,7 +59,10 @@ export const activate: ActivationFunction = (context: RendererContext<unknown>) 
     m.canvas.setAttribute('aria-label', m.spec.title);
   };
   // Theme changes: VS Code swaps the body's class (vscode-light / vscode-dark / vscode-high-contrast).
-  new MutationObserver(() => mounted.forEach(drawChart)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  new MutationObserver(() => mounted.forEach(drawChart)).observe(document.body, {
+    attributes: true,
+    attributeFilter: ['class'],
+  });
 
   /** The same chart with new data (the next epoch of a training chart): no new canvas, no flicker. */
   const updateChart = (m: Mounted, spec: ChartSpec): void => {
@@ -100,7 +109,11 @@ export const activate: ActivationFunction = (context: RendererContext<unknown>) 
     save.addEventListener('click', () => {
       const m = mounted.get(id);
       if (!m?.chart) return;
-      context.postMessage?.({ type: 'savePng', name: m.spec?.title ?? spec.title, dataUrl: m.chart.toBase64Image('image/png', 1) });
+      context.postMessage?.({
+        type: 'savePng',
+        name: m.spec?.title ?? spec.title,
+        dataUrl: m.chart.toBase64Image('image/png', 1),
+      });
     });
     element.append(box, save);
     const m: Mounted = { canvas, spec };

@@ -14,7 +14,11 @@ export function el(tag: string, attrs: Record<string, string> = {}, text?: strin
   return e;
 }
 
-function table(head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, numeric: ReadonlyArray<boolean> = []): HTMLElement {
+function table(
+  head: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  numeric: ReadonlyArray<boolean> = [],
+): HTMLElement {
   const t = el('table');
   t.style.borderCollapse = 'collapse';
   const tr = el('tr');
@@ -51,19 +55,38 @@ export type ReportData = Omit<ReportSummary, 'unknownRows' | 'unknownCategories'
 
 /** The report's table model, drawn as the text and markdown outputs show it (presentation/reportTable.ts). */
 export function renderReport(r: ReportData): HTMLElement {
-  const t = r.table ?? reportTable({ ...r, unknownRows: r.unknownRows ?? 0, unknownCategories: r.unknownCategories ?? {} });
+  const t =
+    r.table ?? reportTable({ ...r, unknownRows: r.unknownRows ?? 0, unknownCategories: r.unknownCategories ?? {} });
   const box = el('div', { class: 'synthad-report' });
   box.append(el('p', {}, reportHeadline(t)));
-  box.append(table(t.columns.map((c) => c.label), t.rows, t.columns.map((c) => c.numeric)));
+  box.append(
+    table(
+      t.columns.map((c) => c.label),
+      t.rows,
+      t.columns.map((c) => c.numeric),
+    ),
+  );
   for (const note of t.notes) box.append(el('p', {}, note));
   return box;
 }
 
 export function renderDataset(d: DatasetSummary & { preview: string[][] }): HTMLElement {
   const box = el('div', { class: 'synthad-dataset' });
-  box.append(el('p', {}, `${d.source}: ${d.rows} rows, ${d.columns.length} columns${d.label ? `, label '${d.label.column}'` : ''}`));
+  box.append(
+    el(
+      'p',
+      {},
+      `${d.source}: ${d.rows} rows, ${d.columns.length} columns${d.label ? `, label '${d.label.column}'` : ''}`,
+    ),
+  );
   if (d.label) {
-    box.append(table(['class', 'rows', 'role'], d.label.classes.map((c) => [c.value, String(c.count), c.normal ? 'normal' : 'anomaly']), [false, true, false]));
+    box.append(
+      table(
+        ['class', 'rows', 'role'],
+        d.label.classes.map((c) => [c.value, String(c.count), c.normal ? 'normal' : 'anomaly']),
+        [false, true, false],
+      ),
+    );
   }
   const head = d.columns.map((c) => `${c.name} (${c.kind}${c.role === 'feature' ? '' : `, ${c.role}`})`);
   box.append(table(head, d.preview));

@@ -30,7 +30,12 @@ function normalize(p) {
 }
 
 /** Methods whose answers the extension gives for SynthAD cells. */
-const SILENCED = ['getCompletionsAtPosition', 'getCompletionEntryDetails', 'getQuickInfoAtPosition', 'getSignatureHelpItems'];
+const SILENCED = [
+  'getCompletionsAtPosition',
+  'getCompletionEntryDetails',
+  'getQuickInfoAtPosition',
+  'getSignatureHelpItems',
+];
 
 /** @type {import('./index').PluginModuleFactory} */
 function init() {
@@ -52,9 +57,12 @@ function init() {
         proxy[key] = typeof value === 'function' ? value.bind(ls) : value;
       }
       for (const key of SILENCED) {
-        const original = /** @type {Record<string, (fileName: string, ...rest: unknown[]) => unknown>} */ (/** @type {unknown} */ (ls))[key];
+        const original = /** @type {Record<string, (fileName: string, ...rest: unknown[]) => unknown>} */ (
+          /** @type {unknown} */ (ls)
+        )[key];
         if (typeof original !== 'function') continue;
-        proxy[key] = (/** @type {string} */ fileName, /** @type {unknown[]} */ ...rest) => (silenced(fileName) ? undefined : original.call(ls, fileName, ...rest));
+        proxy[key] = (/** @type {string} */ fileName, /** @type {unknown[]} */ ...rest) =>
+          silenced(fileName) ? undefined : original.call(ls, fileName, ...rest);
       }
       return /** @type {import('./index').LanguageServiceLike} */ (/** @type {unknown} */ (proxy));
     },

@@ -21,7 +21,8 @@ const check = (name, ok, detail = '') => {
 // Console errors that come from the offline machine, not from SynthAD. "An unknown error occurred" is
 // logged by an idle workbench here too (seen 16-20 s after start with no command run, right after the
 // failed open-vsx lookup), so it is the marketplace being unreachable, not the extension.
-const NOISE = /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
+const NOISE =
+  /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
 
 /** Ctrl+K Ctrl+T (Preferences: Color Theme), then the theme by name. */
 async function pickTheme(page, name) {
@@ -33,7 +34,12 @@ async function pickTheme(page, name) {
   await page.keyboard.press('Enter');
   await page.waitForTimeout(1500);
   const cls = await page.evaluate(() => document.querySelector('.monaco-workbench').className);
-  log(`theme ${name}: workbench class ${cls.split(' ').filter((c) => /^vs|theme/.test(c)).join(' ')}`);
+  log(
+    `theme ${name}: workbench class ${cls
+      .split(' ')
+      .filter((c) => /^vs|theme/.test(c))
+      .join(' ')}`,
+  );
 }
 
 /** Facts about SynthAD's charts and reports in every frame of the page. */
@@ -51,12 +57,21 @@ async function inspectFrames(page) {
             const px = ctx.getImageData(0, 0, width, height).data;
             for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
           }
-          return { label: c.getAttribute('aria-label') || '', legend: c.dataset.legend || '', foreground: c.dataset.foreground || '', painted, width, height };
+          return {
+            label: c.getAttribute('aria-label') || '',
+            legend: c.dataset.legend || '',
+            foreground: c.dataset.foreground || '',
+            painted,
+            width,
+            height,
+          };
         });
         const reports = [...document.querySelectorAll('.synthad-report')].map((r) => r.innerText);
         const datasets = [...document.querySelectorAll('.synthad-dataset')].map((r) => r.innerText);
         return {
-          canvases, reports, datasets,
+          canvases,
+          reports,
+          datasets,
           pwned: Boolean(window.pwned || (window.top && window.top.pwned)),
           liveImgs: document.querySelectorAll('.synthad-dataset img, .synthad-dataset script').length,
         };
@@ -75,10 +90,13 @@ async function inspectFrames(page) {
 }
 
 const { command } = wb;
-const waitForFrames = (page, what, probe, ms, scroll = false) => wb.waitForFrames(page, inspectFrames, what, probe, ms, {
-  scroll, log, shot: path.join(h.ARTIFACTS, 'e2e-waiting.png'),
-  detail: (facts) => JSON.stringify({ canvases: facts.canvases.map((c) => c.label), reports: facts.reports.length }),
-});
+const waitForFrames = (page, what, probe, ms, scroll = false) =>
+  wb.waitForFrames(page, inspectFrames, what, probe, ms, {
+    scroll,
+    log,
+    shot: path.join(h.ARTIFACTS, 'e2e-waiting.png'),
+    detail: (facts) => JSON.stringify({ canvases: facts.canvases.map((c) => c.label), reports: facts.reports.length }),
+  });
 
 async function main() {
   h.ensureHarness();
@@ -86,13 +104,26 @@ async function main() {
   const port = await h.freePort();
   const dirs = h.prepareTempDir();
   const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
-  const writeSettings = (theme) => fs.writeFileSync(settingsFile, JSON.stringify({
-    'workbench.colorTheme': theme, 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'notebook.output.scrolling': false,
-    'security.workspace.trust.enabled': false,
-  }, null, 2));
+  const writeSettings = (theme) =>
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify(
+        {
+          'workbench.colorTheme': theme,
+          'workbench.startupEditor': 'none',
+          'workbench.tips.enabled': false,
+          'notebook.output.scrolling': false,
+          'security.workspace.trust.enabled': false,
+        },
+        null,
+        2,
+      ),
+    );
   writeSettings('Default Dark Modern');
-  fs.writeFileSync(path.join(dirs.workspace, 'hostile.csv'),
-    '"<img src=x onerror=window.top.pwned=1>",label\n1,normal\n2,"<script>window.pwned=2</script>"\n3,normal\n4,normal\n');
+  fs.writeFileSync(
+    path.join(dirs.workspace, 'hostile.csv'),
+    '"<img src=x onerror=window.top.pwned=1>",label\n1,normal\n2,"<script>window.pwned=2</script>"\n3,normal\n4,normal\n',
+  );
   const server = h.startCodeServer(port, dirs, '');
   const artifacts = h.ARTIFACTS;
   fs.mkdirSync(artifacts, { recursive: true });
@@ -104,8 +135,13 @@ async function main() {
     browser = opened.browser;
     const { page, errors } = opened;
     const authority = `127.0.0.1:${port}`;
-    const payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`], ['skipWelcome', 'true']];
-    await page.goto(`http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`],
+      ['skipWelcome', 'true'],
+    ];
+    await page.goto(
+      `http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     await page.waitForTimeout(4000);
     log('workbench open');
@@ -116,13 +152,19 @@ async function main() {
     await page.screenshot({ path: path.join(artifacts, 'notebook-dark.png'), fullPage: false });
 
     const charts = done.canvases.filter((c) => /^(Training|Anomaly scores|ROC|Precision-recall)/.test(c.label));
-    check('every chart canvas has drawn pixels', charts.length >= 4 && charts.every((c) => c.painted > 2000),
-      charts.map((c) => `${c.label}: ${c.painted} px`).join(', '));
+    check(
+      'every chart canvas has drawn pixels',
+      charts.length >= 4 && charts.every((c) => c.painted > 2000),
+      charts.map((c) => `${c.label}: ${c.painted} px`).join(', '),
+    );
     const reportAuroc = Number((/all\s+\d+\s+(0\.\d{4})/.exec(done.reports[0]) || [])[1]);
     const roc = charts.find((c) => c.label.startsWith('ROC'));
     const legendAuroc = Number((/all anomalies: AUROC (0\.\d{3})/.exec(roc ? roc.legend : '') || [])[1]);
-    check('the ROC legend shows the AUROC of the kernel\'s report', reportAuroc > 0 && Math.abs(legendAuroc - reportAuroc) < 0.0006,
-      `report ${reportAuroc}, legend ${legendAuroc}`);
+    check(
+      "the ROC legend shows the AUROC of the kernel's report",
+      reportAuroc > 0 && Math.abs(legendAuroc - reportAuroc) < 0.0006,
+      `report ${reportAuroc}, legend ${legendAuroc}`,
+    );
 
     const darkNow = await inspectFrames(page);
     const darkForeground = new Set(darkNow.canvases.map((c) => c.foreground));
@@ -132,8 +174,11 @@ async function main() {
     const lightCharts = light.canvases.filter((c) => /^(Training|Anomaly scores|ROC|Precision-recall)/.test(c.label));
     const bodyIsLight = await page.evaluate(() => document.querySelector('.monaco-workbench.vs') !== null);
     const bodyWasDark = [...darkForeground].every((f) => f && !lightCharts.some((c) => c.foreground === f));
-    check('charts redraw in the light theme with the theme\'s colours', bodyIsLight && bodyWasDark && lightCharts.length >= 2 && lightCharts.every((c) => c.painted > 2000),
-      `dark text ${[...darkForeground].join(',')}, light text ${[...new Set(lightCharts.map((c) => c.foreground))].join(',')}`);
+    check(
+      "charts redraw in the light theme with the theme's colours",
+      bodyIsLight && bodyWasDark && lightCharts.length >= 2 && lightCharts.every((c) => c.painted > 2000),
+      `dark text ${[...darkForeground].join(',')}, light text ${[...new Set(lightCharts.map((c) => c.foreground))].join(',')}`,
+    );
     await page.screenshot({ path: path.join(artifacts, 'notebook-light.png'), fullPage: false });
 
     // Hostile names: a dataset whose column name and categories are HTML.
@@ -150,9 +195,14 @@ async function main() {
     await page.waitForTimeout(1000);
     await page.keyboard.type('normal');
     await page.keyboard.press('Enter');
-    const hostile = await waitForFrames(page, 'the hostile dataset preview', (f) => f.hostileText, 120000).catch(() => inspectFrames(page));
-    check('hostile column names and categories show as text and run nothing', hostile.hostileText && !hostile.pwned && hostile.liveImgs === 0,
-      `shown as text: ${hostile.hostileText}, executed: ${hostile.pwned}, live img/script: ${hostile.liveImgs}`);
+    const hostile = await waitForFrames(page, 'the hostile dataset preview', (f) => f.hostileText, 120000).catch(() =>
+      inspectFrames(page),
+    );
+    check(
+      'hostile column names and categories show as text and run nothing',
+      hostile.hostileText && !hostile.pwned && hostile.liveImgs === 0,
+      `shown as text: ${hostile.hostileText}, executed: ${hostile.pwned}, live img/script: ${hostile.liveImgs}`,
+    );
     await page.screenshot({ path: path.join(artifacts, 'notebook-hostile.png') });
 
     check('no console errors', errors.length === 0, errors.slice(0, 5).join(' | '));

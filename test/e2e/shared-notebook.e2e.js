@@ -19,7 +19,8 @@ const check = (name, ok, detail = '') => {
   console.log(`  ${ok ? '✔' : '✘'} ${name}${detail ? `: ${detail}` : ''}`);
 };
 // Offline noise, as in notebook.e2e.js: the marketplace and telemetry hosts cannot be reached here.
-const NOISE = /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
+const NOISE =
+  /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
 
 const CELLS = [
   "const train = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\nconst det = new Detector({ known: ['hyperfunction'], seed: 0 });",
@@ -43,18 +44,41 @@ async function main() {
   const { chromium } = require(path.join(h.ROOT, '.harness', 'node_modules', 'playwright-core'));
   const port = await h.freePort();
   const dirs = h.prepareTempDir();
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
   // As Jupyter saves it: source as a list of lines, kernelspec and language_info in the metadata.
-  fs.writeFileSync(path.join(dirs.workspace, 'teammate.ipynb'), JSON.stringify({
-    cells: CELLS.map((text) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: text.split(/(?<=\n)/) })),
-    metadata: {
-      kernelspec: { name: 'synthad', display_name: 'SynthAD (TypeScript)', language: 'typescript' },
-      language_info: { name: 'typescript', file_extension: '.ts', mimetype: 'text/x.typescript' },
-    },
-    nbformat: 4, nbformat_minor: 5,
-  }, null, 1));
+  fs.writeFileSync(
+    path.join(dirs.workspace, 'teammate.ipynb'),
+    JSON.stringify(
+      {
+        cells: CELLS.map((text) => ({
+          cell_type: 'code',
+          execution_count: null,
+          metadata: {},
+          outputs: [],
+          source: text.split(/(?<=\n)/),
+        })),
+        metadata: {
+          kernelspec: { name: 'synthad', display_name: 'SynthAD (TypeScript)', language: 'typescript' },
+          language_info: { name: 'typescript', file_extension: '.ts', mimetype: 'text/x.typescript' },
+        },
+        nbformat: 4,
+        nbformat_minor: 5,
+      },
+      null,
+      1,
+    ),
+  );
   const server = h.startCodeServer(port, dirs, '');
   fs.mkdirSync(h.ARTIFACTS, { recursive: true });
   let browser;
@@ -64,8 +88,13 @@ async function main() {
     browser = opened.browser;
     const { page, errors } = opened;
     const authority = `127.0.0.1:${port}`;
-    const payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`], ['skipWelcome', 'true']];
-    await page.goto(`http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`],
+      ['skipWelcome', 'true'],
+    ];
+    await page.goto(
+      `http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     log('workbench open');
 
@@ -78,35 +107,72 @@ async function main() {
     await row.dblclick();
     await page.locator('.notebook-editor:visible').first().waitFor({ timeout: 60000 });
     log(`notebook editor shown ${Date.now() - tOpen} ms after the double-click`);
-    const pinned = await page.locator('.tabs-container .tab.active:not(.preview)', { hasText: 'teammate.ipynb' }).count();
-    check('a double-click in the Explorer opens the notebook in a tab of its own', pinned === 1, `${pinned} pinned tab`);
+    const pinned = await page
+      .locator('.tabs-container .tab.active:not(.preview)', { hasText: 'teammate.ipynb' })
+      .count();
+    check(
+      'a double-click in the Explorer opens the notebook in a tab of its own',
+      pinned === 1,
+      `${pinned} pinned tab`,
+    );
 
     const editor = page.locator('.notebook-editor:visible').first();
     // The cell editor that shows `train.rowz`, and whether it carries an error squiggle (the last cell, `plot.`,
     // has one of its own: an identifier is expected there).
-    const rowzSquiggle = () => page.evaluate(() => [...document.querySelectorAll('.notebook-editor .cell-editor-container .monaco-editor')]
-      .some((ed) => (ed.querySelector('.view-lines')?.textContent || '').includes('train.rowz') && ed.querySelector('.squiggly-error') !== null));
+    const rowzSquiggle = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('.notebook-editor .cell-editor-container .monaco-editor')].some(
+          (ed) =>
+            (ed.querySelector('.view-lines')?.textContent || '').includes('train.rowz') &&
+            ed.querySelector('.squiggly-error') !== null,
+        ),
+      );
     const squiggle = await poll(rowzSquiggle, 30000);
     const squiggleMs = Date.now() - tOpen;
     log(`first squiggle ${squiggleMs} ms after the double-click`);
-    check('within 30 s a red squiggle shows in the cell with `train.rowz`', Boolean(squiggle),
-      squiggle ? `${squiggleMs} ms after the double-click` : 'no squiggle in that cell');
+    check(
+      'within 30 s a red squiggle shows in the cell with `train.rowz`',
+      Boolean(squiggle),
+      squiggle ? `${squiggleMs} ms after the double-click` : 'no squiggle in that cell',
+    );
 
-    const kernelLabel = await page.locator('.notebook-editor:visible .kernel-label, .editor-actions [aria-label*="SynthAD"], .notebook-toolbar-container [aria-label*="SynthAD"]').allInnerTexts().catch(() => []);
-    const pickerText = (await poll(async () => {
-      const texts = await page.locator('.monaco-action-bar .action-item .action-label').evaluateAll((els) => els.map((e) => `${e.textContent} ${e.getAttribute('aria-label') || ''}`));
-      return texts.find((t) => t.includes('SynthAD (TypeScript)'));
-    }, 10000)) || kernelLabel.join(' ');
-    check('the kernel box says SynthAD (TypeScript), not "Select Kernel"', /SynthAD \(TypeScript\)/.test(pickerText), pickerText.trim().slice(0, 80));
+    const kernelLabel = await page
+      .locator(
+        '.notebook-editor:visible .kernel-label, .editor-actions [aria-label*="SynthAD"], .notebook-toolbar-container [aria-label*="SynthAD"]',
+      )
+      .allInnerTexts()
+      .catch(() => []);
+    const pickerText =
+      (await poll(async () => {
+        const texts = await page
+          .locator('.monaco-action-bar .action-item .action-label')
+          .evaluateAll((els) => els.map((e) => `${e.textContent} ${e.getAttribute('aria-label') || ''}`));
+        return texts.find((t) => t.includes('SynthAD (TypeScript)'));
+      }, 10000)) || kernelLabel.join(' ');
+    check(
+      'the kernel box says SynthAD (TypeScript), not "Select Kernel"',
+      /SynthAD \(TypeScript\)/.test(pickerText),
+      pickerText.trim().slice(0, 80),
+    );
 
     const buttons = await poll(async () => {
-      const labels = await page.locator('.notebook-toolbar-container .action-item a.action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent || ''));
+      const labels = await page
+        .locator('.notebook-toolbar-container .action-item a.action-label')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent || ''));
       const want = ['Load Dataset…', 'Train Detector…', 'Restart Kernel'];
       return want.every((w) => labels.some((l) => l.includes(w))) && labels;
     }, 15000);
-    const seen = buttons || await page.locator('.notebook-toolbar-container .action-item a.action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent || '')).catch(() => []);
-    check('the notebook toolbar has Load Dataset…, Train Detector… and Restart Kernel before anything ran', Boolean(buttons),
-      seen.filter(Boolean).slice(0, 12).join(' | '));
+    const seen =
+      buttons ||
+      (await page
+        .locator('.notebook-toolbar-container .action-item a.action-label')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent || ''))
+        .catch(() => []));
+    check(
+      'the notebook toolbar has Load Dataset…, Train Detector… and Restart Kernel before anything ran',
+      Boolean(buttons),
+      seen.filter(Boolean).slice(0, 12).join(' | '),
+    );
 
     // Completion as typed: the cursor after `plot.` in the third cell, Ctrl+Space.
     const third = editor.locator('.cell-editor-container .view-lines').nth(2);
@@ -117,8 +183,11 @@ async function main() {
       const l = await page.locator('.suggest-widget .monaco-list-row .label-name').allInnerTexts();
       return l.includes('roc') && l;
     }, 20000);
-    check('Ctrl+Space after `plot.` offers roc, scores and training', Boolean(labels) && ['scores', 'training'].every((m) => labels.includes(m)),
-      (labels || []).slice(0, 8).join(', ') || 'no suggestions');
+    check(
+      'Ctrl+Space after `plot.` offers roc, scores and training',
+      Boolean(labels) && ['scores', 'training'].every((m) => labels.includes(m)),
+      (labels || []).slice(0, 8).join(', ') || 'no suggestions',
+    );
     await page.screenshot({ path: path.join(h.ARTIFACTS, 'shared-notebook.png') });
     await page.keyboard.press('Escape');
 

@@ -23,7 +23,8 @@ async function waitForFrames(page, inspect, what, probe, ms, { scroll = false, l
   const seen = new Map();
   for (;;) {
     const facts = await inspect(page);
-    for (const c of facts.canvases) if (!seen.has(c.label) || seen.get(c.label).painted < c.painted) seen.set(c.label, c);
+    for (const c of facts.canvases)
+      if (!seen.has(c.label) || seen.get(c.label).painted < c.painted) seen.set(c.label, c);
     facts.canvases = [...seen.values()];
     if (probe(facts)) return facts;
     if (scroll && facts.reports.length > 0) {
@@ -32,7 +33,9 @@ async function waitForFrames(page, inspect, what, probe, ms, { scroll = false, l
     }
     if (Date.now() - lastReport > 30000) {
       lastReport = Date.now();
-      log?.(`waiting for ${what}: ${page.frames().length} frames, charts [${facts.canvases.map((c) => `${c.label.slice(0, 20)}:${c.painted}`).join(', ')}], ${facts.reports.length} reports`);
+      log?.(
+        `waiting for ${what}: ${page.frames().length} frames, charts [${facts.canvases.map((c) => `${c.label.slice(0, 20)}:${c.painted}`).join(', ')}], ${facts.reports.length} reports`,
+      );
       if (shot) await page.screenshot({ path: shot });
     }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${detail ? `: ${detail(facts)}` : ''}`);
@@ -56,9 +59,15 @@ async function runTemplateNotebook(page, { command, waitForFrames, log }) {
   const tRun = Date.now();
   await command(page, 'Notebook: Run All');
   log('Run All issued');
-  const done = await waitForFrames(page, 'the four charts and the report',
-    (f) => f.reports.length >= 1 && TEMPLATE_CHARTS.every((k) => f.canvases.some((c) => c.label.startsWith(k) && c.painted > 0)),
-    20 * 60 * 1000, true);
+  const done = await waitForFrames(
+    page,
+    'the four charts and the report',
+    (f) =>
+      f.reports.length >= 1 &&
+      TEMPLATE_CHARTS.every((k) => f.canvases.some((c) => c.label.startsWith(k) && c.painted > 0)),
+    20 * 60 * 1000,
+    true,
+  );
   log(`Run All rendered in ${((Date.now() - tRun) / 1000).toFixed(0)} s`);
   await page.waitForTimeout(1500);
   return done;
@@ -70,8 +79,19 @@ async function runTemplateNotebook(page, { command, waitForFrames, log }) {
  * 300 characters), for the caller's "no console errors" check.
  */
 async function openBrowser(chromium, executablePath, { noise, log }) {
-  const browser = await chromium.launch({ executablePath, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
     const errors = [];
@@ -80,7 +100,9 @@ async function openBrowser(chromium, executablePath, { noise, log }) {
       errors.push(text.slice(0, 300));
       log(`console error: ${text.slice(0, 500)}`);
     };
-    page.on('console', (m) => { if (m.type() === 'error') onError(`${m.text()} @ ${JSON.stringify(m.location())}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') onError(`${m.text()} @ ${JSON.stringify(m.location())}`);
+    });
     page.on('pageerror', (e) => onError(`pageerror: ${e.stack || e.message}`));
     return { browser, page, errors };
   } catch (err) {

@@ -72,7 +72,9 @@ async function main(): Promise<number> {
     passed = data.passed;
     failed = data.failed === 0 && exitError ? 1 : data.failed;
   } catch {
-    console.error(`no test result: ${exitError instanceof Error ? exitError.message : String(exitError ?? 'the tests did not finish')}`);
+    console.error(
+      `no test result: ${exitError instanceof Error ? exitError.message : String(exitError ?? 'the tests did not finish')}`,
+    );
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log(`integration: ${passed} passed, ${failed} failed`);

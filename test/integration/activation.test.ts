@@ -55,10 +55,12 @@ describe('SynthAD activation (lean extension host)', () => {
     // Ours: running the bundle's modules, then activate(). VS Code's: the rest of activate()'s round trip
     // (finding the extension, reading the bundle file, creating its context and storage; it calls
     // activate() once both the module and the context are ready).
-    const ours = (moduleLoadEnd - moduleLoadStart) + (activateEnd - activateStart);
-    console.log(`      activation: ${wasActive ? 'already active; ' : `ext.activate() ${(t1 - t0).toFixed(1)} ms from cold, of which `}` +
-      `SynthAD ${ours.toFixed(1)} ms (running the bundle's modules ${(moduleLoadEnd - moduleLoadStart).toFixed(1)} ms, activate() ${(activateEnd - activateStart).toFixed(1)} ms); ` +
-      `${path.basename(mainFile)} ${fs.statSync(mainFile).size} bytes`);
+    const ours = moduleLoadEnd - moduleLoadStart + (activateEnd - activateStart);
+    console.log(
+      `      activation: ${wasActive ? 'already active; ' : `ext.activate() ${(t1 - t0).toFixed(1)} ms from cold, of which `}` +
+        `SynthAD ${ours.toFixed(1)} ms (running the bundle's modules ${(moduleLoadEnd - moduleLoadStart).toFixed(1)} ms, activate() ${(activateEnd - activateStart).toFixed(1)} ms); ` +
+        `${path.basename(mainFile)} ${fs.statSync(mainFile).size} bytes`,
+    );
     assert.ok(ours < 100, `SynthAD's part of activation took ${ours.toFixed(1)} ms`);
     if (!wasActive) {
       assert.ok(moduleLoadStart >= t0 && activateEnd <= t1, 'the timestamps are not from this activation');
@@ -77,8 +79,15 @@ describe('SynthAD activation (lean extension host)', () => {
     const map = `${mainFile}.map`;
     if (fs.existsSync(map)) {
       const sources = (JSON.parse(fs.readFileSync(map, 'utf8')) as { sources: string[] }).sources;
-      assert.ok(sources.some((s) => /src[\\/]extension[\\/]extension\.ts$/.test(s)), `${map} is not the extension's source map`);
-      const inlined = sources.filter((s) => HEAVY.test(`/${s}`) || /src[\\/]core[\\/](backend|blas|blasMlp|mlp|network|detector|train|charts|png|persist|parallel)\.ts$/.test(s));
+      assert.ok(
+        sources.some((s) => /src[\\/]extension[\\/]extension\.ts$/.test(s)),
+        `${map} is not the extension's source map`,
+      );
+      const inlined = sources.filter(
+        (s) =>
+          HEAVY.test(`/${s}`) ||
+          /src[\\/]core[\\/](backend|blas|blasMlp|mlp|network|detector|train|charts|png|persist|parallel)\.ts$/.test(s),
+      );
       assert.deepEqual(inlined, [], 'heavy modules inlined into the host bundle');
     }
   });

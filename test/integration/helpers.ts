@@ -14,7 +14,11 @@ export async function api(): Promise<SynthadApi> {
   return ext.activate();
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 60000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 60000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -26,7 +30,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 
 /** An untitled SynthAD notebook with these TypeScript cells, shown, with the SynthAD kernel selected. */
 export async function notebookWith(cells: string[]): Promise<vscode.NotebookEditor> {
-  const data = new vscode.NotebookData(cells.map((c) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, c, 'typescript')));
+  const data = new vscode.NotebookData(
+    cells.map((c) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, c, 'typescript')),
+  );
   data.metadata = notebookMetadata();
   const nb = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
   const editor = await vscode.window.showNotebookDocument(nb);
@@ -37,7 +43,11 @@ export async function notebookWith(cells: string[]): Promise<vscode.NotebookEdit
 export async function selectKernel(editor: vscode.NotebookEditor): Promise<void> {
   const { kernel } = await api();
   if (!kernel.isSelected(editor.notebook)) {
-    await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: CONTROLLER_ID, extension: EXTENSION_ID });
+    await vscode.commands.executeCommand('notebook.selectKernel', {
+      editor,
+      id: CONTROLLER_ID,
+      extension: EXTENSION_ID,
+    });
   }
   await waitFor('the SynthAD kernel to be selected', () => kernel.isSelected(editor.notebook), 10000);
 }
@@ -45,16 +55,21 @@ export async function selectKernel(editor: vscode.NotebookEditor): Promise<void>
 /** Runs cells [start, end) through VS Code's own command and waits until each has finished. */
 export async function runCells(nb: vscode.NotebookDocument, start: number, end: number, ms = 120000): Promise<void> {
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start, end }], document: nb.uri });
-  await waitFor(`cells ${start}..${end - 1} to finish`, () => {
-    for (let i = start; i < end; i++) if (nb.cellAt(i).executionSummary?.success === undefined) return false;
-    return true;
-  }, ms);
+  await waitFor(
+    `cells ${start}..${end - 1} to finish`,
+    () => {
+      for (let i = start; i < end; i++) if (nb.cellAt(i).executionSummary?.success === undefined) return false;
+      return true;
+    },
+    ms,
+  );
 }
 
 /** All output items of a cell with the given MIME type, decoded as text. */
 export function outputsOf(cell: vscode.NotebookCell, mime: string): string[] {
   const out: string[] = [];
-  for (const o of cell.outputs) for (const item of o.items) if (item.mime === mime) out.push(new TextDecoder().decode(item.data));
+  for (const o of cell.outputs)
+    for (const item of o.items) if (item.mime === mime) out.push(new TextDecoder().decode(item.data));
   return out;
 }
 

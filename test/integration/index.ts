@@ -16,7 +16,14 @@ import Mocha from 'mocha';
 export function run(): Promise<void> {
   const grep = process.env.SYNTHAD_IT_GREP || undefined;
   const invert = process.env.SYNTHAD_IT_INVERT === '1';
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 10 * 60 * 1000, grep, invert: Boolean(grep) && invert });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    reporter: 'spec',
+    color: false,
+    timeout: 10 * 60 * 1000,
+    grep,
+    invert: Boolean(grep) && invert,
+  });
 
   const files = fs
     .readdirSync(__dirname)

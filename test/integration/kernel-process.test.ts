@@ -35,7 +35,8 @@ describe('SynthAD kernel process in VS Code', () => {
     await runCells(nb, 1, 2);
     assert.equal(nb.cellAt(1).executionSummary?.success, false);
     assert.deepEqual(errorOf(nb.cellAt(1)), {
-      name: 'KernelDied', message: 'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.',
+      name: 'KernelDied',
+      message: 'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.',
     });
     await runCells(nb, 2, 3);
     assert.deepEqual(outputsOf(nb.cellAt(2), 'text/plain'), ["'undefined'"]);
@@ -55,12 +56,18 @@ describe('SynthAD kernel process in VS Code', () => {
     const nb = editor.notebook;
     await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 2 }], document: nb.uri });
     await waitFor('the crashing cell to end', () => nb.cellAt(0).executionSummary?.success !== undefined, 30000);
-    assert.equal(errorOf(nb.cellAt(0)).message, 'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.');
+    assert.equal(
+      errorOf(nb.cellAt(0)).message,
+      'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.',
+    );
     await new Promise((r) => setTimeout(r, 1000));
     assert.notEqual(nb.cellAt(1).executionSummary?.success, true, 'the queued cell did not run');
     assert.deepEqual(outputsOf(nb.cellAt(1), 'text/plain'), []);
     await runCells(nb, 2, 3);
-    assert.equal(errorOf(nb.cellAt(2)).message, 'The kernel died (it exited with code 3); it was restarted and all variables were cleared.');
+    assert.equal(
+      errorOf(nb.cellAt(2)).message,
+      'The kernel died (it exited with code 3); it was restarted and all variables were cleared.',
+    );
     await runCells(nb, 3, 4);
     assert.deepEqual(outputsOf(nb.cellAt(3), 'text/plain'), ['4']);
     assert.equal(process.pid, hostPid);
@@ -70,12 +77,18 @@ describe('SynthAD kernel process in VS Code', () => {
     const config = vscode.workspace.getConfiguration('synthad');
     await config.update('kernelMemoryMB', 400, vscode.ConfigurationTarget.Global);
     try {
-      const editor = await notebookWith(['const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1 << 20).fill(1));', '6 * 7']);
+      const editor = await notebookWith([
+        'const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1 << 20).fill(1));',
+        '6 * 7',
+      ]);
       const nb = editor.notebook;
       await runCells(nb, 0, 1);
       const e = errorOf(nb.cellAt(0));
       assert.equal(e.name, 'KernelDied');
-      assert.match(e.message, /^The kernel died \(it used \d+ MB of memory, more than its limit of 400 MB, setting synthad\.kernelMemoryMB\); it was restarted and all variables were cleared\.$/);
+      assert.match(
+        e.message,
+        /^The kernel died \(it used \d+ MB of memory, more than its limit of 400 MB, setting synthad\.kernelMemoryMB\); it was restarted and all variables were cleared\.$/,
+      );
       await runCells(nb, 1, 2);
       assert.deepEqual(outputsOf(nb.cellAt(1), 'text/plain'), ['42']);
     } finally {

@@ -6,7 +6,18 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { allText, api, ERROR, notebookWith, outputsOf, runCells, selectKernel, STDERR, STDOUT, waitFor } from './helpers';
+import {
+  allText,
+  api,
+  ERROR,
+  notebookWith,
+  outputsOf,
+  runCells,
+  selectKernel,
+  STDERR,
+  STDOUT,
+  waitFor,
+} from './helpers';
 
 const WORKSPACE = process.env.SYNTHAD_IT_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 
@@ -36,7 +47,10 @@ describe('SynthAD kernel in VS Code', () => {
     await runCells(nb, 0, 3);
     assert.deepEqual(outputsOf(nb.cellAt(1), 'text/plain'), ['42']);
     assert.deepEqual(outputsOf(nb.cellAt(2), 'text/plain'), ['2'], 'a redeclared const replaces the old value');
-    assert.deepEqual([0, 1, 2].map((i) => nb.cellAt(i).executionSummary?.executionOrder), [1, 2, 3]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => nb.cellAt(i).executionSummary?.executionOrder),
+      [1, 2, 3],
+    );
   });
 
   it('streams console output in order and shows an error with the cell line; the kernel lives on', async () => {
@@ -47,7 +61,11 @@ describe('SynthAD kernel in VS Code', () => {
     ]);
     const nb = editor.notebook;
     await runCells(nb, 0, 3);
-    const kinds = nb.cellAt(0).outputs.map((o) => o.items.map((i) => `${i.mime === STDOUT ? 'out' : 'err'}:${new TextDecoder().decode(i.data)}`).join(''));
+    const kinds = nb
+      .cellAt(0)
+      .outputs.map((o) =>
+        o.items.map((i) => `${i.mime === STDOUT ? 'out' : 'err'}:${new TextDecoder().decode(i.data)}`).join(''),
+      );
     assert.deepEqual(kinds, ['out:one\n', 'err:two\n', 'out:three\nfour\n']);
     const err = nb.cellAt(1);
     assert.equal(err.executionSummary?.success, false);
@@ -68,7 +86,10 @@ describe('SynthAD kernel in VS Code', () => {
     await vscode.commands.executeCommand('notebook.cancelExecution', { document: nb.uri });
     await waitFor('the loop cell to end', () => nb.cellAt(1).executionSummary?.success !== undefined, 20000);
     assert.equal(nb.cellAt(1).executionSummary?.success, false);
-    assert.match(outputsOf(nb.cellAt(1), STDERR).join(''), /The kernel was restarted because the cell did not stop within 5 s of the interrupt; all variables were cleared\./);
+    assert.match(
+      outputsOf(nb.cellAt(1), STDERR).join(''),
+      /The kernel was restarted because the cell did not stop within 5 s of the interrupt; all variables were cleared\./,
+    );
     await runCells(nb, 2, 3);
     assert.deepEqual(outputsOf(nb.cellAt(2), 'text/plain'), ["'undefined'"]);
   });
@@ -76,14 +97,18 @@ describe('SynthAD kernel in VS Code', () => {
   it('cancel stops training after the current batch and keeps the best weights', async () => {
     const editor = await notebookWith([
       "const tr = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\n" +
-      // Long enough to be stopped mid-way: on the blas backend an epoch of this file takes about 0.1 s.
-      "const slow = await new Detector({ known: ['hyperfunction'], epochs: 2000, patience: 2000 }).fit(tr);\nslow",
+        // Long enough to be stopped mid-way: on the blas backend an epoch of this file takes about 0.1 s.
+        "const slow = await new Detector({ known: ['hyperfunction'], epochs: 2000, patience: 2000 }).fit(tr);\nslow",
       'slow.isFitted',
     ]);
     const nb = editor.notebook;
     void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: nb.uri });
     // The progress line is updated in place every epoch: wait for any epoch from the second on.
-    await waitFor('live training progress', () => outputsOf(nb.cellAt(0), 'text/plain').some((t) => Number(/epoch (\d+)\/2000/.exec(t)?.[1] ?? 0) >= 2), 120000);
+    await waitFor(
+      'live training progress',
+      () => outputsOf(nb.cellAt(0), 'text/plain').some((t) => Number(/epoch (\d+)\/2000/.exec(t)?.[1] ?? 0) >= 2),
+      120000,
+    );
     await vscode.commands.executeCommand('notebook.cancelExecution', { document: nb.uri });
     await waitFor('training to stop', () => nb.cellAt(0).executionSummary?.success !== undefined, 30000);
     const text = allText(nb.cellAt(0));
@@ -111,17 +136,31 @@ describe('SynthAD kernel in VS Code', () => {
     await runCells(nb, 0, 5);
     assert.ok(await nb.save(), 'notebook saved');
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-      cells: Array<{ outputs: Array<{ output_type: string; data?: Record<string, unknown>; name?: string; text?: string | string[]; ename?: string }> }>;
+      cells: Array<{
+        outputs: Array<{
+          output_type: string;
+          data?: Record<string, unknown>;
+          name?: string;
+          text?: string | string[];
+          ename?: string;
+        }>;
+      }>;
       metadata: { kernelspec: { name: string } };
     };
     assert.equal(saved.metadata.kernelspec.name, 'synthad');
     const [c0, c1, c2, c3, c4] = saved.cells.map((c) => c.outputs);
-    assert.deepEqual(c0.map((o) => o.output_type), ['execute_result']);
+    assert.deepEqual(
+      c0.map((o) => o.output_type),
+      ['execute_result'],
+    );
     assert.ok(c1[0].data?.['text/html'] && c1[0].data?.['text/plain'], 'dataset: html table and text');
     const report = c2.find((o) => o.data?.['application/vnd.synthad.report+json'])!;
     assert.match(String(report.data!['text/markdown']), /\| all \| 250 \|/);
     assert.match(String(report.data!['text/plain']), /AUROC/);
-    assert.deepEqual(c3.map((o) => o.output_type), ['stream', 'error']);
+    assert.deepEqual(
+      c3.map((o) => o.output_type),
+      ['stream', 'error'],
+    );
     assert.equal(c3[1].ename, 'TypeError');
     // A chart: the renderer's JSON, a PNG for GitHub and Jupyter (base64 in the file), and markdown.
     const png = Buffer.from(String(c4[0].data!['image/png']), 'base64');

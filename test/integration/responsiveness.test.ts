@@ -20,7 +20,10 @@ if (process.env.SYNTHAD_IT_BENCH === 'responsiveness') {
         const opened = Date.now();
         const nb = (await notebookWith(['1 + 1'])).notebook;
         const shown = Date.now();
-        const ready = ext.kernel.session(nb).whenReady().then(() => Date.now() - shown);
+        const ready = ext.kernel
+          .session(nb)
+          .whenReady()
+          .then(() => Date.now() - shown);
         const [one] = await ext.kernel.execute([nb.cellAt(0)], nb);
         assert.ok(one.ok);
         return { openMs: Date.now() - opened, readyMs: await ready, resultMs: Date.now() - shown };
@@ -48,7 +51,13 @@ if (process.env.SYNTHAD_IT_BENCH === 'responsiveness') {
       const [loaded] = await ext.kernel.execute([editor.notebook.cellAt(0)], editor.notebook);
       assert.ok(loaded.ok, allText(editor.notebook.cellAt(0)));
       const hostLoaded = rss();
-      const kernelMB = Math.round(Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${ext.kernel.session(editor.notebook).pid}/status`, 'utf8'))?.[1]) / 1024);
+      const kernelMB = Math.round(
+        Number(
+          /^VmRSS:\s+(\d+)/m.exec(
+            fs.readFileSync(`/proc/${ext.kernel.session(editor.notebook).pid}/status`, 'utf8'),
+          )?.[1],
+        ) / 1024,
+      );
       const histogram = monitorEventLoopDelay({ resolution: 10 });
       histogram.enable();
       const t0 = Date.now();
@@ -59,13 +68,30 @@ if (process.env.SYNTHAD_IT_BENCH === 'responsiveness') {
       const hostTrained = rss();
       const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
       const figures = {
-        seconds, epochs, samples: histogram.count, cold, warm, restartMs, restartResultMs, hostBeforeMB: hostBefore, hostLoadedMB: hostLoaded, hostTrainedMB: hostTrained, kernelMB,
-        p50Ms: ms(histogram.percentile(50)), p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max),
-        summary: allText(editor.notebook.cellAt(1)).split('\n').filter((l) => /secondsPerEpoch|rowsPerSecond|backend|seconds:/.test(l)).join(' '),
+        seconds,
+        epochs,
+        samples: histogram.count,
+        cold,
+        warm,
+        restartMs,
+        restartResultMs,
+        hostBeforeMB: hostBefore,
+        hostLoadedMB: hostLoaded,
+        hostTrainedMB: hostTrained,
+        kernelMB,
+        p50Ms: ms(histogram.percentile(50)),
+        p99Ms: ms(histogram.percentile(99)),
+        maxMs: ms(histogram.max),
+        summary: allText(editor.notebook.cellAt(1))
+          .split('\n')
+          .filter((l) => /secondsPerEpoch|rowsPerSecond|backend|seconds:/.test(l))
+          .join(' '),
       };
-      console.log(`event-loop lag while training on NSL-KDD (${epochs} epochs, ${seconds.toFixed(0)} s): ` +
-        `p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, max ${figures.maxMs} ms; first result ${JSON.stringify(cold)} / ${JSON.stringify(warm)}; ` +
-        `host RSS ${hostBefore} -> ${hostLoaded} (NSL-KDD loaded) -> ${hostTrained} MB (trained); kernel ${kernelMB} MB`);
+      console.log(
+        `event-loop lag while training on NSL-KDD (${epochs} epochs, ${seconds.toFixed(0)} s): ` +
+          `p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, max ${figures.maxMs} ms; first result ${JSON.stringify(cold)} / ${JSON.stringify(warm)}; ` +
+          `host RSS ${hostBefore} -> ${hostLoaded} (NSL-KDD loaded) -> ${hostTrained} MB (trained); kernel ${kernelMB} MB`,
+      );
       const artifacts = process.env.SYNTHAD_IT_ARTIFACTS;
       if (artifacts) {
         fs.mkdirSync(artifacts, { recursive: true });

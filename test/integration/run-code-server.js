@@ -148,14 +148,19 @@ function prepareTempDir() {
 function startCodeServer(port, dirs, grep) {
   const args = [
     CODE_SERVER_ENTRY,
-    '--config', dirs.config,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--config',
+    dirs.config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
   ];
   if (process.env.SYNTHAD_IT_UNTRUSTED !== '1') args.push('--disable-workspace-trust');
   // code-server's environment reaches the extension host, so this is how the tests get their inputs.
@@ -269,8 +274,11 @@ function kernelProcesses() {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--synthad-kernel')) out.add(Number(entry));
-    } catch { /* gone */ }
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--synthad-kernel'))
+        out.add(Number(entry));
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -299,7 +307,8 @@ function readResult(file) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   ensureHarness();
-  if (!fs.existsSync(TESTS_ENTRY)) throw new Error(`${path.relative(ROOT, TESTS_ENTRY)} is missing: run \`npm run build\` first`);
+  if (!fs.existsSync(TESTS_ENTRY))
+    throw new Error(`${path.relative(ROOT, TESTS_ENTRY)} is missing: run \`npm run build\` first`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 
   const dirs = prepareTempDir();
@@ -355,7 +364,13 @@ async function main() {
   } else {
     failed++;
     log(`kernel processes outlived VS Code: ${orphans.join(', ')}`);
-    for (const pid of orphans) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of orphans) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
   }
   // The extension host logs every warning an extension causes through VS Code's API (configuration read in
   // the wrong scope, say), tagged [synthad.synthad]: none may come from SynthAD (one more test).
@@ -368,7 +383,9 @@ async function main() {
     log(`no warnings from SynthAD in the extension host log (${warnings.logs} log file(s))`);
   } else {
     failed++;
-    log(`SynthAD caused ${warnings.lines.length} warning(s) in the extension host log:\n  ${warnings.lines.slice(0, 8).join('\n  ')}`);
+    log(
+      `SynthAD caused ${warnings.lines.length} warning(s) in the extension host log:\n  ${warnings.lines.slice(0, 8).join('\n  ')}`,
+    );
   }
   if (result && failed === 0 && code !== 0) {
     // The tests passed but VS Code reported an error (run() threw after the result was written).
@@ -405,7 +422,17 @@ function extensionHostWarnings(userData) {
 }
 
 // The browser tests (test/e2e) reuse the harness pieces.
-module.exports = { ROOT, CHROMIUM, ARTIFACTS, ensureHarness, freePort, waitHealthy, prepareTempDir, startCodeServer, stopCodeServer };
+module.exports = {
+  ROOT,
+  CHROMIUM,
+  ARTIFACTS,
+  ensureHarness,
+  freePort,
+  waitHealthy,
+  prepareTempDir,
+  startCodeServer,
+  stopCodeServer,
+};
 
 if (require.main === module) {
   main().catch((err) => {

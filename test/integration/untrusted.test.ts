@@ -23,7 +23,11 @@ describe('SynthAD in an untrusted workspace', () => {
       const error = JSON.parse(outputsOf(editor.notebook.cellAt(0), ERROR)[0]) as { name: string; message: string };
       assert.equal(error.name, 'Restricted Mode');
       assert.match(error.message, /SynthAD runs no cells in an untrusted workspace/);
-      await waitFor('the cell to be marked failed', () => editor.notebook.cellAt(0).executionSummary?.success === false, 10000);
+      await waitFor(
+        'the cell to be marked failed',
+        () => editor.notebook.cellAt(0).executionSummary?.success === false,
+        10000,
+      );
       assert.equal(kernel.hasSession(editor.notebook), false, 'no worker was started');
       // Give a cell that ran anyway (in some process the test does not see) time to write the file.
       await new Promise((r) => setTimeout(r, 1000));

@@ -39,8 +39,19 @@ export type FitHooksAreTrainHooks = Expect<Same<FitHooks, TrainHooks>>;
 export type FitHooksNeedNoSignal = Expect<Same<FitHooks, { readonly signal: AbortSignal }>>;
 
 // Every registered method's options are typed (declaration merging from each method's file).
-export const forestOptions = { method: 'iforest', trees: 10, maxSamples: 64, contamination: 0.1 } satisfies Partial<DetectorOptions>;
-export const classifierOptions = { method: 'vc', hidden: [8, 8], epochs: 3, backend: 'cpu', learningRate: 1e-3 } satisfies Partial<DetectorOptions>;
+export const forestOptions = {
+  method: 'iforest',
+  trees: 10,
+  maxSamples: 64,
+  contamination: 0.1,
+} satisfies Partial<DetectorOptions>;
+export const classifierOptions = {
+  method: 'vc',
+  hidden: [8, 8],
+  epochs: 3,
+  backend: 'cpu',
+  learningRate: 1e-3,
+} satisfies Partial<DetectorOptions>;
 export type MethodsAreNamed = Expect<'vcsa' | 'vc' | 'iforest' extends DetectorMethod ? true : false>;
 // @ts-expect-error 'forest' names no method
 export const noSuchMethod = { method: 'forest' } satisfies Partial<DetectorOptions>;

@@ -46,10 +46,19 @@ function randomBatch(seed: number, n: number, d: number): { x: Float32Array; y: 
 }
 
 /** Loss and gradients of a network written with tf.matMul, differentiated by tf.grads. */
-function tfReference(shape: MlpShape, values: ReadonlyArray<Float32Array>, x: Float32Array, y: Float32Array, n: number, loss: LossName) {
+function tfReference(
+  shape: MlpShape,
+  values: ReadonlyArray<Float32Array>,
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  loss: LossName,
+) {
   return tf.tidy(() => {
     const sizes = [shape.inputs, ...shape.hidden, 1];
-    const params = values.map((v, i) => (i % 2 === 0 ? tf.tensor2d(v, [sizes[i / 2], sizes[i / 2 + 1]]) : tf.tensor1d(v)));
+    const params = values.map((v, i) =>
+      i % 2 === 0 ? tf.tensor2d(v, [sizes[i / 2], sizes[i / 2 + 1]]) : tf.tensor1d(v),
+    );
     const xb = tf.tensor2d(x.subarray(0, n * shape.inputs), [n, shape.inputs]);
     const yb = tf.tensor2d(y.subarray(0, n), [n, 1]);
     const f = (...p: tf.Tensor[]): tf.Scalar => {
@@ -61,7 +70,9 @@ function tfReference(shape: MlpShape, values: ReadonlyArray<Float32Array>, x: Fl
       return lossOf(h, yb, loss);
     };
     const value = f(...params).dataSync()[0];
-    const grads = tf.grads(f)(params).map((g) => g.dataSync() as Float32Array);
+    const grads = tf
+      .grads(f)(params)
+      .map((g) => g.dataSync() as Float32Array);
     return { value, grads };
   });
 }
@@ -108,7 +119,10 @@ describe('blas backend', () => {
           const xb = tf.tensor2d(x, [n, shape.inputs]);
           const yb = tf.tensor2d(y, [n, 1]);
           const g = tf.variableGrads(() => lossOf(model.apply(xb), yb, loss), model.variables);
-          return { value: g.value.dataSync()[0], grads: model.variables.map((v) => g.grads[v.name].dataSync() as Float32Array) };
+          return {
+            value: g.value.dataSync()[0],
+            grads: model.variables.map((v) => g.grads[v.name].dataSync() as Float32Array),
+          };
         });
         model.dispose();
 
@@ -116,7 +130,10 @@ describe('blas backend', () => {
         assert.equal(mismatch([value], [viaModel.value]), undefined, `loss ${value} vs tfjs model ${viaModel.value}`);
         assert.notEqual(mismatch(perturbed([value]), [ref.value]), undefined, 'a 0.1 % error in the loss is caught');
         trainer.grads.forEach((g, i) => {
-          assert.ok(g.some((v) => v !== 0), `gradient ${i} is not all zero`);
+          assert.ok(
+            g.some((v) => v !== 0),
+            `gradient ${i} is not all zero`,
+          );
           assert.equal(mismatch(g, ref.grads[i]), undefined, `gradient ${i} vs tf.grads`);
           assert.equal(mismatch(g, viaModel.grads[i]), undefined, `gradient ${i} vs tfjs model`);
           assert.notEqual(mismatch(perturbed(g), ref.grads[i]), undefined, `a 0.1 % error in gradient ${i} is caught`);
@@ -132,26 +149,41 @@ describe('blas backend', () => {
     const native = new BlasMlp(blas, shape, weights);
     const model = new TfMlp(shape, weights);
     const opts = { learningRate: 1e-2, weightDecay: 1e-2 };
-    const a = new BlasTrainer(native, opts, 'hinge'), b = model.trainer(opts, 'hinge');
+    const a = new BlasTrainer(native, opts, 'hinge'),
+      b = model.trainer(opts, 'hinge');
     for (let s = 0; s < 5; s++) {
       const { x, y } = randomBatch(30 + s, 50, shape.inputs);
-      const la = a.step(x, y, 50), lb = await b.step(x, y, 50);
+      const la = a.step(x, y, 50),
+        lb = await b.step(x, y, 50);
       assert.equal(mismatch([la], [lb]), undefined, `step ${s} loss ${la} vs ${lb}`);
     }
-    const wa = native.getWeights().values, wb = model.getWeights().values;
+    const wa = native.getWeights().values,
+      wb = model.getWeights().values;
     wa.forEach((w, i) => assert.equal(mismatch(w, wb[i]), undefined, `weights ${i} after 5 steps`));
     // The steps moved the weights well beyond the tolerance.
     assert.notEqual(mismatch(wa[0], weights.values[0]), undefined);
     const probe = randomBatch(99, 40, shape.inputs).x;
-    assert.equal(mismatch(native.predict(probe, 40), model.predict(probe, 40)), undefined, 'predictions after training');
-    a.dispose(); b.dispose(); model.dispose();
+    assert.equal(
+      mismatch(native.predict(probe, 40), model.predict(probe, 40)),
+      undefined,
+      'predictions after training',
+    );
+    a.dispose();
+    b.dispose();
+    model.dispose();
   });
 
   it('scores in fixed blocks: every product has SCORE_BLOCK_ROWS rows, whatever the chunking and the buffers', () => {
     const real = loadBlas();
     const products: string[] = [];
     // The library as the network calls it, recording each sgemm's M x N x K.
-    const blas: Blas = { ...real, sgemm: (...args: Parameters<Blas['sgemm']>) => { products.push(args.slice(2, 5).join('x')); real.sgemm(...args); } };
+    const blas: Blas = {
+      ...real,
+      sgemm: (...args: Parameters<Blas['sgemm']>) => {
+        products.push(args.slice(2, 5).join('x'));
+        real.sgemm(...args);
+      },
+    };
     const shape: MlpShape = { inputs: 9, hidden: [40, 24], activation: 'leaky_relu' };
     const net = new BlasMlp(blas, shape, initialWeights(shape, createRng(3)));
     assert.ok(net.simd, 'WebAssembly SIMD kernels in use');
@@ -160,7 +192,11 @@ describe('blas backend', () => {
     const all = net.predict(x, rows);
     const B = SCORE_BLOCK_ROWS;
     const blockShapes = [`${B}x40x9`, `${B}x24x40`, `${B}x1x24`];
-    assert.deepEqual(products, Array.from({ length: Math.ceil(rows / B) }, () => blockShapes).flat(), 'whole blocks, the last one padded');
+    assert.deepEqual(
+      products,
+      Array.from({ length: Math.ceil(rows / B) }, () => blockShapes).flat(),
+      'whole blocks, the last one padded',
+    );
     for (const chunk of [1, 7, 64, B, 2 * B, 100_000]) {
       products.length = 0;
       const parts = new Float32Array(rows);
@@ -228,7 +264,8 @@ describe('blas backend', () => {
   describe('without a BLAS', () => {
     const saved = process.env.SYNTHAD_BLAS;
     afterEach(() => {
-      if (saved === undefined) delete process.env.SYNTHAD_BLAS; else process.env.SYNTHAD_BLAS = saved;
+      if (saved === undefined) delete process.env.SYNTHAD_BLAS;
+      else process.env.SYNTHAD_BLAS = saved;
     });
 
     it('loads the library SYNTHAD_BLAS names (Debian libblas.so.3 is OpenBLAS through alternatives)', async () => {

@@ -10,7 +10,12 @@ import * as path from 'path';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'synthad.js');
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 function synthad(args: string[], cwd: string, env: Record<string, string> = {}): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
@@ -23,7 +28,11 @@ function snapshot(dir: string): Record<string, string> {
   for (const name of fs.readdirSync(dir).sort()) {
     const p = path.join(dir, name);
     const st = fs.lstatSync(p);
-    out[name] = st.isDirectory() ? `<dir> ${JSON.stringify(snapshot(p))}` : st.isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : fs.readFileSync(p).toString('base64');
+    out[name] = st.isDirectory()
+      ? `<dir> ${JSON.stringify(snapshot(p))}`
+      : st.isSymbolicLink()
+        ? `-> ${fs.readlinkSync(p)}`
+        : fs.readFileSync(p).toString('base64');
   }
   return out;
 }
@@ -31,7 +40,8 @@ function snapshot(dir: string): Record<string, string> {
 /** A numeric table: `rows` rows of a, b, c (smooth) and a category column. */
 function table(rows: number, extra: (i: number) => string = () => ''): string {
   const lines = ['a,b,c,kind'];
-  for (let i = 0; i < rows; i++) lines.push(`${(i % 97) / 97},${((i * 7) % 89) / 89},${((i * 13) % 83) / 83},${['x', 'y', 'z'][i % 3]}${extra(i)}`);
+  for (let i = 0; i < rows; i++)
+    lines.push(`${(i % 97) / 97},${((i * 7) % 89) / 89},${((i * 13) % 83) / 83},${['x', 'y', 'z'][i % 3]}${extra(i)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -39,7 +49,10 @@ describe('synthad command, hostile input', function () {
   this.timeout(120_000);
   let dir: string;
   const file = (name: string): string => path.join(dir, name);
-  const write = (name: string, text: string): string => { fs.writeFileSync(file(name), text); return name; };
+  const write = (name: string, text: string): string => {
+    fs.writeFileSync(file(name), text);
+    return name;
+  };
   const FAST = ['--hidden', '8', '--epochs', '2', '--quiet'];
 
   /** Trains a model into `name` (iforest by default: fast) on a fresh train.csv. */
@@ -49,7 +62,9 @@ describe('synthad command, hostile input', function () {
     assert.equal(r.code, 0, r.stderr);
   };
 
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-hostile-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-hostile-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   describe('outputs never overwrite inputs', () => {
@@ -59,7 +74,10 @@ describe('synthad command, hostile input', function () {
       const before = snapshot(dir);
       const r = synthad(['score', 'model', 'data.csv', '--out', 'data.csv'], dir);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'synthad: data.csv: is the input file data.csv; refusing to write over it (choose another output file)\n');
+      assert.equal(
+        r.stderr,
+        'synthad: data.csv: is the input file data.csv; refusing to write over it (choose another output file)\n',
+      );
       assert.deepEqual(snapshot(dir), before);
     });
 
@@ -72,7 +90,10 @@ describe('synthad command, hostile input', function () {
       for (const out of ['alias.csv', 'hard.csv', './sub/../data.csv', file('data.csv')]) {
         const r = synthad(['score', 'model', 'data.csv', '--out', out], dir);
         assert.equal(r.code, 1, out);
-        assert.equal(r.stderr, `synthad: ${out}: is the input file data.csv; refusing to write over it (choose another output file)\n`);
+        assert.equal(
+          r.stderr,
+          `synthad: ${out}: is the input file data.csv; refusing to write over it (choose another output file)\n`,
+        );
       }
       assert.deepEqual(snapshot(dir), before);
     });
@@ -82,7 +103,10 @@ describe('synthad command, hostile input', function () {
       write('data.csv', table(20));
       const r = synthad(['score', 'model', 'data.csv', '--out', 'model/synthad-model.json'], dir);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'synthad: model/synthad-model.json: is the input file model/synthad-model.json; refusing to write over it (choose another output file)\n');
+      assert.equal(
+        r.stderr,
+        'synthad: model/synthad-model.json: is the input file model/synthad-model.json; refusing to write over it (choose another output file)\n',
+      );
     });
 
     it('detect --out naming its data file is refused before training', () => {
@@ -90,7 +114,10 @@ describe('synthad command, hostile input', function () {
       const before = snapshot(dir);
       const r = synthad(['detect', 'data.csv', '--out', 'data.csv', '--epochs', '50'], dir);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'synthad: data.csv: is the input file data.csv; refusing to write over it (choose another output file)\n');
+      assert.equal(
+        r.stderr,
+        'synthad: data.csv: is the input file data.csv; refusing to write over it (choose another output file)\n',
+      );
       assert.deepEqual(snapshot(dir), before);
     });
 
@@ -107,14 +134,17 @@ describe('synthad command, hostile input', function () {
     });
   });
 
-  describe('a model save never deletes the user\'s files', () => {
+  describe("a model save never deletes the user's files", () => {
     it('train --out "" (the current folder) holding other files is refused before training, nothing touched', () => {
       write('train.csv', table(300));
       write('notes.txt', 'my notes\n');
       const before = snapshot(dir);
       const r = synthad(['train', 'train.csv', '--detector', 'iforest', '--quiet', '--out', ''], dir);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, `synthad: ${dir}: holds files that are not part of a SynthAD model (notes.txt, train.csv); save the model into an empty or new folder\n`);
+      assert.equal(
+        r.stderr,
+        `synthad: ${dir}: holds files that are not part of a SynthAD model (notes.txt, train.csv); save the model into an empty or new folder\n`,
+      );
       assert.deepEqual(snapshot(dir), before);
     });
 
@@ -122,9 +152,15 @@ describe('synthad command, hostile input', function () {
       trainModel('model');
       write('model/README.txt', 'what this model is\n');
       const before = snapshot(dir);
-      const r = synthad(['train', 'train.csv', '--detector', 'iforest', '--seed', '5', '--quiet', '--out', 'model'], dir);
+      const r = synthad(
+        ['train', 'train.csv', '--detector', 'iforest', '--seed', '5', '--quiet', '--out', 'model'],
+        dir,
+      );
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, `synthad: ${file('model')}: holds files that are not part of a SynthAD model (README.txt); save the model into an empty or new folder\n`);
+      assert.equal(
+        r.stderr,
+        `synthad: ${file('model')}: holds files that are not part of a SynthAD model (README.txt); save the model into an empty or new folder\n`,
+      );
       assert.deepEqual(snapshot(dir), before);
     });
 
@@ -144,18 +180,32 @@ describe('synthad command, hostile input', function () {
     it('a named pipe as input is refused in one line, without hanging', () => {
       spawnSync('mkfifo', [file('pipe.csv')]);
       trainModel('model');
-      const r = spawnSync(process.execPath, [BIN, 'score', 'model', 'pipe.csv', '--out', 'scores.csv'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync(process.execPath, [BIN, 'score', 'model', 'pipe.csv', '--out', 'scores.csv'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       assert.equal(r.status, 1, r.stderr);
-      assert.equal(r.stderr, 'synthad: pipe.csv: not a regular file (a pipe, socket or device); save the data to a file first\n');
+      assert.equal(
+        r.stderr,
+        'synthad: pipe.csv: not a regular file (a pipe, socket or device); save the data to a file first\n',
+      );
     });
 
     it('Latin-1 bytes are read with a warning naming the first line', () => {
       trainModel('model');
-      const text = Buffer.concat([Buffer.from('a,b,c,kind\n0.5,0.5,0.5,x\n0.1,0.2,0.3,'), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from('\n')]);
+      const text = Buffer.concat([
+        Buffer.from('a,b,c,kind\n0.5,0.5,0.5,x\n0.1,0.2,0.3,'),
+        Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+        Buffer.from('\n'),
+      ]);
       fs.writeFileSync(file('latin1.csv'), text);
       const r = synthad(['score', 'model', 'latin1.csv', '--out', 'scores.csv', '--quiet'], dir);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stderr.split('\n')[0], "synthad: warning: latin1.csv, line 3: not valid UTF-8 (1 line has bytes that are not UTF-8, e.g. Latin-1 'é'); they were read with \ufffd in their place: save the file as UTF-8");
+      assert.equal(
+        r.stderr.split('\n')[0],
+        "synthad: warning: latin1.csv, line 3: not valid UTF-8 (1 line has bytes that are not UTF-8, e.g. Latin-1 'é'); they were read with \ufffd in their place: save the file as UTF-8",
+      );
     });
 
     it('an ID column with 15,000 distinct values is refused naming it and --drop, before encoding', () => {
@@ -164,8 +214,11 @@ describe('synthad command, hostile input', function () {
       write('ids.csv', lines.join('\n') + '\n');
       const r = synthad(['detect', 'ids.csv', '--detector', 'iforest'], dir);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, "synthad: ids.csv, column 'id': 15000 distinct text values (more than 1000, the most a categorical feature may have); " +
-        "an ID or free-text column cannot be one-hot encoded: drop it (--drop id, or drop: ['id'] in a notebook), or fix its numbers if it should be numeric\n");
+      assert.equal(
+        r.stderr,
+        "synthad: ids.csv, column 'id': 15000 distinct text values (more than 1000, the most a categorical feature may have); " +
+          "an ID or free-text column cannot be one-hot encoded: drop it (--drop id, or drop: ['id'] in a notebook), or fix its numbers if it should be numeric\n",
+      );
       const dropped = synthad(['detect', 'ids.csv', '--detector', 'iforest', '--drop', 'id', '--top', '1'], dir);
       assert.equal(dropped.code, 0, dropped.stderr);
     });
@@ -195,7 +248,10 @@ describe('synthad command, hostile input', function () {
     for (const point of ['csv:partial', 'csv:complete']) {
       it(`SIGTERM at ${point}: exit 143, old output intact, no partial file`, () => {
         setup();
-        const r = synthad(['score', 'model', 'data.csv', '--out', 'scores.csv'], dir, { SYNTHAD_FAILPOINT: point, SYNTHAD_FAILPOINT_SIGNAL: 'SIGTERM' });
+        const r = synthad(['score', 'model', 'data.csv', '--out', 'scores.csv'], dir, {
+          SYNTHAD_FAILPOINT: point,
+          SYNTHAD_FAILPOINT_SIGNAL: 'SIGTERM',
+        });
         assert.equal(r.code, 143, r.stderr);
         assert.equal(r.stderr, 'synthad: ended by SIGTERM; no partial output left behind\n');
         assert.equal(fs.readFileSync(file('scores.csv'), 'utf8'), 'old scores\n');
@@ -218,10 +274,13 @@ describe('synthad command, hostile input', function () {
     it('Ctrl+C (SIGINT) while writing: exit 130, old output intact, no partial file', async () => {
       setup();
       const child = spawn(process.execPath, [BIN, 'score', 'model', 'data.csv', '--out', 'scores.csv'], {
-        cwd: dir, env: { ...process.env, SYNTHAD_FAILPOINT: 'csv:partial', SYNTHAD_FAILPOINT_SIGNAL: 'SIGINT' },
+        cwd: dir,
+        env: { ...process.env, SYNTHAD_FAILPOINT: 'csv:partial', SYNTHAD_FAILPOINT_SIGNAL: 'SIGINT' },
       });
       let stderr = '';
-      child.stderr.on('data', (d) => { stderr += String(d); });
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+      });
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       assert.equal(code, 130, stderr);
       assert.equal(stderr, 'synthad: interrupted; no partial output left behind\n');
@@ -236,12 +295,25 @@ describe('synthad command, hostile input', function () {
       write('data.csv', 'a,b,c,kind\n0.5,0.5,0.5,x\n1e300,0.5,0.5,y\n0.5,-1e39,0.5,z\n');
       const r = synthad(['score', 'model', 'data.csv', '--out', 'scores.csv', '--quiet'], dir);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stderr, 'synthad: warning: data.csv: 2 rows have values more than 1e+6 training ranges outside the training data ' +
-        "(first: line 3, column 'a'); scored +Infinity and flagged as anomalies\n");
-      const rows = fs.readFileSync(file('scores.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+      assert.equal(
+        r.stderr,
+        'synthad: warning: data.csv: 2 rows have values more than 1e+6 training ranges outside the training data ' +
+          "(first: line 3, column 'a'); scored +Infinity and flagged as anomalies\n",
+      );
+      const rows = fs
+        .readFileSync(file('scores.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(','));
       assert.deepEqual(rows[0], ['a', 'b', 'c', 'kind', 'score', 'prediction']);
       assert.ok(Number.isFinite(Number(rows[1][4])), rows[1][4]);
-      assert.deepEqual(rows.slice(2).map((r) => r.slice(4)), [['Infinity', '1'], ['Infinity', '1']]);
+      assert.deepEqual(
+        rows.slice(2).map((r) => r.slice(4)),
+        [
+          ['Infinity', '1'],
+          ['Infinity', '1'],
+        ],
+      );
     });
 
     it('the Isolation Forest flags an overflowing value the same way', () => {
@@ -250,7 +322,11 @@ describe('synthad command, hostile input', function () {
       const r = synthad(['score', 'model', 'data.csv', '--out', 'scores.csv', '--quiet'], dir);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /^synthad: warning: data\.csv: 1 row has values more than 1e\+6 training ranges/);
-      const rows = fs.readFileSync(file('scores.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+      const rows = fs
+        .readFileSync(file('scores.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(','));
       assert.deepEqual(rows[2].slice(4), ['Infinity', '1']);
     });
 
@@ -259,19 +335,38 @@ describe('synthad command, hostile input', function () {
       write('data.csv', 'a,b,c,kind\n0.5,0.5,0.5,x\n0.5,0.5,0.5,w\n0.5,0.5,0.5,w\n0.5,0.5,0.5,v\n0.5,0.5,0.5,\n');
       const r = synthad(['score', 'model', 'data.csv', '--out', 'scores.csv', '--quiet'], dir);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stderr, "synthad: warning: data.csv: 3 values of categories not seen in training (3 in 'kind'); scored as no category\n");
+      assert.equal(
+        r.stderr,
+        "synthad: warning: data.csv: 3 values of categories not seen in training (3 in 'kind'); scored as no category\n",
+      );
     });
   });
 
   describe('fails fast, bounded', () => {
     const cases: Array<[string, string[], string]> = [
       ['--ratio 1e6', ['--ratio', '1e6'], 'synthad: --ratio must be a number > 0 and at most 100, got 1000000\n'],
-      ['--hidden 100000,100000', ['--hidden', '100000,100000'], 'synthad: --hidden must be a list of 1 to 16 layer widths, each an integer from 1 to 8192, got [100000,100000]\n'],
-      ['--batch-size 1e9', ['--batch-size', '1e9'], 'synthad: --batch-size must be an integer from 1 to 1048576, got 1000000000\n'],
+      [
+        '--hidden 100000,100000',
+        ['--hidden', '100000,100000'],
+        'synthad: --hidden must be a list of 1 to 16 layer widths, each an integer from 1 to 8192, got [100000,100000]\n',
+      ],
+      [
+        '--batch-size 1e9',
+        ['--batch-size', '1e9'],
+        'synthad: --batch-size must be an integer from 1 to 1048576, got 1000000000\n',
+      ],
       ['--lr 0', ['--lr', '0'], 'synthad: --lr must be a number > 0 and at most 10, got 0\n'],
       ['--epochs 1e7', ['--epochs', '1e7'], 'synthad: --epochs must be an integer from 1 to 100000, got 10000000\n'],
-      ['--trees 0', ['--trees', '0', '--detector', 'iforest'], 'synthad: --trees must be an integer from 1 to 10000, got 0\n'],
-      ['--max-samples 1', ['--max-samples', '1', '--detector', 'iforest'], 'synthad: --max-samples must be an integer from 2 to 16777216, got 1\n'],
+      [
+        '--trees 0',
+        ['--trees', '0', '--detector', 'iforest'],
+        'synthad: --trees must be an integer from 1 to 10000, got 0\n',
+      ],
+      [
+        '--max-samples 1',
+        ['--max-samples', '1', '--detector', 'iforest'],
+        'synthad: --max-samples must be an integer from 2 to 16777216, got 1\n',
+      ],
     ];
     for (const [name, flags, message] of cases) {
       it(`${name} is refused naming the flag, before the data is read`, () => {
@@ -286,15 +381,43 @@ describe('synthad command, hostile input', function () {
     it('--hidden that is not a list of numbers is a usage error', () => {
       const r = synthad(['train', 'nothing.csv', '--hidden', '500;500', '--out', 'm'], dir);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "synthad: --hidden must be layer widths separated by commas, e.g. 500,500; got '500;500'\nRun 'synthad help' for usage.\n");
+      assert.equal(
+        r.stderr,
+        "synthad: --hidden must be layer widths separated by commas, e.g. 500,500; got '500;500'\nRun 'synthad help' for usage.\n",
+      );
     });
 
-    it('evaluate checks the test file\'s columns before training', () => {
-      write('train.csv', table(200).replace('a,b,c,kind', 'a,b,c,kind').split('\n').map((l, i) => (l === '' ? l : `${l},${i === 0 ? 'label' : i % 20 === 0 ? 'bad' : 'ok'}`)).join('\n'));
+    it("evaluate checks the test file's columns before training", () => {
+      write(
+        'train.csv',
+        table(200)
+          .replace('a,b,c,kind', 'a,b,c,kind')
+          .split('\n')
+          .map((l, i) => (l === '' ? l : `${l},${i === 0 ? 'label' : i % 20 === 0 ? 'bad' : 'ok'}`))
+          .join('\n'),
+      );
       write('test.csv', 'a,b,kind,label\n0.1,0.2,x,ok\n0.3,0.1,y,bad\n');
-      const r = synthad(['evaluate', '--train', 'train.csv', '--test', 'test.csv', '--label', 'label', '--normal', 'ok', '--epochs', '200'], dir);
+      const r = synthad(
+        [
+          'evaluate',
+          '--train',
+          'train.csv',
+          '--test',
+          'test.csv',
+          '--label',
+          'label',
+          '--normal',
+          'ok',
+          '--epochs',
+          '200',
+        ],
+        dir,
+      );
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, "synthad: test.csv: no column 'c', which the training data has (columns here: a, b, kind, label)\n");
+      assert.equal(
+        r.stderr,
+        "synthad: test.csv: no column 'c', which the training data has (columns here: a, b, kind, label)\n",
+      );
     });
 
     it('evaluate and detect check --report before training', () => {
@@ -305,7 +428,10 @@ describe('synthad command, hostile input', function () {
       assert.equal(r.stderr, 'synthad: taken: is a file; --report needs a folder\n');
       const r2 = synthad(['detect', 'data.csv', '--report', 'taken/sub', '--epochs', '200'], dir);
       assert.equal(r2.code, 1);
-      assert.equal(r2.stderr, `synthad: taken/sub: ${path.join(dir, 'taken')} is a file, so no folder can be made under it\n`);
+      assert.equal(
+        r2.stderr,
+        `synthad: taken/sub: ${path.join(dir, 'taken')} is a file, so no folder can be made under it\n`,
+      );
       assert.equal(fs.readFileSync(file('taken'), 'utf8'), 'a file, not a folder\n');
     });
 

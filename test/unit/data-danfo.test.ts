@@ -21,7 +21,10 @@ describe('data: danfojs DataFrames', () => {
     const ds = await loadDataset(THYROID, { label: 'class', normal: 'normal' });
     const df = toDataFrame(ds);
     assert.deepStrictEqual(df.shape, [3772, 22]);
-    assert.deepStrictEqual(df.columns, ds.columns.map((c) => c.name));
+    assert.deepStrictEqual(
+      df.columns,
+      ds.columns.map((c) => c.name),
+    );
     assert.strictEqual(df.dtypes[df.columns.indexOf('class')], 'string');
     const back = fromDataFrame(df, { label: 'class', normal: 'normal', source: 'thyroid frame' });
     assert.strictEqual(back.source, 'thyroid frame');
@@ -29,7 +32,10 @@ describe('data: danfojs DataFrames', () => {
     assert.deepStrictEqual(back.columns.map(plain), ds.columns.map(plain));
     assert.deepStrictEqual(back.label?.values, ds.label?.values);
     assert.deepStrictEqual(back.label?.isNormal, ds.label?.isNormal);
-    assert.deepStrictEqual(back.features.map((c) => c.name), ds.features.map((c) => c.name));
+    assert.deepStrictEqual(
+      back.features.map((c) => c.name),
+      ds.features.map((c) => c.name),
+    );
   });
 
   it('maps missing values to NaN and null, and back', () => {
@@ -43,13 +49,18 @@ describe('data: danfojs DataFrames', () => {
     assert.deepStrictEqual(df.column('c').values, ['a', null, 'b']);
     const back = fromDataFrame(df);
     assert.deepStrictEqual(back.columns.map(plain), table.columns.map(plain));
-    assert.deepStrictEqual(back.columns.map((c) => c.kind), ['numeric', 'categorical', 'binary']);
+    assert.deepStrictEqual(
+      back.columns.map((c) => c.kind),
+      ['numeric', 'categorical', 'binary'],
+    );
   });
 
   it('reads a DataFrame built in a cell: booleans as 0/1, errors naming the row', () => {
     const dfd = require('danfojs-node') as typeof import('danfojs-node');
     const df = new dfd.DataFrame({ x: [1, 2, Infinity, 4], flag: [true, false, true, true], y: ['n', 'n', 'a', 'n'] });
-    assert.throws(() => fromDataFrame(df), { message: "DataFrame, record 3, column 'x': expected a finite number, got 'Infinity'" });
+    assert.throws(() => fromDataFrame(df), {
+      message: "DataFrame, record 3, column 'x': expected a finite number, got 'Infinity'",
+    });
     const ok = fromDataFrame(df, { drop: ['x'], label: 'y', normal: 'n' });
     assert.deepStrictEqual(ok.features.map(plain), [{ name: 'flag', kind: 'binary', values: [1, 0, 1, 1] }]);
     assert.deepStrictEqual(Array.from(ok.label?.isNormal ?? []), [1, 1, 0, 1]);

@@ -39,7 +39,10 @@ describe('data: bad files', () => {
   it('names the line of a ragged row', async () => {
     const header = Array.from({ length: 22 }, (_, i) => `c${i}`).join(',');
     const row = (n: number): string => Array.from({ length: n }, (_, i) => String(i)).join(',');
-    const file = fixture('ragged.csv', [header, row(22), row(22), row(22), row(22), row(22), row(21), row(22)].join('\n'));
+    const file = fixture(
+      'ragged.csv',
+      [header, row(22), row(22), row(22), row(22), row(22), row(21), row(22)].join('\n'),
+    );
     await rejects(file, {}, `${file}, line 7: expected 22 fields as in the header, got 21`);
   });
 
@@ -60,7 +63,8 @@ describe('data: bad files', () => {
 });
 
 describe('data: bad cells', () => {
-  const nineNumbersThen = (cell: string): string => ['x,y', '1,a', '2,b', '3,c', cell + ',d', '5,e', '6,f', '7,g', '8,h', '9,i', '10,j'].join('\n');
+  const nineNumbersThen = (cell: string): string =>
+    ['x,y', '1,a', '2,b', '3,c', cell + ',d', '5,e', '6,f', '7,g', '8,h', '9,i', '10,j'].join('\n');
 
   it('names text in a numeric column', async () => {
     const file = fixture('junk.csv', nineNumbersThen('abc'));
@@ -83,14 +87,20 @@ describe('data: bad cells', () => {
   it('does not check dropped columns', async () => {
     const file = fixture('junk-dropped.csv', nineNumbersThen('abc'));
     const ds = await loadDataset(file, { drop: ['x'] });
-    assert.deepStrictEqual(ds.features.map((c) => c.name), ['y']);
+    assert.deepStrictEqual(
+      ds.features.map((c) => c.name),
+      ['y'],
+    );
   });
 
   it('names a feature column with every cell missing, and drops it when asked', async () => {
     const file = fixture('empty-column.csv', 'x,e,y\n1,,a\n2,NA,b\n');
     await rejects(file, {}, `${file}, column 'e': every cell is missing (drop the column with the 'drop' option)`);
     const ds = await loadDataset(file, { drop: ['e'] });
-    assert.deepStrictEqual(ds.features.map((c) => c.name), ['x', 'y']);
+    assert.deepStrictEqual(
+      ds.features.map((c) => c.name),
+      ['x', 'y'],
+    );
   });
 });
 
@@ -121,7 +131,11 @@ describe('data: bad label options', () => {
   });
 
   it('refuses a normal value without a label, and an empty list of normal values', async () => {
-    await rejects(THYROID, { normal: 'normal' }, `${THYROID}: option 'normal' is given without 'label': name the label column too`);
+    await rejects(
+      THYROID,
+      { normal: 'normal' },
+      `${THYROID}: option 'normal' is given without 'label': name the label column too`,
+    );
     const message = `${THYROID}: option 'normal' is an empty list; give at least one label value that means normal`;
     await rejects(THYROID, { label: 'class', normal: [] }, message);
   });
@@ -149,24 +163,39 @@ describe('data: bad label options', () => {
 
   it('refuses a dataset without feature columns', async () => {
     const file = fixture('no-features.csv', 'id,y\n1,a\n2,b\n');
-    await rejects(file, { label: 'y', normal: 'a', drop: ['id'] }, `${file}: no feature columns (every column is the label or dropped)`);
+    await rejects(
+      file,
+      { label: 'y', normal: 'a', drop: ['id'] },
+      `${file}: no feature columns (every column is the label or dropped)`,
+    );
   });
 
   it('accepts one feature column', async () => {
     const ds = await loadDataset(fixture('one-feature.csv', 'x,y\n1,a\n2,b\n'), { label: 'y', normal: 'a' });
-    assert.deepStrictEqual(ds.features.map((c) => c.name), ['x']);
+    assert.deepStrictEqual(
+      ds.features.map((c) => c.name),
+      ['x'],
+    );
   });
 
   it('names columns in drop and categorical that do not exist, and a dropped label', async () => {
     const file = fixture('opts.csv', 'a,b\n1,2\n');
     await rejects(file, { drop: ['idx'] }, `${file}: no column 'idx' to drop (columns: a, b)`);
-    await rejects(file, { categorical: ['B'] }, `${file}: no column 'B' to make categorical (did you mean 'b'? columns: a, b)`);
+    await rejects(
+      file,
+      { categorical: ['B'] },
+      `${file}: no column 'B' to make categorical (did you mean 'b'? columns: a, b)`,
+    );
     await rejects(file, { label: 'b', normal: 1, drop: ['b'] }, `${file}: option 'drop' includes the label column 'b'`);
   });
 
   it('names a bad delimiter or format option', async () => {
     const file = fixture('opts2.csv', 'a,b\n1,2\n');
-    await rejects(file, { delimiter: 'ab' }, `${file}: option 'delimiter' is "ab"; expected one character other than a quote or newline`);
+    await rejects(
+      file,
+      { delimiter: 'ab' },
+      `${file}: option 'delimiter' is "ab"; expected one character other than a quote or newline`,
+    );
     const format = { format: 'xlsx' } as unknown as LoadOptions;
     await rejects(file, format, `${file}: option 'format' is 'xlsx'; expected one of csv, tsv, json, jsonl`);
   });

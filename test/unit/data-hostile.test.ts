@@ -29,7 +29,10 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 describe('data: hostile input', () => {
   describe('decimal commas and thousands separators', () => {
     it('reads a ;-separated file with decimal commas as numbers', async () => {
-      const file = fixture('comma.csv', 'a;b;c;label\n0,97;-1,5e3;1.234,56;normal\n12;2,25;7;normal\n-0,5;+3,0E-2;999,5;anomaly\n');
+      const file = fixture(
+        'comma.csv',
+        'a;b;c;label\n0,97;-1,5e3;1.234,56;normal\n12;2,25;7;normal\n-0,5;+3,0E-2;999,5;anomaly\n',
+      );
       const table = await loadTable(file);
       assert.deepStrictEqual(numbers(table, 'a'), [0.97, 12, -0.5]);
       assert.deepStrictEqual(numbers(table, 'b'), [-1500, 2.25, 0.03]);
@@ -84,11 +87,17 @@ describe('data: hostile input', () => {
 
     it("refuses a decimal option other than ',' or '.'", async () => {
       const file = fixture('any.csv', 'a\n1\n');
-      await rejectsInput(loadTable(file, { decimal: ' ' as ',' }), `${file}: option 'decimal' is " "; expected ',' or '.'`);
+      await rejectsInput(
+        loadTable(file, { decimal: ' ' as ',' }),
+        `${file}: option 'decimal' is " "; expected ',' or '.'`,
+      );
     });
 
     it('reads quoted thousands-separated numbers in a ,-separated file', async () => {
-      const file = fixture('thousands.csv', 'amount,other,n\n"1,234",x,1\n"12,345,678.5",y,2\n999,x,3\n"-2,000",y,4\n0.25,x,5\n');
+      const file = fixture(
+        'thousands.csv',
+        'amount,other,n\n"1,234",x,1\n"12,345,678.5",y,2\n999,x,3\n"-2,000",y,4\n0.25,x,5\n',
+      );
       const table = await loadTable(file);
       assert.deepStrictEqual(numbers(table, 'amount'), [1234, 12345678.5, 999, -2000, 0.25]);
       assert.strictEqual(column(table, 'amount').kind, 'numeric');
@@ -96,10 +105,19 @@ describe('data: hostile input', () => {
     });
 
     it('keeps text categories with commas categorical in a ;-separated file, as written', async () => {
-      const file = fixture('cats.csv', 'colour;size;n\n"red, dark";3,5;1\nblue;M;2\ngreen, light;L;3\n"red, dark";3,5;4\nblue;1,0;5\n');
+      const file = fixture(
+        'cats.csv',
+        'colour;size;n\n"red, dark";3,5;1\nblue;M;2\ngreen, light;L;3\n"red, dark";3,5;4\nblue;1,0;5\n',
+      );
       const table = await loadTable(file);
       assert.strictEqual(column(table, 'colour').kind, 'categorical');
-      assert.deepStrictEqual(column(table, 'colour').values, ['red, dark', 'blue', 'green, light', 'red, dark', 'blue']);
+      assert.deepStrictEqual(column(table, 'colour').values, [
+        'red, dark',
+        'blue',
+        'green, light',
+        'red, dark',
+        'blue',
+      ]);
       assert.strictEqual(column(table, 'size').kind, 'categorical');
       assert.deepStrictEqual(column(table, 'size').values, ['3,5', 'M', 'L', '3,5', '1,0']);
       assert.deepStrictEqual(numbers(table, 'n'), [1, 2, 3, 4, 5]);
@@ -114,12 +132,17 @@ describe('data: hostile input', () => {
       this.timeout(60_000);
       const lines = ['x;y;z;label'];
       for (let i = 0; i < 100_000; i++) {
-        lines.push(`${i % 1000},${i % 7}5;-${i % 13},${i % 10}e1;${i % 3 === 0 ? 'a' : 'b'};${i % 50 === 0 ? 'bad' : 'ok'}`);
+        lines.push(
+          `${i % 1000},${i % 7}5;-${i % 13},${i % 10}e1;${i % 3 === 0 ? 'a' : 'b'};${i % 50 === 0 ? 'bad' : 'ok'}`,
+        );
       }
       const file = fixture('big-comma.csv', lines.join('\n') + '\n');
       const data = await loadDataset(file, { label: 'label', normal: 'ok' });
       assert.strictEqual(data.rowCount, 100_000);
-      assert.deepStrictEqual(data.features.map((c) => c.kind), ['numeric', 'numeric', 'categorical']);
+      assert.deepStrictEqual(
+        data.features.map((c) => c.kind),
+        ['numeric', 'numeric', 'categorical'],
+      );
       assert.deepStrictEqual(numbers(data, 'x').slice(0, 3), [0.05, 1.15, 2.25]);
       assert.deepStrictEqual(numbers(data, 'y').slice(0, 3), [-0, -11, -22]);
       const encoder = fitEncoder(data.features, undefined, data.source);
@@ -156,12 +179,18 @@ describe('data: hostile input', () => {
       const values = Array.from({ length: 3000 }, (_, i) => (i < 2000 ? `v${i % 3}` : `u${i}`));
       const columns: Column[] = [{ name: 'id', kind: 'categorical', values }];
       const training = Uint32Array.from({ length: 2000 }, (_, i) => i);
-      assert.deepStrictEqual(fitEncoder(columns, training).features[0], { name: 'id', kind: 'categorical', categories: ['v0', 'v1', 'v2'] });
+      assert.deepStrictEqual(fitEncoder(columns, training).features[0], {
+        name: 'id',
+        kind: 'categorical',
+        categories: ['v0', 'v1', 'v2'],
+      });
       throwsInput(() => fitEncoder(columns, undefined, 'T'), idMessage('T', 1003));
     });
 
     it('refuses more distinct values than half the training rows once past 100', () => {
-      const name: Column[] = [{ name: 'full name', kind: 'categorical', values: Array.from({ length: 300 }, (_, i) => `n${i % 160}`) }];
+      const name: Column[] = [
+        { name: 'full name', kind: 'categorical', values: Array.from({ length: 300 }, (_, i) => `n${i % 160}`) },
+      ];
       throwsInput(
         () => fitEncoder(name, undefined, 'people.csv'),
         "people.csv, column 'full name': 160 distinct text values in 300 training rows (more than 50% of them, and more than 100); " +
@@ -169,9 +198,13 @@ describe('data: hostile input', () => {
           'or fix its numbers if it should be numeric',
       );
       // 100 distinct values in 150 rows, or 150 in 300: allowed.
-      const small: Column[] = [{ name: 'c', kind: 'categorical', values: Array.from({ length: 150 }, (_, i) => `c${i % 100}`) }];
+      const small: Column[] = [
+        { name: 'c', kind: 'categorical', values: Array.from({ length: 150 }, (_, i) => `c${i % 100}`) },
+      ];
       assert.strictEqual(fitEncoder(small).features.length, 1);
-      const half: Column[] = [{ name: 'c', kind: 'categorical', values: Array.from({ length: 300 }, (_, i) => `c${i % 150}`) }];
+      const half: Column[] = [
+        { name: 'c', kind: 'categorical', values: Array.from({ length: 300 }, (_, i) => `c${i % 150}`) },
+      ];
       assert.strictEqual(fitEncoder(half).features.length, 1);
       // A toy table where every value differs still trains.
       const toy: Column[] = [{ name: 'c', kind: 'categorical', values: ['a', 'b', 'c', 'd'] }];
@@ -180,7 +213,8 @@ describe('data: hostile input', () => {
 
     it('refuses a thousands-separated column that did not parse, instead of failing in encoding', async () => {
       const lines = ['amount,n'];
-      for (let i = 0; i < 5000; i++) lines.push(`"${1 + Math.floor(i / 1000)}.${String(i % 1000).padStart(3, '0')},5",${i % 3}`);
+      for (let i = 0; i < 5000; i++)
+        lines.push(`"${1 + Math.floor(i / 1000)}.${String(i % 1000).padStart(3, '0')},5",${i % 3}`);
       const file = fixture('garbled.csv', lines.join('\n'));
       const data = await loadDataset(file);
       assert.strictEqual(column(data, 'amount').kind, 'categorical');
@@ -194,7 +228,10 @@ describe('data: hostile input', () => {
 
     it('still loads and fits the bundled samples and shared datasets', async function () {
       this.timeout(120_000);
-      const roots = [path.resolve(__dirname, '../../../samples'), path.resolve(__dirname, '../../../../shared/datasets')];
+      const roots = [
+        path.resolve(__dirname, '../../../samples'),
+        path.resolve(__dirname, '../../../../shared/datasets'),
+      ];
       let fitted = 0;
       for (const root of roots) {
         if (!fs.existsSync(root)) continue;
@@ -218,7 +255,14 @@ describe('data: hostile input', () => {
       const file = fixture('latin1.csv', latin1('name,x\nab,1\ncd,2\ncafé,3\nef,4\nnaïve,5\nrésumé,6\n'));
       const table = await loadTable(file);
       assert.deepStrictEqual(table.warnings, [warning(file, 4, '3 lines have')]);
-      assert.deepStrictEqual(column(table, 'name').values, ['ab', 'cd', 'caf\uFFFD', 'ef', 'na\uFFFDve', 'r\uFFFDsum\uFFFD']);
+      assert.deepStrictEqual(column(table, 'name').values, [
+        'ab',
+        'cd',
+        'caf\uFFFD',
+        'ef',
+        'na\uFFFDve',
+        'r\uFFFDsum\uFFFD',
+      ]);
       const data = datasetFromTable(table);
       assert.deepStrictEqual(data.warnings, [warning(file, 4, '3 lines have')]);
       const loaded = await loadDataset(file);
@@ -231,7 +275,11 @@ describe('data: hostile input', () => {
       for (let i = 0; i < 120_000; i++) rows.push(`row${i}é,${i}`);
       // Line numbers: header 1, quoted row 2-3, then row i on line 4 + i.
       const text = rows.join('\n') + '\n';
-      const bytes = Buffer.concat([Buffer.from(text.slice(0, text.indexOf('row40000')), 'utf8'), latin1('row40000é'), Buffer.from(text.slice(text.indexOf('row40000') + 9), 'utf8')]);
+      const bytes = Buffer.concat([
+        Buffer.from(text.slice(0, text.indexOf('row40000')), 'utf8'),
+        latin1('row40000é'),
+        Buffer.from(text.slice(text.indexOf('row40000') + 9), 'utf8'),
+      ]);
       const file = fixture('chunks.csv', bytes);
       assert.ok(bytes.length > 1024 * 1024, 'spans several stream chunks');
       const table = await loadTable(file);
@@ -242,7 +290,12 @@ describe('data: hostile input', () => {
     });
 
     it('finds bad bytes wherever the chunks are cut', () => {
-      const bytes = Buffer.concat([Buffer.from('a,€\n日本,😀\n', 'utf8'), latin1('é,x\n'), Buffer.from('ok,😀\n', 'utf8'), Buffer.from([0xf0, 0x9f])]);
+      const bytes = Buffer.concat([
+        Buffer.from('a,€\n日本,😀\n', 'utf8'),
+        latin1('é,x\n'),
+        Buffer.from('ok,😀\n', 'utf8'),
+        Buffer.from([0xf0, 0x9f]),
+      ]);
       for (let cut = 0; cut <= bytes.length; cut++) {
         for (let cut2 = cut; cut2 <= bytes.length; cut2++) {
           const check = new Utf8Check();
@@ -262,7 +315,10 @@ describe('data: hostile input', () => {
     it('warns about Latin-1 in JSON and JSON Lines', async () => {
       const array = fixture('latin1.json', latin1('[\n{"name": "ok", "x": 1},\n{"name": "café", "x": 2}\n]\n'));
       assert.deepStrictEqual((await loadTable(array)).warnings, [warning(array, 3, '1 line has')]);
-      const jsonl = fixture('latin1.jsonl', latin1('{"name": "ok", "x": 1}\n{"name": "ok", "x": 2}\n{"name": "über", "x": 3}\n'));
+      const jsonl = fixture(
+        'latin1.jsonl',
+        latin1('{"name": "ok", "x": 1}\n{"name": "ok", "x": 2}\n{"name": "über", "x": 3}\n'),
+      );
       const table = await loadTable(jsonl);
       assert.deepStrictEqual(table.warnings, [warning(jsonl, 3, '1 line has')]);
       assert.deepStrictEqual(column(table, 'name').values, ['ok', 'ok', '\uFFFDber']);
@@ -279,13 +335,20 @@ describe('data: hostile input', () => {
     });
 
     it('refuses UTF-16', async () => {
-      const file = fixture('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,2\n', 'utf16le')]));
-      await rejectsInput(loadTable(file), `${file}: UTF-16 text (it starts with a UTF-16 byte order mark); save the file as UTF-8`);
+      const file = fixture(
+        'utf16.csv',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,2\n', 'utf16le')]),
+      );
+      await rejectsInput(
+        loadTable(file),
+        `${file}: UTF-16 text (it starts with a UTF-16 byte order mark); save the file as UTF-8`,
+      );
     });
   });
 
   describe('pipes and devices', () => {
-    const notRegular = (file: string): string => `${file}: not a regular file (a pipe, socket or device); save the data to a file first`;
+    const notRegular = (file: string): string =>
+      `${file}: not a regular file (a pipe, socket or device); save the data to a file first`;
 
     it('refuses a FIFO without hanging', async function () {
       if (process.platform === 'win32') this.skip();

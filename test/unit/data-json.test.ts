@@ -20,8 +20,14 @@ const RECORDS = [
 describe('data: JSON arrays', () => {
   it('reads records with the union of keys in first-seen order', async () => {
     const table = await loadTable(fixture('records.json', JSON.stringify(RECORDS, null, 2)));
-    assert.deepStrictEqual(table.columns.map((c) => c.name), ['id', 'x', 'ok', 'kind', 'class', 'extra']);
-    assert.deepStrictEqual(table.columns.map((c) => c.kind), ['numeric', 'numeric', 'binary', 'categorical', 'categorical', 'numeric']);
+    assert.deepStrictEqual(
+      table.columns.map((c) => c.name),
+      ['id', 'x', 'ok', 'kind', 'class', 'extra'],
+    );
+    assert.deepStrictEqual(
+      table.columns.map((c) => c.kind),
+      ['numeric', 'numeric', 'binary', 'categorical', 'categorical', 'numeric'],
+    );
     assert.deepStrictEqual(values(table, 'x'), [0.5, null, 2.5]);
     assert.deepStrictEqual(values(table, 'ok'), [1, 0, 1]);
     assert.deepStrictEqual(values(table, 'kind'), ['a', 'b', null]);
@@ -30,8 +36,15 @@ describe('data: JSON arrays', () => {
   });
 
   it('loads a labelled dataset from JSON', async () => {
-    const ds = await loadDataset(fixture('labelled.json', JSON.stringify(RECORDS)), { label: 'class', normal: 'normal', drop: ['id'] });
-    assert.deepStrictEqual(ds.features.map((c) => c.name), ['x', 'ok', 'kind', 'extra']);
+    const ds = await loadDataset(fixture('labelled.json', JSON.stringify(RECORDS)), {
+      label: 'class',
+      normal: 'normal',
+      drop: ['id'],
+    });
+    assert.deepStrictEqual(
+      ds.features.map((c) => c.name),
+      ['x', 'ok', 'kind', 'extra'],
+    );
     assert.deepStrictEqual(Array.from(ds.label?.isNormal ?? []), [1, 0, 1]);
   });
 
@@ -53,7 +66,10 @@ describe('data: JSON arrays', () => {
 
   it('refuses JSON that is neither records nor lines, and an empty array', async () => {
     const scalar = fixture('scalar.json', '"hello"');
-    await rejectsInput(loadTable(scalar), `${scalar}: expected a JSON array of records, or JSON Lines (one object a line)`);
+    await rejectsInput(
+      loadTable(scalar),
+      `${scalar}: expected a JSON array of records, or JSON Lines (one object a line)`,
+    );
     const empty = fixture('empty.json', ' [ ] ');
     await rejectsInput(loadTable(empty), `${empty}: no data rows (expected at least one record)`);
     const nothing = fixture('nothing.json', '');
@@ -67,7 +83,10 @@ describe('data: JSON Lines', () => {
   for (const name of ['lines.jsonl', 'lines.ndjson', 'lines-as.json']) {
     it(`reads ${name} with line numbers, BOM, CRLF and blank lines`, async () => {
       const table = await loadTable(fixture(name, lines));
-      assert.deepStrictEqual(table.columns.map((c) => c.name), ['a', 'b', 'c']);
+      assert.deepStrictEqual(
+        table.columns.map((c) => c.name),
+        ['a', 'b', 'c'],
+      );
       assert.deepStrictEqual(values(table, 'a'), [1, 2, null]);
       assert.deepStrictEqual(values(table, 'b'), ['x', null, 'y']);
       assert.deepStrictEqual(values(table, 'c'), [null, 1, null]);
@@ -98,9 +117,18 @@ describe('data: JSON Lines', () => {
 
 describe('data: in-memory records', () => {
   it('builds a table from records, naming the source and record in errors', () => {
-    const table = tableFromRecords([{ a: 1, b: 'x' }, { a: 0, b: 'y' }], 'my data');
+    const table = tableFromRecords(
+      [
+        { a: 1, b: 'x' },
+        { a: 0, b: 'y' },
+      ],
+      'my data',
+    );
     assert.strictEqual(table.source, 'my data');
-    assert.deepStrictEqual(table.columns.map((c) => c.kind), ['binary', 'categorical']);
+    assert.deepStrictEqual(
+      table.columns.map((c) => c.kind),
+      ['binary', 'categorical'],
+    );
     const records = Array.from({ length: 10 }, (_, i) => ({ a: i === 2 ? Infinity : i }));
     assert.throws(() => tableFromRecords(records, 'my data'), {
       name: 'SynthadInputError',

@@ -6,9 +6,21 @@ import { column, fixtureDir } from './helpers';
 
 const THYROID = path.resolve(__dirname, '../../../samples/thyroid-train.csv');
 const THYROID_BINARY = [
-  'sex', 'on_thyroxine', 'query_on_thyroxine', 'on_antithyroid_medication', 'sick', 'pregnant',
-  'thyroid_surgery', 'I131_treatment', 'query_hypothyroid', 'query_hyperthyroid', 'lithium', 'goitre',
-  'tumor', 'hypopituitary', 'psych',
+  'sex',
+  'on_thyroxine',
+  'query_on_thyroxine',
+  'on_antithyroid_medication',
+  'sick',
+  'pregnant',
+  'thyroid_surgery',
+  'I131_treatment',
+  'query_hypothyroid',
+  'query_hyperthyroid',
+  'lithium',
+  'goitre',
+  'tumor',
+  'hypopituitary',
+  'psych',
 ];
 
 const { fixture } = fixtureDir('synthad-data-');
@@ -42,11 +54,22 @@ describe('data: delimiter sniffing', () => {
     assert.strictEqual(sniffDelimiter('value\n1\n2\n'), ',');
   });
 
-  for (const [label, delimiter] of [['comma', ','], ['semicolon', ';'], ['tab', '\t'], ['pipe', '|']]) {
+  for (const [label, delimiter] of [
+    ['comma', ','],
+    ['semicolon', ';'],
+    ['tab', '\t'],
+    ['pipe', '|'],
+  ]) {
     it(`reads a ${label}-separated file`, async () => {
-      const file = fixture(`sniff-${label}.csv`, ['id,x,kind', '1,0.5,a', '2,1.5,b'].join('\n').replace(/,/g, delimiter));
+      const file = fixture(
+        `sniff-${label}.csv`,
+        ['id,x,kind', '1,0.5,a', '2,1.5,b'].join('\n').replace(/,/g, delimiter),
+      );
       const table = await loadTable(file);
-      assert.deepStrictEqual(table.columns.map((c) => c.name), ['id', 'x', 'kind']);
+      assert.deepStrictEqual(
+        table.columns.map((c) => c.name),
+        ['id', 'x', 'kind'],
+      );
       assert.deepStrictEqual(numbers(table, 'x'), [0.5, 1.5]);
       assert.deepStrictEqual(texts(table, 'kind'), ['a', 'b']);
     });
@@ -72,9 +95,15 @@ describe('data: CSV quoting, BOM, line endings', () => {
   it('strips a UTF-8 byte-order mark, also before a quoted header', async () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     const plain = await loadTable(fixture('bom.csv', Buffer.concat([bom, Buffer.from('age,sex\n30,1\n')])));
-    assert.deepStrictEqual(plain.columns.map((c) => c.name), ['age', 'sex']);
+    assert.deepStrictEqual(
+      plain.columns.map((c) => c.name),
+      ['age', 'sex'],
+    );
     const quoted = await loadTable(fixture('bom-quoted.csv', Buffer.concat([bom, Buffer.from('"age";"sex"\n30;1\n')])));
-    assert.deepStrictEqual(quoted.columns.map((c) => c.name), ['age', 'sex']);
+    assert.deepStrictEqual(
+      quoted.columns.map((c) => c.name),
+      ['age', 'sex'],
+    );
   });
 
   it('reads CRLF line endings without stray carriage returns', async () => {
@@ -94,7 +123,10 @@ describe('data: CSV quoting, BOM, line endings', () => {
 
   it('reads a last line without a newline and trims spaces around cells', async () => {
     const table = await loadTable(fixture('trim.csv', ' a , b \n 1 , x \n2,y'));
-    assert.deepStrictEqual(table.columns.map((c) => c.name), ['a', 'b']);
+    assert.deepStrictEqual(
+      table.columns.map((c) => c.name),
+      ['a', 'b'],
+    );
     assert.deepStrictEqual(numbers(table, 'a'), [1, 2]);
     assert.deepStrictEqual(texts(table, 'b'), ['x', 'y']);
   });
@@ -104,20 +136,29 @@ describe('data: column typing', () => {
   it('treats empty, NA, N/A, ? and null as missing', async () => {
     const file = fixture('missing.csv', 'x,c\n1,a\n,b\nNA,\nn/a,NULL\n?,na\nnull,c\n');
     const table = await loadTable(file);
-    assert.deepStrictEqual(numbers(table, 'x').map((v) => (Number.isNaN(v) ? null : v)), [1, null, null, null, null, null]);
+    assert.deepStrictEqual(
+      numbers(table, 'x').map((v) => (Number.isNaN(v) ? null : v)),
+      [1, null, null, null, null, null],
+    );
     assert.deepStrictEqual(texts(table, 'c'), ['a', 'b', null, null, null, 'c']);
     assert.strictEqual(column(table, 'x').kind, 'binary');
   });
 
   it('accepts extra missing texts from the options', async () => {
     const table = await loadTable(fixture('dash.csv', 'x\n1\n-\n2.5\n'), { missing: ['-'] });
-    assert.deepStrictEqual(numbers(table, 'x').map((v) => (Number.isNaN(v) ? null : v)), [1, null, 2.5]);
+    assert.deepStrictEqual(
+      numbers(table, 'x').map((v) => (Number.isNaN(v) ? null : v)),
+      [1, null, 2.5],
+    );
   });
 
   it('tells numeric, binary and categorical apart', async () => {
     const file = fixture('kinds.csv', 'n,b,c,e\n1.5,0,a,1e3\n-2,1,2,-.5\n+3,1,b,7\n');
     const table = await loadTable(file);
-    assert.deepStrictEqual(table.columns.map((c) => c.kind), ['numeric', 'binary', 'categorical', 'numeric']);
+    assert.deepStrictEqual(
+      table.columns.map((c) => c.kind),
+      ['numeric', 'binary', 'categorical', 'numeric'],
+    );
     assert.deepStrictEqual(numbers(table, 'e'), [1000, -0.5, 7]);
     assert.deepStrictEqual(texts(table, 'c'), ['a', '2', 'b']);
   });
@@ -152,7 +193,10 @@ describe('data: datasets and labels', () => {
     assert.ok(!ds.features.some((c) => c.name === 'class'));
     assert.strictEqual(ds.columns.length, 22);
     assert.deepStrictEqual(ds.label?.normalValues, ['normal']);
-    assert.strictEqual(ds.label?.isNormal.reduce((a, b) => a + b, 0), 3488);
+    assert.strictEqual(
+      ds.label?.isNormal.reduce((a, b) => a + b, 0),
+      3488,
+    );
     const summary = describeDataset(ds);
     assert.strictEqual(summary.rows, 3772);
     assert.deepStrictEqual(summary.label?.classes, [
@@ -189,14 +233,23 @@ describe('data: datasets and labels', () => {
   it('drops columns from the features but keeps them in columns', async () => {
     const file = fixture('drop.csv', 'id,t,x,y\n1,9,0.5,a\n2,8,0.7,b\n');
     const ds = await loadDataset(file, { label: 'y', normal: 'a', drop: ['id', 't'] });
-    assert.deepStrictEqual(ds.features.map((c) => c.name), ['x']);
-    assert.deepStrictEqual(ds.columns.map((c) => c.name), ['id', 't', 'x', 'y']);
+    assert.deepStrictEqual(
+      ds.features.map((c) => c.name),
+      ['x'],
+    );
+    assert.deepStrictEqual(
+      ds.columns.map((c) => c.name),
+      ['id', 't', 'x', 'y'],
+    );
   });
 
   it('loads an unlabelled dataset with every column a feature', async () => {
     const ds = await loadDataset(fixture('nolabel.csv', 'a,b\n1,2\n'));
     assert.strictEqual(ds.label, undefined);
-    assert.deepStrictEqual(ds.features.map((c) => c.name), ['a', 'b']);
+    assert.deepStrictEqual(
+      ds.features.map((c) => c.name),
+      ['a', 'b'],
+    );
   });
 
   it('accepts a dataset with one class only (the detector decides)', async () => {
@@ -207,16 +260,25 @@ describe('data: datasets and labels', () => {
   it('re-labels a dataset, or drops its label, from the same table', async () => {
     const ds = await loadDataset(fixture('relabel.csv', 'x,y,z\n1,a,p\n2,b,q\n'), { label: 'y', normal: 'a' });
     const relabelled = datasetFromTable(ds, { label: 'z', normal: 'q' });
-    assert.deepStrictEqual(relabelled.features.map((c) => c.name), ['x', 'y']);
+    assert.deepStrictEqual(
+      relabelled.features.map((c) => c.name),
+      ['x', 'y'],
+    );
     assert.deepStrictEqual(Array.from(relabelled.label?.isNormal ?? []), [0, 1]);
     assert.strictEqual('label' in datasetFromTable(ds), false);
   });
 
   it('names empty header cells like pandas and summarises a plain table', async () => {
     const table = await loadTable(fixture('unnamed.csv', ',x\n0,5\n1,7\n'));
-    assert.deepStrictEqual(table.columns.map((c) => c.name), ['Unnamed: 0', 'x']);
+    assert.deepStrictEqual(
+      table.columns.map((c) => c.name),
+      ['Unnamed: 0', 'x'],
+    );
     const summary = describeDataset(table);
-    assert.deepStrictEqual(summary.columns.map((c) => c.role), ['feature', 'feature']);
+    assert.deepStrictEqual(
+      summary.columns.map((c) => c.role),
+      ['feature', 'feature'],
+    );
     assert.strictEqual(summary.label, undefined);
   });
 

@@ -38,7 +38,11 @@ describe('detector', () => {
     [a, b, c].forEach((d) => d.dispose());
   });
 
-  for (const compute of [{ backend: 'blas', threads: 1 }, { backend: 'blas', threads: 2 }, { backend: 'wasm', threads: 2 }] as const) {
+  for (const compute of [
+    { backend: 'blas', threads: 1 },
+    { backend: 'blas', threads: 2 },
+    { backend: 'wasm', threads: 2 },
+  ] as const) {
     it(`gives identical scores for the same seed, backend and threads (${compute.backend}, ${compute.threads} threads)`, async () => {
       const opts = { ...SMALL, epochs: 5, seed: 8, ...compute };
       const a = await new Detector(opts).fit(train);
@@ -62,7 +66,10 @@ describe('detector', () => {
     const det = await new Detector({ ...SMALL, epochs: 30, known: [] }).fit(train);
     assert.equal(det.fitted.summary.trainRows + det.fitted.summary.validationRows, 400);
     const pred = det.predict(test);
-    const normalFlagged = Array.from(pred).slice(0, 400).reduce((a, b) => a + b, 0) / 400;
+    const normalFlagged =
+      Array.from(pred)
+        .slice(0, 400)
+        .reduce((a, b) => a + b, 0) / 400;
     assert.ok(normalFlagged < 0.15, `normal rows flagged: ${normalFlagged}`);
     det.dispose();
   });
@@ -80,7 +87,9 @@ describe('detector', () => {
     const abort = new AbortController();
     const det = await new Detector({ ...SMALL, epochs: 50, patience: 0 }).fit(train, {
       signal: abort.signal,
-      onEpoch: (p) => { if (p.epoch === 2) abort.abort(); },
+      onEpoch: (p) => {
+        if (p.epoch === 2) abort.abort();
+      },
     });
     assert.equal(det.fitted.summary.cancelled, true);
     assert.equal(det.fitted.summary.epochs, 2);
@@ -93,7 +102,8 @@ describe('detector', () => {
     assert.equal(vc.fitted.summary.syntheticRows, 0);
     vc.dispose();
     await assert.rejects(new Detector({ ...SMALL, method: 'vc', known: [] }).fit(train), {
-      message: "gaussian-1: the VC detector has no anomalies to train on: give known anomaly types (anomaly types in the data: far, wide) or use method 'vcsa'",
+      message:
+        "gaussian-1: the VC detector has no anomalies to train on: give known anomaly types (anomaly types in the data: far, wide) or use method 'vcsa'",
     });
   });
 
@@ -115,15 +125,24 @@ describe('detector', () => {
 
   it('names an unknown known type', async () => {
     await assert.rejects(new Detector({ known: ['nope'] }).fit(train), {
-      message: "gaussian-1, column 'label': known anomaly type 'nope' does not occur in the training data (anomaly types there: far, wide)",
+      message:
+        "gaussian-1, column 'label': known anomaly type 'nope' does not occur in the training data (anomaly types there: far, wide)",
     });
   });
 
   it('validates options with the option name and value', () => {
-    assert.throws(() => resolveOptions({ batchSize: 0 }), { message: "detector option 'batchSize' must be an integer from 1 to 1048576, got 0" });
-    assert.throws(() => resolveOptions({ loss: 'mse' as 'hinge' }), { message: 'detector option \'loss\' must be one of hinge, bce, got "mse"' });
-    assert.throws(() => resolveOptions({ validationSplit: 1 }), { message: "detector option 'validationSplit' must be a number in [0, 1), got 1" });
-    assert.throws(() => resolveOptions({ epoch: 3 } as never), { message: /^unknown detector option 'epoch' \(options: method, known,/ });
+    assert.throws(() => resolveOptions({ batchSize: 0 }), {
+      message: "detector option 'batchSize' must be an integer from 1 to 1048576, got 0",
+    });
+    assert.throws(() => resolveOptions({ loss: 'mse' as 'hinge' }), {
+      message: 'detector option \'loss\' must be one of hinge, bce, got "mse"',
+    });
+    assert.throws(() => resolveOptions({ validationSplit: 1 }), {
+      message: "detector option 'validationSplit' must be a number in [0, 1), got 1",
+    });
+    assert.throws(() => resolveOptions({ epoch: 3 } as never), {
+      message: /^unknown detector option 'epoch' \(options: method, known,/,
+    });
     assert.equal(resolveOptions().hidden.join('x'), '500x500');
   });
 });
@@ -132,7 +151,9 @@ describe('saving and loading a detector', () => {
   const train = gaussianDataset(5);
   const test = gaussianDataset(6);
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-model-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-model-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('round-trips to identical scores, threshold and options', async () => {
@@ -159,7 +180,9 @@ describe('saving and loading a detector', () => {
     const json = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.writeFileSync(file, JSON.stringify({ ...json, formatVersion: 99, synthadVersion: '9.0.0' }));
     await assert.rejects(loadDetector(m), {
-      message: new RegExp(`^${escape(file)}: saved in model format 99 by SynthAD 9.0.0; this SynthAD \\S+ reads formats 1 and 2$`),
+      message: new RegExp(
+        `^${escape(file)}: saved in model format 99 by SynthAD 9.0.0; this SynthAD \\S+ reads formats 1 and 2$`,
+      ),
     });
   });
 
@@ -170,7 +193,8 @@ describe('saving and loading a detector', () => {
     const det = await new Detector({ ...SMALL, epochs: 1 }).fit(train);
     const other = { ...test, columns: test.columns.filter((c) => c.name !== 'x2') };
     assert.throws(() => det.scoreSamples(other), {
-      message: "gaussian-6: no column 'x2', which the model was trained on (columns here: x0, x1, x3, flag, colour, label)",
+      message:
+        "gaussian-6: no column 'x2', which the model was trained on (columns here: x0, x1, x3, flag, colour, label)",
     });
   });
 });

@@ -30,12 +30,7 @@ describe('encoding', () => {
     const enc = fitEncoder(cols);
     const m = encode(enc, table(cols));
     assert.equal(m.cols, 4);
-    assert.deepEqual(Array.from(m.x), [
-      0, 0, 1, 0,
-      0.5, 1, 0, 1,
-      0.5, 1, 0, 0,
-      1, 0, 1, 0,
-    ]);
+    assert.deepEqual(Array.from(m.x), [0, 0, 1, 0, 0.5, 1, 0, 1, 0.5, 1, 0, 0, 1, 0, 1, 0]);
     assert.deepEqual(encodedLayout(enc).names, ['age', 'flag', 'proto=tcp', 'proto=udp']);
   });
 
@@ -71,7 +66,10 @@ describe('encoding', () => {
     const enc = fitEncoder(cols);
     const m = encode(enc, table(cols));
     const back = decode(enc, m.x, m.rows);
-    assert.deepEqual(back.map((c) => c.name), ['age', 'flag', 'proto']);
+    assert.deepEqual(
+      back.map((c) => c.name),
+      ['age', 'flag', 'proto'],
+    );
     assert.deepEqual(Array.from(back[0].values as Float64Array), [20, 40, 40, 60]); // NaN came back as the mean
     assert.deepEqual(Array.from(back[1].values as Float64Array), [0, 1, 1, 0]);
     assert.deepEqual(back[2].values, ['tcp', 'udp', null, 'tcp']);
@@ -82,24 +80,31 @@ describe('encoding', () => {
 
   it('refuses training data where every column is constant', () => {
     assert.throws(() => fitEncoder([num('a', [1, 1]), cat('b', ['x', 'x'])], undefined, 'flat.csv'), {
-      message: 'flat.csv: every feature column is constant or empty on the training rows (a, b); expected at least one column that varies',
+      message:
+        'flat.csv: every feature column is constant or empty on the training rows (a, b); expected at least one column that varies',
     });
   });
 });
 
 describe('synthetic anomalies', () => {
-  const layout = encodedLayout(fitEncoder([
-    num('x', [0, 3]), num('y', [1, 2]), num('b', [0, 1]), cat('c', ['p', 'q']), cat('d', ['r', 's']),
-  ]));
+  const layout = encodedLayout(
+    fitEncoder([num('x', [0, 3]), num('y', [1, 2]), num('b', [0, 1]), cat('c', ['p', 'q']), cat('d', ['r', 's'])]),
+  );
   // columns: x, y, b, c=p, c=q, d=r, d=s  -> width 7, one-hot groups at 3 and 5
 
   it('draws the requested count, continuous columns uniform in [0,1]', () => {
     const x = syntheticAnomalies(layout, 5000, createRng(1));
     assert.equal(x.length, 5000 * 7);
-    let min = Infinity, max = -Infinity, sum = 0;
-    for (let i = 0; i < 5000; i++) for (const c of [0, 1]) {
-      const v = x[i * 7 + c]; min = Math.min(min, v); max = Math.max(max, v); sum += v;
-    }
+    let min = Infinity,
+      max = -Infinity,
+      sum = 0;
+    for (let i = 0; i < 5000; i++)
+      for (const c of [0, 1]) {
+        const v = x[i * 7 + c];
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+        sum += v;
+      }
     assert.ok(min >= 0 && max < 1, `range [${min}, ${max}]`);
     assert.ok(min < 0.01 && max > 0.99);
     assert.ok(Math.abs(sum / 10000 - 0.5) < 0.02, `mean ${sum / 10000}`);
@@ -107,14 +112,19 @@ describe('synthetic anomalies', () => {
 
   it('widens the box by delta', () => {
     const x = syntheticAnomalies(layout, 5000, createRng(2), 0.1);
-    let min = Infinity, max = -Infinity;
-    for (let i = 0; i < 5000; i++) { min = Math.min(min, x[i * 7]); max = Math.max(max, x[i * 7]); }
+    let min = Infinity,
+      max = -Infinity;
+    for (let i = 0; i < 5000; i++) {
+      min = Math.min(min, x[i * 7]);
+      max = Math.max(max, x[i * 7]);
+    }
     assert.ok(min >= -0.1 && min < -0.09 && max <= 1.1 && max > 1.09, `range [${min}, ${max}]`);
   });
 
   it('draws binary columns as Bernoulli(0.5) and exactly one category per one-hot group', () => {
     const x = syntheticAnomalies(layout, 4000, createRng(3));
-    let ones = 0, firstCat = 0;
+    let ones = 0,
+      firstCat = 0;
     for (let i = 0; i < 4000; i++) {
       const r = i * 7;
       assert.ok(x[r + 2] === 0 || x[r + 2] === 1);
@@ -133,7 +143,11 @@ describe('synthetic anomalies', () => {
   });
 
   it('rejects a negative count and a negative delta', () => {
-    assert.throws(() => syntheticAnomalies(layout, -1, createRng(1)), { message: 'synthetic anomaly count must be a non-negative integer, got -1' });
-    assert.throws(() => syntheticAnomalies(layout, 1, createRng(1), -0.5), { message: 'delta must be a finite number >= 0, got -0.5' });
+    assert.throws(() => syntheticAnomalies(layout, -1, createRng(1)), {
+      message: 'synthetic anomaly count must be a non-negative integer, got -1',
+    });
+    assert.throws(() => syntheticAnomalies(layout, 1, createRng(1), -0.5), {
+      message: 'delta must be a finite number >= 0, got -0.5',
+    });
   });
 });

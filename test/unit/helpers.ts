@@ -14,7 +14,10 @@ import { createRng } from '../../src/core/rng';
  * A temporary folder for one test file's fixtures, removed when the run ends (call it at the top level of the
  * test file); `fixture(name, content)` writes a file there and returns its path.
  */
-export function fixtureDir(prefix: string): { dir: string; fixture: (name: string, content: string | Buffer) => string } {
+export function fixtureDir(prefix: string): {
+  dir: string;
+  fixture: (name: string, content: string | Buffer) => string;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const fixture = (name: string, content: string | Buffer): string => {
@@ -62,7 +65,10 @@ export function scoresAgree(a: number, b: number): boolean {
 export function assertScoresAgree(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} scores, expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
-    if (!scoresAgree(actual[i], expected[i])) assert.fail(`${what}: row ${i} scored ${actual[i]}, expected ${expected[i]} (within ${SCORE_TOLERANCE} x max(1, |score|))`);
+    if (!scoresAgree(actual[i], expected[i]))
+      assert.fail(
+        `${what}: row ${i} scored ${actual[i]}, expected ${expected[i]} (within ${SCORE_TOLERANCE} x max(1, |score|))`,
+      );
   }
 }
 
@@ -82,20 +88,43 @@ export function gaussianDataset(seed: number, normals = 400, perType = 40, dims 
   const labels: string[] = [];
   const rows: number[][] = [];
   const add = (type: string, n: number, draw: () => number): void => {
-    for (let i = 0; i < n; i++) { labels.push(type); rows.push(Array.from({ length: dims }, draw)); }
+    for (let i = 0; i < n; i++) {
+      labels.push(type);
+      rows.push(Array.from({ length: dims }, draw));
+    }
   };
   add('normal', normals, () => rng.normal());
   add('far', perType, () => 4 + rng.normal());
   add('wide', perType, () => 3 * rng.normal());
   const n = labels.length;
   const columns: Column[] = [
-    ...Array.from({ length: dims }, (_, d): Column => ({ name: `x${d}`, kind: 'numeric', values: Float64Array.from(rows, (r) => r[d]) })),
-    { name: 'flag', kind: 'binary', values: Float64Array.from({ length: n }, (_, i) => (labels[i] === 'far' ? 1 : i % 2)) },
-    { name: 'colour', kind: 'categorical', values: Array.from({ length: n }, (_, i) => ['red', 'green', 'blue'][i % 3]) },
+    ...Array.from({ length: dims }, (_, d): Column => ({
+      name: `x${d}`,
+      kind: 'numeric',
+      values: Float64Array.from(rows, (r) => r[d]),
+    })),
+    {
+      name: 'flag',
+      kind: 'binary',
+      values: Float64Array.from({ length: n }, (_, i) => (labels[i] === 'far' ? 1 : i % 2)),
+    },
+    {
+      name: 'colour',
+      kind: 'categorical',
+      values: Array.from({ length: n }, (_, i) => ['red', 'green', 'blue'][i % 3]),
+    },
   ];
   const label: Column = { name: 'label', kind: 'categorical', values: labels };
   return {
-    source: `gaussian-${seed}`, rowCount: n, columns: [...columns, label], features: columns,
-    label: { column: 'label', values: labels, normalValues: ['normal'], isNormal: Uint8Array.from(labels, (l) => (l === 'normal' ? 1 : 0)) },
+    source: `gaussian-${seed}`,
+    rowCount: n,
+    columns: [...columns, label],
+    features: columns,
+    label: {
+      column: 'label',
+      values: labels,
+      normalValues: ['normal'],
+      isNormal: Uint8Array.from(labels, (l) => (l === 'normal' ? 1 : 0)),
+    },
   };
 }

@@ -1,9 +1,20 @@
 import { strict as assert } from 'assert';
-import { averagePathLength, fitIsolationForest, IsolationForestModel, scoreIsolationForest } from '../../src/core/iforest';
+import {
+  averagePathLength,
+  fitIsolationForest,
+  IsolationForestModel,
+  scoreIsolationForest,
+} from '../../src/core/iforest';
 import { auroc } from '../../src/core/metrics';
 import { createRng } from '../../src/core/rng';
 
-const OUTLIERS: ReadonlyArray<[number, number]> = [[7, 7], [-7, 6], [6, -7], [-6, -6], [0, 8]];
+const OUTLIERS: ReadonlyArray<[number, number]> = [
+  [7, 7],
+  [-7, 6],
+  [6, -7],
+  [-6, -6],
+  [0, 8],
+];
 
 /** 500 rows of a standard 2-D Gaussian blob followed by the far OUTLIERS; labels 1 on the outliers. */
 function blobWithOutliers(seed: number): { x: Float32Array; rows: number; labels: Uint8Array } {
@@ -12,7 +23,10 @@ function blobWithOutliers(seed: number): { x: Float32Array; rows: number; labels
   const rows = inliers + OUTLIERS.length;
   const x = new Float32Array(rows * 2);
   for (let i = 0; i < inliers * 2; i++) x[i] = rng.normal();
-  OUTLIERS.forEach(([a, b], k) => { x[(inliers + k) * 2] = a; x[(inliers + k) * 2 + 1] = b; });
+  OUTLIERS.forEach(([a, b], k) => {
+    x[(inliers + k) * 2] = a;
+    x[(inliers + k) * 2 + 1] = b;
+  });
   const labels = new Uint8Array(rows);
   labels.fill(1, inliers);
   return { x, rows, labels };

@@ -16,7 +16,12 @@ const KERNEL = path.join(ROOT, 'out', 'src', 'kernel', 'main.js');
 
 const alive = (pid: number | undefined): boolean => {
   if (pid === undefined) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
@@ -28,15 +33,23 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
   return check();
 }
 
-interface Ran extends ExecutionResult { stdout: string; stderr: string; values: string[] }
+interface Ran extends ExecutionResult {
+  stdout: string;
+  stderr: string;
+  values: string[];
+}
 
 function runner(session: KernelSession): (code: string) => Promise<Ran> {
   let n = 0;
   return async (code) => {
     const out = { stdout: '', stderr: '', values: [] as string[] };
     const r = await session.execute(code, 'typescript', `In[${++n}]`, {
-      stream: (name, text) => { out[name] += text; },
-      display: (bundle) => { out.values.push(String(bundle['text/plain'])); },
+      stream: (name, text) => {
+        out[name] += text;
+      },
+      display: (bundle) => {
+        out.values.push(String(bundle['text/plain']));
+      },
     });
     return { ...r, ...out };
   };
@@ -52,7 +65,9 @@ describe('kernel process', function () {
     return s;
   };
 
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-kproc-')); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-kproc-'));
+  });
   after(() => {
     for (const s of sessions) s.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -82,7 +97,10 @@ describe('kernel process', function () {
     assert.strictEqual(crashed.ok, false);
     assert.strictEqual(crashed.restarted, true);
     assert.strictEqual(crashed.error?.name, 'KernelDied');
-    assert.strictEqual(crashed.error?.message, 'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.');
+    assert.strictEqual(
+      crashed.error?.message,
+      'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.',
+    );
     const skipped = await queued;
     assert.deepStrictEqual([skipped.ok, skipped.skipped], [false, true]);
     const fresh = await run('typeof x');
@@ -92,12 +110,17 @@ describe('kernel process', function () {
     assert.deepStrictEqual((await runOther('kept + 1')).values, ['42']);
   });
 
-  it('a native fault through koffi (memset on a null pointer) is a kernel death, not the host\'s', async () => {
+  it("a native fault through koffi (memset on a null pointer) is a kernel death, not the host's", async () => {
     const s = open();
     const run = runner(s);
     const koffi = JSON.stringify(require.resolve('koffi'));
-    const r = await run(`const k = require(${koffi});\nconst libc = k.load('libc.so.6');\nconst memset = libc.func('void *memset(void *s, int c, size_t n)');\nmemset(null, 1, 64);`);
-    assert.strictEqual(r.error?.message, 'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.');
+    const r = await run(
+      `const k = require(${koffi});\nconst libc = k.load('libc.so.6');\nconst memset = libc.func('void *memset(void *s, int c, size_t n)');\nmemset(null, 1, 64);`,
+    );
+    assert.strictEqual(
+      r.error?.message,
+      'The kernel died (segmentation fault, SIGSEGV); it was restarted and all variables were cleared.',
+    );
     assert.deepStrictEqual((await run('1 + 1')).values, ['2']);
   });
 
@@ -105,18 +128,31 @@ describe('kernel process', function () {
     const s = open();
     const run = runner(s);
     const r = await run('process.exit(3)');
-    assert.strictEqual(r.error?.message, 'The kernel died (it exited with code 3); it was restarted and all variables were cleared.');
+    assert.strictEqual(
+      r.error?.message,
+      'The kernel died (it exited with code 3); it was restarted and all variables were cleared.',
+    );
     assert.deepStrictEqual((await run('2 * 21')).values, ['42']);
   });
 
   it('a cell that allocates without bound hits the memory limit, named with its source', async () => {
     const s = open({ memoryMB: 300, memorySource: 'setting synthad.kernelMemoryMB' });
     const run = runner(s);
-    const r = await run('const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1 << 20).fill(1));');
+    const r = await run(
+      'const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1 << 20).fill(1));',
+    );
     assert.strictEqual(r.error?.name, 'KernelDied');
-    assert.match(r.error!.message, /^The kernel died \(it used \d+ MB of memory, more than its limit of 300 MB, setting synthad\.kernelMemoryMB\); it was restarted and all variables were cleared\.$/);
-    const heap = await run("const objects: object[] = [];\nwhile (true) objects.push({ n: objects.length, s: 'x'.repeat(8) + objects.length });");
-    assert.match(heap.error!.message, /^The kernel died \((it used \d+ MB of memory, more than its limit of 300 MB|out of memory: its JavaScript heap reached the limit of 300 MB), setting synthad\.kernelMemoryMB\); it was restarted and all variables were cleared\.$/);
+    assert.match(
+      r.error!.message,
+      /^The kernel died \(it used \d+ MB of memory, more than its limit of 300 MB, setting synthad\.kernelMemoryMB\); it was restarted and all variables were cleared\.$/,
+    );
+    const heap = await run(
+      "const objects: object[] = [];\nwhile (true) objects.push({ n: objects.length, s: 'x'.repeat(8) + objects.length });",
+    );
+    assert.match(
+      heap.error!.message,
+      /^The kernel died \((it used \d+ MB of memory, more than its limit of 300 MB|out of memory: its JavaScript heap reached the limit of 300 MB), setting synthad\.kernelMemoryMB\); it was restarted and all variables were cleared\.$/,
+    );
     assert.deepStrictEqual((await run('3')).values, ['3']);
   });
 
@@ -127,13 +163,18 @@ describe('kernel process', function () {
     const before = s.pid;
     assert.ok(await waitFor(() => s.pid !== before, 5000));
     const next = await run('1');
-    assert.strictEqual(next.stderr, 'The kernel died (it exited with code 5) while no cell was running; it was restarted and all variables were cleared.\n');
+    assert.strictEqual(
+      next.stderr,
+      'The kernel died (it exited with code 5) while no cell was running; it was restarted and all variables were cleared.\n',
+    );
     assert.deepStrictEqual(next.values, ['1']);
   });
 
   it('raw process output of a cell reaches the cell', async () => {
     const run = runner(open());
-    const r = await run("process.stdout.write('raw out\\n'); process.stderr.write('raw err\\n'); await new Promise((r) => setTimeout(r, 100)); 0");
+    const r = await run(
+      "process.stdout.write('raw out\\n'); process.stderr.write('raw err\\n'); await new Promise((r) => setTimeout(r, 100)); 0",
+    );
     assert.strictEqual(r.stdout, 'raw out\n');
     assert.strictEqual(r.stderr, 'raw err\n');
   });
@@ -150,7 +191,9 @@ describe('kernel process', function () {
       const s = new KernelSession(${JSON.stringify(KERNEL)}, { cwd: ${JSON.stringify(dir)} });
       s.whenReady().then(() => console.log(s.pid));`;
     const host = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const kernelPid = await new Promise<number>((resolve) => host.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+    const kernelPid = await new Promise<number>((resolve) =>
+      host.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+    );
     assert.ok(alive(kernelPid));
     host.kill('SIGKILL');
     assert.ok(await waitFor(() => !alive(kernelPid), 5000), 'the kernel outlived its killed host');

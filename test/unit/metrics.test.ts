@@ -66,7 +66,8 @@ describe('metrics', () => {
     it('equals the Mann-Whitney statistic on a larger case', () => {
       const labels = [1, 0, 0, 1, 0, 1, 0, 0, 1, 0];
       const scores = [3, 1, 3, 2, 2, 5, 0, 4, 3, 1];
-      let wins = 0, pairs = 0;
+      let wins = 0,
+        pairs = 0;
       for (let i = 0; i < labels.length; i++) {
         for (let j = 0; j < labels.length; j++) {
           if (labels[i] !== 1 || labels[j] !== 0) continue;
@@ -183,10 +184,7 @@ describe('metrics', () => {
     it('counts with prediction = score > threshold', () => {
       // 0.1 normal -> tn; 0.4 normal -> fp; 0.35 anomaly not > 0.35 -> fn; 0.8 anomaly -> tp.
       const c = confusionAt(LABELS, SCORES, 0.35);
-      assert.deepEqual(
-        { tp: c.tp, fp: c.fp, tn: c.tn, fn: c.fn },
-        { tp: 1, fp: 1, tn: 1, fn: 1 },
-      );
+      assert.deepEqual({ tp: c.tp, fp: c.fp, tn: c.tn, fn: c.fn }, { tp: 1, fp: 1, tn: 1, fn: 1 });
       assert.equal(c.precision, 0.5);
       assert.equal(c.recall, 0.5);
       assert.equal(c.f1, 0.5);
@@ -217,10 +215,13 @@ describe('metrics', () => {
 
     it('scores each type against all normal rows, sorted by name, with known flags', () => {
       const result = perTypeMetrics(types, isNormal, scores, new Set(['spike']));
-      assert.deepEqual(result.map((r) => [r.type, r.count, r.known]), [
-        ['drift', 1, false],
-        ['spike', 2, true],
-      ]);
+      assert.deepEqual(
+        result.map((r) => [r.type, r.count, r.known]),
+        [
+          ['drift', 1, false],
+          ['spike', 2, true],
+        ],
+      );
       // drift (0.05) is below all normal rows: AUROC 0, AP = precision at full recall = 1/4.
       assert.equal(result[0].auroc, 0);
       assertClose(result[0].aupr, 0.25);

@@ -6,7 +6,9 @@ import { SCORE_BLOCK_ROWS } from '../../src/core/network';
 import { createRng } from '../../src/core/rng';
 
 describe('mlp', () => {
-  before(async () => { await selectBackend('wasm'); });
+  before(async () => {
+    await selectBackend('wasm');
+  });
 
   // Mlp.apply multiplies through a custom-gradient op (explicit transposes, fast on wasm); its
   // gradients must equal those of tf.matMul's own gradient on the same network and batch.
@@ -15,8 +17,14 @@ describe('mlp', () => {
       const mlp = new TfMlp({ inputs: 7, hidden: [12, 9], activation: 'leaky_relu' }, createRng(5));
       const rng = createRng(6);
       const n = 33;
-      const x = tf.tensor2d(Float32Array.from({ length: n * 7 }, () => rng.next() * 2 - 1), [n, 7]);
-      const y = tf.tensor2d(Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1)), [n, 1]);
+      const x = tf.tensor2d(
+        Float32Array.from({ length: n * 7 }, () => rng.next() * 2 - 1),
+        [n, 7],
+      );
+      const y = tf.tensor2d(
+        Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1)),
+        [n, 1],
+      );
       const reference = (): tf.Scalar => {
         let h: tf.Tensor2D = x;
         for (let l = 0; l < 3; l++) {
@@ -29,10 +37,15 @@ describe('mlp', () => {
       const theirs = tf.variableGrads(reference, mlp.variables);
       assert.ok(Math.abs(ours.value.dataSync()[0] - theirs.value.dataSync()[0]) < 1e-6);
       for (const v of mlp.variables) {
-        const a = ours.grads[v.name].dataSync(), b = theirs.grads[v.name].dataSync();
+        const a = ours.grads[v.name].dataSync(),
+          b = theirs.grads[v.name].dataSync();
         assert.equal(a.length, b.length);
-        assert.ok(a.some((g) => g !== 0), `${v.name} has a nonzero gradient`);
-        for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${v.name}[${i}]: ${a[i]} vs ${b[i]}`);
+        assert.ok(
+          a.some((g) => g !== 0),
+          `${v.name} has a nonzero gradient`,
+        );
+        for (let i = 0; i < a.length; i++)
+          assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${v.name}[${i}]: ${a[i]} vs ${b[i]}`);
       }
       tf.dispose([x, y, ours.value, theirs.value, ...Object.values(ours.grads), ...Object.values(theirs.grads)]);
       mlp.dispose();

@@ -15,7 +15,10 @@ import { gaussianDataset } from './helpers';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 // onnxruntime-node, typed here so this file compiles without the package (a devDependency).
-interface OrtValue { readonly data: ArrayLike<number | bigint>; readonly dims: ReadonlyArray<number> }
+interface OrtValue {
+  readonly data: ArrayLike<number | bigint>;
+  readonly dims: ReadonlyArray<number>;
+}
 interface OrtSession {
   readonly inputNames: ReadonlyArray<string>;
   readonly outputNames: ReadonlyArray<string>;
@@ -32,10 +35,18 @@ function loadOrt(): Ort {
   return require('onnxruntime-node') as Ort;
 }
 
-interface OnnxResult { readonly score: Float32Array; readonly prediction: number[] }
+interface OnnxResult {
+  readonly score: Float32Array;
+  readonly prediction: number[];
+}
 
 /** Runs the exported model on the table's columns (by input name): float32 (or float64) numbers, strings ('' = missing). */
-async function runOnnx(ort: Ort, model: Uint8Array, table: Table, numeric: 'float' | 'double' = 'float'): Promise<OnnxResult> {
+async function runOnnx(
+  ort: Ort,
+  model: Uint8Array,
+  table: Table,
+  numeric: 'float' | 'double' = 'float',
+): Promise<OnnxResult> {
   const session = await ort.InferenceSession.create(model);
   try {
     const byName = new Map(table.columns.map((c) => [c.name, c] as const));
@@ -43,9 +54,18 @@ async function runOnnx(ort: Ort, model: Uint8Array, table: Table, numeric: 'floa
     for (const name of session.inputNames) {
       const c = byName.get(name);
       assert.ok(c, `no column for input '${name}'`);
-      feeds[name] = c.kind === 'categorical'
-        ? new ort.Tensor('string', c.values.map((v) => v ?? ''), [table.rowCount, 1])
-        : new ort.Tensor(numeric === 'float' ? 'float32' : 'float64', numeric === 'float' ? Float32Array.from(c.values) : Float64Array.from(c.values), [table.rowCount, 1]);
+      feeds[name] =
+        c.kind === 'categorical'
+          ? new ort.Tensor(
+              'string',
+              c.values.map((v) => v ?? ''),
+              [table.rowCount, 1],
+            )
+          : new ort.Tensor(
+              numeric === 'float' ? 'float32' : 'float64',
+              numeric === 'float' ? Float32Array.from(c.values) : Float64Array.from(c.values),
+              [table.rowCount, 1],
+            );
     }
     const out = await session.run(feeds);
     assert.deepEqual([...out.score.dims], [table.rowCount]);
@@ -63,17 +83,24 @@ async function runOnnx(ort: Ort, model: Uint8Array, table: Table, numeric: 'floa
 function hostile(table: Table, round: boolean): { table: Table; far: number[] } {
   const n = table.rowCount;
   const far = [3, Math.floor(n / 2)];
-  let numeric = 0, categorical = 0;
+  let numeric = 0,
+    categorical = 0;
   const columns = table.columns.map((c): Column => {
     if (c.kind === 'categorical') {
       const values = [...c.values];
-      if (categorical++ === 0) { values[5] = 'an unseen category'; values[6] = null; }
+      if (categorical++ === 0) {
+        values[5] = 'an unseen category';
+        values[6] = null;
+      }
       return { ...c, values };
     }
     const values = round ? Float64Array.from(c.values, Math.fround) : Float64Array.from(c.values);
     const k = numeric++;
     values[10 + k] = NaN; // one missing value per column, in different rows
-    if (k === 0) { values[20] = NaN; values[far[0]] = 1e300; }
+    if (k === 0) {
+      values[20] = NaN;
+      values[far[0]] = 1e300;
+    }
     if (k === 1) values[far[1]] = -1e300;
     return { ...c, values };
   });
@@ -97,12 +124,16 @@ function assertSameScoring(det: Detector, table: Table, got: OnnxResult, what: s
     } else {
       const rel = Math.abs(got.score[i] - want[i]) / Math.max(Math.abs(want[i]), typical);
       maxRelative = Math.max(maxRelative, rel);
-      assert.ok(rel <= 1e-5, `${what}: row ${i} scores ${got.score[i]} in ONNX, ${want[i]} in SynthAD (relative ${rel})`);
+      assert.ok(
+        rel <= 1e-5,
+        `${what}: row ${i} scores ${got.score[i]} in ONNX, ${want[i]} in SynthAD (relative ${rel})`,
+      );
     }
   }
   const differ = got.prediction.map((p, i) => (p === predicted[i] ? -1 : i)).filter((i) => i >= 0);
   assert.deepEqual(differ, [], `${what}: predictions differ in rows ${differ.slice(0, 10).join(', ')}`);
-  if (process.env.SYNTHAD_ONNX_VERBOSE) console.log(`      ${what}: max relative score difference ${maxRelative.toExponential(2)}`);
+  if (process.env.SYNTHAD_ONNX_VERBOSE)
+    console.log(`      ${what}: max relative score difference ${maxRelative.toExponential(2)}`);
   return { maxRelative };
 }
 
@@ -115,7 +146,11 @@ function onnxCheckerAvailable(): boolean {
 function checkWithOnnxChecker(bytes: Uint8Array): void {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-onnx-')), 'model.onnx');
   fs.writeFileSync(file, bytes);
-  const r = spawnSync(PYTHON, ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    PYTHON,
+    ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file],
+    { encoding: 'utf8' },
+  );
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   assert.equal(r.status, 0, `onnx.checker: ${r.stderr}`);
 }
@@ -153,13 +188,25 @@ describe('onnx export', () => {
       assert.ok(got.prediction.some((p) => p === 0) && got.prediction.some((p) => p === 1));
       // double inputs take the raw numbers as SynthAD does.
       const raw = hostile(test, false).table;
-      assertSameScoring(det, raw, await runOnnx(rt, onnxModelBytes(det, { numericInput: 'double' }), raw, 'double'), `${what} (double inputs)`);
+      assertSameScoring(
+        det,
+        raw,
+        await runOnnx(rt, onnxModelBytes(det, { numericInput: 'double' }), raw, 'double'),
+        `${what} (double inputs)`,
+      );
       // float inputs with raw numbers: scores still within the tolerance.
       const floats = await runOnnx(rt, bytes, raw);
       const wantRaw = det.scoreSamples(raw);
-      const typical = Array.from(wantRaw).filter(Number.isFinite).reduce((a, v) => a + Math.abs(v), 0) / raw.rowCount;
+      const typical =
+        Array.from(wantRaw)
+          .filter(Number.isFinite)
+          .reduce((a, v) => a + Math.abs(v), 0) / raw.rowCount;
       for (let i = 0; i < raw.rowCount; i++) {
-        if (Number.isFinite(wantRaw[i])) assert.ok(Math.abs(floats.score[i] - wantRaw[i]) <= 1e-5 * Math.max(Math.abs(wantRaw[i]), typical), `row ${i}`);
+        if (Number.isFinite(wantRaw[i]))
+          assert.ok(
+            Math.abs(floats.score[i] - wantRaw[i]) <= 1e-5 * Math.max(Math.abs(wantRaw[i]), typical),
+            `row ${i}`,
+          );
       }
       det.dispose();
     });
@@ -168,7 +215,10 @@ describe('onnx export', () => {
   it('passes the ONNX checker (python3-onnx, full check) for MLP and forest models', async function () {
     // Debian's python3-onnx (.ci/run installs it): the reference checker, not a runtime.
     assert.ok(onnxCheckerAvailable(), 'python3-onnx is missing: apt-get install python3-onnx');
-    for (const options of [{ hidden: [8], epochs: 1, seed: 0 }, { method: 'iforest' as const, trees: 5, seed: 0 }]) {
+    for (const options of [
+      { hidden: [8], epochs: 1, seed: 0 },
+      { method: 'iforest' as const, trees: 5, seed: 0 },
+    ]) {
       const det = await new Detector(options).fit(train);
       checkWithOnnxChecker(onnxModelBytes(det));
       det.dispose();
@@ -177,7 +227,8 @@ describe('onnx export', () => {
 
   it('names inputs exactly as the columns, whatever their characters, and refuses a column named like an output', async function () {
     const rt = needOrt(this);
-    const rename = (name: string): string => ({ x0: 'T4 U (µg/dL)', x1: 'a=b', colour: 'colour / 色' } as Record<string, string>)[name] ?? name;
+    const rename = (name: string): string =>
+      (({ x0: 'T4 U (µg/dL)', x1: 'a=b', colour: 'colour / 色' }) as Record<string, string>)[name] ?? name;
     const renamed = (t: typeof train) => {
       const columns = t.columns.map((c) => ({ ...c, name: rename(c.name) }));
       return { ...t, columns, features: columns.filter((c) => c.name !== 'label') };
@@ -185,15 +236,32 @@ describe('onnx export', () => {
     const det = await new Detector({ hidden: [8], epochs: 2, seed: 0 }).fit(renamed(train));
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-onnx-')), 'model.onnx');
     const info = exportOnnx(det, file);
-    assert.deepEqual(info.inputs.map((i) => [i.name, i.type]), [
-      ['T4 U (µg/dL)', 'float'], ['a=b', 'float'], ['x2', 'float'], ['x3', 'float'], ['flag', 'float'], ['colour / 色', 'string'],
-    ]);
-    assert.deepEqual(info.outputs.map((o) => [o.name, o.type]), [['score', 'float'], ['prediction', 'int64']]);
+    assert.deepEqual(
+      info.inputs.map((i) => [i.name, i.type]),
+      [
+        ['T4 U (µg/dL)', 'float'],
+        ['a=b', 'float'],
+        ['x2', 'float'],
+        ['x3', 'float'],
+        ['flag', 'float'],
+        ['colour / 色', 'string'],
+      ],
+    );
+    assert.deepEqual(
+      info.outputs.map((o) => [o.name, o.type]),
+      [
+        ['score', 'float'],
+        ['prediction', 'int64'],
+      ],
+    );
     const bytes = fs.readFileSync(file);
     assert.equal(info.bytes, bytes.length);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
     const session = await rt.InferenceSession.create(bytes);
-    assert.deepEqual([...session.inputNames], info.inputs.map((i) => i.name));
+    assert.deepEqual(
+      [...session.inputNames],
+      info.inputs.map((i) => i.name),
+    );
     assert.deepEqual([...session.outputNames], ['score', 'prediction']);
     await session.release();
     const table = hostile(renamed(test), true).table;
@@ -201,7 +269,8 @@ describe('onnx export', () => {
     det.dispose();
 
     const scored = await new Detector({ method: 'iforest', trees: 3, seed: 0 }).fit({
-      ...train, columns: train.columns.map((c) => (c.name === 'x0' ? { ...c, name: 'score' } : c)),
+      ...train,
+      columns: train.columns.map((c) => (c.name === 'x0' ? { ...c, name: 'score' } : c)),
       features: train.features.map((c) => (c.name === 'x0' ? { ...c, name: 'score' } : c)),
     });
     assert.throws(() => onnxModelBytes(scored), /a feature column is named 'score'/);
@@ -215,7 +284,10 @@ describe('onnx export', () => {
     const rt = needOrt(this);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-onnx-'));
     try {
-      for (const options of [{ hidden: [8], epochs: 2, seed: 3 }, { method: 'iforest' as const, trees: 10, seed: 3 }]) {
+      for (const options of [
+        { hidden: [8], epochs: 2, seed: 3 },
+        { method: 'iforest' as const, trees: 10, seed: 3 },
+      ]) {
         const modelDir = path.join(dir, options.method ?? 'vcsa');
         const fitted = await new Detector(options).fit(train);
         await saveDetector(fitted, modelDir);
@@ -231,13 +303,24 @@ describe('onnx export', () => {
     // Only categories: no numeric block; two categorical columns concatenated in the encoder's order.
     const only = (t: typeof train) => {
       const n = t.rowCount;
-      const shape: Column = { name: 'shape', kind: 'categorical', values: Array.from({ length: n }, (_, i) => ['circle', 'square'][(i * 7) % 2]) };
+      const shape: Column = {
+        name: 'shape',
+        kind: 'categorical',
+        values: Array.from({ length: n }, (_, i) => ['circle', 'square'][(i * 7) % 2]),
+      };
       const colour = t.features.find((c) => c.name === 'colour')!;
-      const size: Column = { name: 'size', kind: 'categorical', values: Array.from({ length: n }, (_, i) => (t.label!.isNormal[i] ? ['s', 'm', 'l'][i % 3] : 'xl')) };
+      const size: Column = {
+        name: 'size',
+        kind: 'categorical',
+        values: Array.from({ length: n }, (_, i) => (t.label!.isNormal[i] ? ['s', 'm', 'l'][i % 3] : 'xl')),
+      };
       const features = [size, colour, shape];
       return { ...t, columns: [...features, t.columns.find((c) => c.name === 'label')!], features };
     };
-    for (const options of [{ hidden: [8], epochs: 2, seed: 0 }, { method: 'iforest' as const, trees: 10, seed: 0 }]) {
+    for (const options of [
+      { hidden: [8], epochs: 2, seed: 0 },
+      { method: 'iforest' as const, trees: 10, seed: 0 },
+    ]) {
       const det = await new Detector(options).fit(only(train));
       const table = hostile(only(test), true).table;
       assertSameScoring(det, table, await runOnnx(rt, onnxModelBytes(det), table), `categorical only, ${det.name}`);
@@ -258,13 +341,23 @@ describe('onnx export', () => {
         const testData = await loadDataset(path.join(ROOT, 'samples/thyroid-test.csv'), options);
         const det = await new Detector(detectorOptions).fit(trainData);
         // Raw values with double inputs; float32-rounded values with float inputs.
-        assertSameScoring(det, testData, await runOnnx(rt, onnxModelBytes(det, { numericInput: 'double' }), testData, 'double'), `${what} (double)`);
+        assertSameScoring(
+          det,
+          testData,
+          await runOnnx(rt, onnxModelBytes(det, { numericInput: 'double' }), testData, 'double'),
+          `${what} (double)`,
+        );
         const rounded = hostile(testData, true).table;
         const got = await runOnnx(rt, onnxModelBytes(det), rounded);
         assertSameScoring(det, rounded, got, what);
         assert.ok(got.prediction.filter((p) => p === 1).length > 50);
         // The training rows too (raw, double inputs): the threshold is one of their scores.
-        assertSameScoring(det, trainData, await runOnnx(rt, onnxModelBytes(det, { numericInput: 'double' }), trainData, 'double'), `${what} (training rows)`);
+        assertSameScoring(
+          det,
+          trainData,
+          await runOnnx(rt, onnxModelBytes(det, { numericInput: 'double' }), trainData, 'double'),
+          `${what} (training rows)`,
+        );
         det.dispose();
       });
     }
@@ -276,7 +369,10 @@ describe('onnx export', () => {
       assert.ok(roundUp32(third) >= third && Math.fround(roundUp32(third)) === roundUp32(third));
       assert.ok(roundDown32(third) <= third && Math.fround(roundDown32(third)) === roundDown32(third));
       assert.ok(roundUp32(third) > roundDown32(third));
-      for (const v of [0, 1, -2.5, 0.5, 1e6, -1e6, 1000001]) { assert.equal(roundUp32(v), v); assert.equal(roundDown32(v), v); }
+      for (const v of [0, 1, -2.5, 0.5, 1e6, -1e6, 1000001]) {
+        assert.equal(roundUp32(v), v);
+        assert.equal(roundDown32(v), v);
+      }
       assert.equal(roundUp32(-third), -roundDown32(third));
       assert.equal(roundUp32(1e-50), 2 ** -149);
       assert.equal(roundDown32(1e39), 3.4028234663852886e38);
@@ -323,11 +419,18 @@ describe('synthad export (command line)', function () {
     const bin = path.join(ROOT, 'bin', 'synthad.js');
     const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8' });
     try {
-      const trainFile = path.join(ROOT, 'samples', 'thyroid-train.csv'), testFile = path.join(ROOT, 'samples', 'thyroid-test.csv');
-      assert.equal(cli('train', trainFile, '--detector', 'iforest', '--trees', '50', '--quiet', '--out', 'model').status, 0);
+      const trainFile = path.join(ROOT, 'samples', 'thyroid-train.csv'),
+        testFile = path.join(ROOT, 'samples', 'thyroid-test.csv');
+      assert.equal(
+        cli('train', trainFile, '--detector', 'iforest', '--trees', '50', '--quiet', '--out', 'model').status,
+        0,
+      );
       const exported = cli('export', 'model', '--onnx', 'model.onnx');
       assert.equal(exported.status, 0, exported.stderr);
-      assert.match(exported.stderr, /^synthad: wrote model\.onnx \(\d+ bytes, ONNX opset 17, ai\.onnx\.ml 3\): inputs age \(float\), sex \(float\), .*; outputs score \(float\), prediction \(int64, 1 = anomaly\)\n$/);
+      assert.match(
+        exported.stderr,
+        /^synthad: wrote model\.onnx \(\d+ bytes, ONNX opset 17, ai\.onnx\.ml 3\): inputs age \(float\), sex \(float\), .*; outputs score \(float\), prediction \(int64, 1 = anomaly\)\n$/,
+      );
       assert.equal(cli('score', 'model', testFile, '--out', 'scores.csv', '--quiet').status, 0);
       const lines = fs.readFileSync(path.join(dir, 'scores.csv'), 'utf8').trim().split('\n');
       const header = lines[0].split(',');
@@ -336,12 +439,19 @@ describe('synthad export (command line)', function () {
       const wantPrediction = rows.map((r) => Number(r[header.indexOf('prediction')]));
       const table = (await loadDataset(testFile, { label: 'class', normal: 'normal' })) as Table;
       const got = await runOnnx(loadOrt(), fs.readFileSync(path.join(dir, 'model.onnx')), table);
-      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got.score[i] - want[i]) <= 1e-5 * Math.abs(want[i]), `row ${i}: ${got.score[i]} vs ${want[i]}`);
+      for (let i = 0; i < want.length; i++)
+        assert.ok(
+          Math.abs(got.score[i] - want[i]) <= 1e-5 * Math.abs(want[i]),
+          `row ${i}: ${got.score[i]} vs ${want[i]}`,
+        );
       assert.deepEqual(got.prediction, wantPrediction);
       // The export never writes over the model it reads.
       const over = cli('export', 'model', '--onnx', 'model/synthad-model.json');
       assert.equal(over.status, 1);
-      assert.equal(over.stderr, 'synthad: model/synthad-model.json: is the input file model/synthad-model.json; refusing to write over it (choose another output file)\n');
+      assert.equal(
+        over.stderr,
+        'synthad: model/synthad-model.json: is the input file model/synthad-model.json; refusing to write over it (choose another output file)\n',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -36,14 +36,18 @@ function closeRelative(a: number, b: number, tolerance: number): boolean {
 /** Waits for `p`, failing after `ms` instead of hanging the suite. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 describe('parallel (data-parallel training on TensorFlow.js)', () => {
   const trainers: Trainer[] = [];
   const nets: TfMlp[] = [];
-  before(async () => { await selectBackend('wasm'); });
+  before(async () => {
+    await selectBackend('wasm');
+  });
   afterEach(() => {
     trainers.splice(0).forEach((t) => t.dispose());
     nets.splice(0).forEach((m) => m.dispose());
@@ -60,8 +64,15 @@ describe('parallel (data-parallel training on TensorFlow.js)', () => {
   };
 
   it('splits a batch into contiguous shards of near-equal size, fewer for tiny batches', () => {
-    assert.deepEqual(shardRows(1024, 2), [{ start: 0, rows: 512 }, { start: 512, rows: 512 }]);
-    assert.deepEqual(shardRows(101, 3), [{ start: 0, rows: 34 }, { start: 34, rows: 34 }, { start: 68, rows: 33 }]);
+    assert.deepEqual(shardRows(1024, 2), [
+      { start: 0, rows: 512 },
+      { start: 512, rows: 512 },
+    ]);
+    assert.deepEqual(shardRows(101, 3), [
+      { start: 0, rows: 34 },
+      { start: 34, rows: 34 },
+      { start: 68, rows: 33 },
+    ]);
     assert.deepEqual(shardRows(MIN_SHARD_ROWS, 4), [{ start: 0, rows: MIN_SHARD_ROWS }]);
     assert.deepEqual(shardRows(1, 2), [{ start: 0, rows: 1 }]);
   });
@@ -74,26 +85,37 @@ describe('parallel (data-parallel training on TensorFlow.js)', () => {
   for (const loss of ['hinge', 'bce'] as const) {
     it(`takes the same ${loss} step with 2 workers as on one thread`, async () => {
       const initial = net(3, 1).getWeights();
-      const single = net(initial, 1), parallel = net(initial, 2);
-      const one = trainerOf(single, loss), two = trainerOf(parallel, loss);
+      const single = net(initial, 1),
+        parallel = net(initial, 2);
+      const one = trainerOf(single, loss),
+        two = trainerOf(parallel, loss);
       const { x, y } = batch(4, 101); // odd: shards of 51 and 50 rows
       const expected = await one.step(x, y, 101);
       const actual = await two.step(x, y, 101);
       assert.ok(closeRelative(actual, expected, 1e-5), `loss ${actual} vs ${expected}`);
       assertClose(parallel.getWeights(), single.getWeights(), 1e-5);
-      assert.ok(parallel.getWeights().values[0].some((w, i) => w !== initial.values[0][i]), 'the step changed the weights');
+      assert.ok(
+        parallel.getWeights().values[0].some((w, i) => w !== initial.values[0][i]),
+        'the step changed the weights',
+      );
       // predict on the main thread sees the new weights.
-      const fa = parallel.predict(x, 101), fb = single.predict(x, 101);
+      const fa = parallel.predict(x, 101),
+        fb = single.predict(x, 101);
       for (let i = 0; i < 101; i++) assert.ok(closeRelative(fa[i], fb[i], 1e-5), `f[${i}]: ${fa[i]} vs ${fb[i]}`);
     });
   }
 
   it('follows weights set between steps, as the single-thread trainer does', async () => {
     const initial = net(5, 1).getWeights();
-    const single = net(initial, 1), parallel = net(initial, 2);
-    const one = trainerOf(single, 'hinge'), two = trainerOf(parallel, 'hinge');
+    const single = net(initial, 1),
+      parallel = net(initial, 2);
+    const one = trainerOf(single, 'hinge'),
+      two = trainerOf(parallel, 'hinge');
     const { x, y } = batch(6, 80);
-    for (const [mlp, t] of [[single, one], [parallel, two]] as const) {
+    for (const [mlp, t] of [
+      [single, one],
+      [parallel, two],
+    ] as const) {
       await t.step(x, y, 80);
       mlp.setWeights(initial);
       await t.step(x.subarray(0, 40 * shape.inputs), y, 40);
@@ -105,24 +127,37 @@ describe('parallel (data-parallel training on TensorFlow.js)', () => {
     const rows = 600;
     const data = { ...batch(9, rows), rows, cols: shape.inputs };
     const val = { ...batch(10, 100), rows: 100, cols: shape.inputs };
-    const settings = { loss: 'hinge' as const, learningRate: 1e-2, weightDecay: 1e-2, batchSize: 128, epochs: 3, patience: 0 };
+    const settings = {
+      loss: 'hinge' as const,
+      learningRate: 1e-2,
+      weightDecay: 1e-2,
+      batchSize: 128,
+      epochs: 3,
+      patience: 0,
+    };
     const run = async (): Promise<Float32Array> => {
       const mlp = net(11, 2);
       await trainMlp(mlp, data, val, settings, createRng(12));
       return mlp.predict(val.x, val.rows);
     };
-    const first = await run(), second = await run();
+    const first = await run(),
+      second = await run();
     assert.deepEqual(Buffer.from(first.buffer), Buffer.from(second.buffer));
     const untrained = net(11, 1).predict(val.x, val.rows);
-    assert.ok(first.some((f, i) => f !== untrained[i]), 'training changed the predictions');
+    assert.ok(
+      first.some((f, i) => f !== untrained[i]),
+      'training changed the predictions',
+    );
   });
 
-  it('rejects a step with the worker\'s error, and keeps working after it', async () => {
+  it("rejects a step with the worker's error, and keeps working after it", async () => {
     const t = trainerOf(net(13, 2), 'hinge');
     const { x, y } = batch(14, 100);
     // x holds 60 rows, not 100: the second shard (rows 50-99) has only 10 of its rows.
-    await assert.rejects(within(Promise.resolve(t.step(x.subarray(0, 60 * shape.inputs), y, 100)), 20000, 'the failing step'),
-      /data-parallel training worker 1: .*should have 500 values but has 100/);
+    await assert.rejects(
+      within(Promise.resolve(t.step(x.subarray(0, 60 * shape.inputs), y, 100)), 20000, 'the failing step'),
+      /data-parallel training worker 1: .*should have 500 values but has 100/,
+    );
     const loss = await t.step(x, y, 100);
     assert.ok(Number.isFinite(loss));
   });
@@ -132,7 +167,10 @@ describe('parallel (data-parallel training on TensorFlow.js)', () => {
     const t = new DataParallelTrainer(mlp.parallelModel(), 2, 'no-such-backend', adamw, 'hinge');
     trainers.push(t);
     const { x, y } = batch(16, 64);
-    await assert.rejects(within(t.step(x, y, 64), 20000, 'the step'), /data-parallel training worker 0: .*no-such-backend/);
+    await assert.rejects(
+      within(t.step(x, y, 64), 20000, 'the step'),
+      /data-parallel training worker 0: .*no-such-backend/,
+    );
   });
 
   it('rejects a step in flight when disposed, and every step after', async () => {
@@ -142,7 +180,7 @@ describe('parallel (data-parallel training on TensorFlow.js)', () => {
     t.dispose();
     await assert.rejects(inFlight, /disposed/);
     await assert.rejects(t.step(x, y, 64), /disposed/);
-    await within(t.exited, 20000, 'the workers\' exit');
+    await within(t.exited, 20000, "the workers' exit");
   });
 
   it('lets the process exit, with or without dispose', async function () {
@@ -163,7 +201,8 @@ describe('parallel (data-parallel training on TensorFlow.js)', () => {
     for (const dispose of [true, false]) {
       const out = await new Promise<string>((resolve, reject) => {
         execFile(process.execPath, ['-e', script(dispose)], { timeout: 30000 }, (err, stdout, stderr) => {
-          if (err) reject(new Error(`the process (dispose: ${dispose}) did not exit cleanly: ${err.message} ${stderr}`));
+          if (err)
+            reject(new Error(`the process (dispose: ${dispose}) did not exit cleanly: ${err.message} ${stderr}`));
           else resolve(stdout);
         });
       });

@@ -25,7 +25,9 @@ function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of list(dir)) {
     const p = path.join(dir, name);
-    out[name] = fs.statSync(p).isDirectory() ? `folder: ${JSON.stringify(snapshot(p))}` : fs.readFileSync(p).toString('base64');
+    out[name] = fs.statSync(p).isDirectory()
+      ? `folder: ${JSON.stringify(snapshot(p))}`
+      : fs.readFileSync(p).toString('base64');
   }
   return out;
 }
@@ -57,7 +59,9 @@ describe('persist safety', function () {
     assert.notDeepEqual(aScores, bScores);
   });
   after(() => [a, b, forest].forEach((d) => d.dispose()));
-  beforeEach(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-persist-')); });
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-persist-'));
+  });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   /** A saved model's folder holds the manifest and at most one weights file, nothing else. */
@@ -65,10 +69,14 @@ describe('persist safety', function () {
     const names = list(dir);
     assert.equal(names.length, weights ? 2 : 1, names.join(', '));
     assert.equal(names.filter((n) => n === MODEL_FILE).length, 1, names.join(', '));
-    if (weights) assert.match(names.find((n) => n !== MODEL_FILE)!, /^weights-[0-9a-f]+-[0-9a-f]{12}\.bin$/);
+    if (weights)
+      assert.match(
+        names.find((n) => n !== MODEL_FILE)!,
+        /^weights-[0-9a-f]+-[0-9a-f]{12}\.bin$/,
+      );
   }
 
-  describe('saving writes only the model\'s files', () => {
+  describe("saving writes only the model's files", () => {
     it('refuses a folder holding other files before writing anything, and leaves them as they were', async () => {
       const dir = path.join(root, 'work');
       fs.mkdirSync(dir);
@@ -92,8 +100,10 @@ describe('persist safety', function () {
       await saveDetector(a, dir);
       fs.writeFileSync(path.join(dir, 'README.md'), '# my model');
       const before = snapshot(dir);
-      await rejectsInput(saveDetector(b, dir),
-        `${dir}: holds files that are not part of a SynthAD model (README.md); save the model into an empty or new folder`);
+      await rejectsInput(
+        saveDetector(b, dir),
+        `${dir}: holds files that are not part of a SynthAD model (README.md); save the model into an empty or new folder`,
+      );
       assert.deepEqual(snapshot(dir), before);
       assert.deepEqual((await loadDetector(dir)).scoreSamples(test), aScores);
     });
@@ -118,8 +128,10 @@ describe('persist safety', function () {
     it('refuses a file where the folder should be, or under a file; creates missing parent folders', async () => {
       const file = path.join(root, 'model.txt');
       fs.writeFileSync(file, 'not a folder');
-      await rejectsInput(saveDetector(a, file),
-        `${file}: is a file, expected a folder (a model is saved as a folder: synthad-model.json and its weights)`);
+      await rejectsInput(
+        saveDetector(a, file),
+        `${file}: is a file, expected a folder (a model is saved as a folder: synthad-model.json and its weights)`,
+      );
       assert.throws(() => checkModelFolder(path.join(file, 'sub', 'm')), {
         message: `${path.join(file, 'sub', 'm')}: cannot create the model folder: ${file} is a file, expected a folder`,
       });
@@ -130,7 +142,7 @@ describe('persist safety', function () {
       assert.deepEqual((await loadDetector(deep)).scoreSamples(test), forest.scoreSamples(test));
     });
 
-    it('replaces a model, an MLP by a forest and back, leaving only the current model\'s files', async () => {
+    it("replaces a model, an MLP by a forest and back, leaving only the current model's files", async () => {
       const dir = path.join(root, 'm');
       await saveDetector(a, dir);
       assertClean(dir, true);
@@ -148,7 +160,10 @@ describe('persist safety', function () {
     it('refuses to save a model that could not be loaded back, writing nothing', async () => {
       const broken = Detector.fromState(a.options, { ...a.fitted, threshold: NaN });
       const dir = path.join(root, 'm');
-      await rejectsInput(saveDetector(broken, dir), `${dir}: cannot save this model: field 'threshold' must be a finite number, got NaN`);
+      await rejectsInput(
+        saveDetector(broken, dir),
+        `${dir}: cannot save this model: field 'threshold' must be a finite number, got NaN`,
+      );
       assert.deepEqual(list(root), []);
     });
   });
@@ -160,7 +175,10 @@ describe('persist safety', function () {
         .catch((err) => { process.stderr.write(err.message + '\\n'); process.exit(3); });`;
 
     for (const [stage, survivor] of [
-      ['save:weights-partial', 'old'], ['save:weights-written', 'old'], ['save:manifest-partial', 'old'], ['save:committed', 'new'],
+      ['save:weights-partial', 'old'],
+      ['save:weights-written', 'old'],
+      ['save:manifest-partial', 'old'],
+      ['save:committed', 'new'],
     ] as const) {
       it(`killed at ${stage} leaves the ${survivor} model whole, and the next save leaves no stray files`, async () => {
         const dir = path.join(root, 'm');
@@ -168,11 +186,13 @@ describe('persist safety', function () {
         await saveDetector(a, dir);
         await saveDetector(b, source);
         const r = spawnSync(process.execPath, ['-e', KILL_SCRIPT, source, dir], {
-          encoding: 'utf8', env: { ...process.env, SYNTHAD_FAILPOINT: stage },
+          encoding: 'utf8',
+          env: { ...process.env, SYNTHAD_FAILPOINT: stage },
         });
         assert.equal(r.signal, 'SIGKILL', `the child should die at ${stage}: status ${r.status}, ${r.stderr}`);
         const after = list(dir);
-        if (stage !== 'save:committed') assert.ok(after.length > 2, `${stage} should leave files of the killed save: ${after.join(', ')}`);
+        if (stage !== 'save:committed')
+          assert.ok(after.length > 2, `${stage} should leave files of the killed save: ${after.join(', ')}`);
         assert.deepEqual((await loadDetector(dir)).scoreSamples(test), survivor === 'old' ? aScores : bScores);
         // What the killed save left is the model's own: the folder is still accepted, and the next save clears it.
         checkModelFolder(dir);
@@ -187,7 +207,11 @@ describe('persist safety', function () {
       const dir = path.join(root, 'm');
       await saveDetector(a, dir);
       const dead = deadPid();
-      const stale = [`${MODEL_FILE}.partial-${dead}-1`, `weights-${dead.toString(16)}-0123456789ab.bin.partial-${dead}-2`, `weights-${dead.toString(16)}-ba9876543210.bin`];
+      const stale = [
+        `${MODEL_FILE}.partial-${dead}-1`,
+        `weights-${dead.toString(16)}-0123456789ab.bin.partial-${dead}-2`,
+        `weights-${dead.toString(16)}-ba9876543210.bin`,
+      ];
       const live = [`${MODEL_FILE}.partial-${process.ppid}-7`, `weights-${process.ppid.toString(16)}-00000000abcd.bin`];
       for (const name of [...stale, ...live]) fs.writeFileSync(path.join(dir, name), 'left over');
       checkModelFolder(dir);
@@ -222,10 +246,14 @@ describe('persist safety', function () {
       await saveDetector(a, dir);
       const before = snapshot(dir);
       const write = realFs.writeSync;
-      (realFs as { writeSync: unknown }).writeSync = () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); };
+      (realFs as { writeSync: unknown }).writeSync = () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      };
       try {
         await assert.rejects(saveDetector(b, dir), { message: 'ENOSPC: no space left on device, write' });
-        await assert.rejects(saveDetector(b, path.join(root, 'new', 'm')), { message: 'ENOSPC: no space left on device, write' });
+        await assert.rejects(saveDetector(b, path.join(root, 'new', 'm')), {
+          message: 'ENOSPC: no space left on device, write',
+        });
       } finally {
         (realFs as { writeSync: unknown }).writeSync = write;
       }
@@ -284,24 +312,36 @@ describe('persist safety', function () {
       fs.rmSync(file);
       fs.symlinkSync('/dev/zero', file);
       const t0 = Date.now();
-      await rejectsInput(loadDetector(dir), `${file}: is a character device, not a regular file; expected the model manifest written by saveDetector`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: is a character device, not a regular file; expected the model manifest written by saveDetector`,
+      );
       assert.ok(Date.now() - t0 < 2000);
     });
 
     it('refuses a manifest that is a FIFO without waiting for a writer', async () => {
       fs.rmSync(file);
       execFileSync('mkfifo', [file]);
-      await rejectsInput(loadDetector(dir), `${file}: is a named pipe (FIFO), not a regular file; expected the model manifest written by saveDetector`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: is a named pipe (FIFO), not a regular file; expected the model manifest written by saveDetector`,
+      );
     });
 
     it('refuses a manifest that is a folder, or larger than the limit, without reading it', async () => {
       fs.rmSync(file);
       fs.mkdirSync(file);
-      await rejectsInput(loadDetector(dir), `${file}: is a folder, not a regular file; expected the model manifest written by saveDetector`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: is a folder, not a regular file; expected the model manifest written by saveDetector`,
+      );
       fs.rmdirSync(file);
       fs.writeFileSync(file, '');
       fs.truncateSync(file, MAX_MANIFEST_BYTES + 1); // sparse: no disk used
-      await rejectsInput(loadDetector(dir), `${file}: ${MAX_MANIFEST_BYTES + 1} bytes, more than the 256 MiB a model manifest may have`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: ${MAX_MANIFEST_BYTES + 1} bytes, more than the 256 MiB a model manifest may have`,
+      );
     });
 
     it('refuses a weights file that is a link to /dev/zero, or of the wrong size', async () => {
@@ -309,10 +349,16 @@ describe('persist safety', function () {
       const bytes = fs.readFileSync(weights);
       fs.rmSync(weights);
       fs.symlinkSync('/dev/zero', weights);
-      await rejectsInput(loadDetector(dir), `${weights}: is a character device, not a regular file; expected the weights file written by saveDetector`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${weights}: is a character device, not a regular file; expected the weights file written by saveDetector`,
+      );
       fs.rmSync(weights);
       fs.writeFileSync(weights, Buffer.concat([bytes, Buffer.alloc(4)]));
-      await rejectsInput(loadDetector(dir), `${weights}: expected ${bytes.length} bytes of float32 weights for layers [[8,8],[8],[8,1],[1]], got ${bytes.length + 4}`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${weights}: expected ${bytes.length} bytes of float32 weights for layers [[8,8],[8],[8,1],[1]], got ${bytes.length + 4}`,
+      );
       fs.rmSync(weights);
       await rejectsInput(loadDetector(dir), `${weights}: weights file missing from the model folder`);
     });
@@ -322,11 +368,17 @@ describe('persist safety', function () {
       const bytes = fs.readFileSync(weights);
       bytes.writeFloatLE(NaN, 4 * 3);
       fs.writeFileSync(weights, bytes);
-      await rejectsInput(loadDetector(dir), `${weights}: weight array 'mlp.shapes[0]' (layer 1 weights) holds NaN at index 3; weights must be finite numbers`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${weights}: weight array 'mlp.shapes[0]' (layer 1 weights) holds NaN at index 3; weights must be finite numbers`,
+      );
       bytes.writeFloatLE(0, 4 * 3);
       bytes.writeFloatLE(Infinity, bytes.length - 4);
       fs.writeFileSync(weights, bytes);
-      await rejectsInput(loadDetector(dir), `${weights}: weight array 'mlp.shapes[3]' (layer 2 biases) holds Infinity at index 0; weights must be finite numbers`);
+      await rejectsInput(
+        loadDetector(dir),
+        `${weights}: weight array 'mlp.shapes[3]' (layer 2 biases) holds Infinity at index 0; weights must be finite numbers`,
+      );
     });
   });
 
@@ -361,57 +413,134 @@ describe('persist safety', function () {
     }
 
     it('refuses a threshold that is not a finite number (NaN is saved as null)', async () => {
-      tamper((m) => { m.threshold = null; });
+      tamper((m) => {
+        m.threshold = null;
+      });
       await rejectsInput(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got null`);
-      tamper((m) => { m.threshold = '0.5'; });
+      tamper((m) => {
+        m.threshold = '0.5';
+      });
       await rejectsInput(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got "0.5"`);
-      tamper((m) => { delete m.threshold; });
+      tamper((m) => {
+        delete m.threshold;
+      });
       await rejectsInput(loadDetector(dir), `${file}: field 'threshold' must be a finite number, got nothing`);
     });
 
     it('refuses bad options, naming the option', async () => {
-      tamper((m) => { m.options.batchSize = 0; });
-      await rejectsInput(loadDetector(dir), new RegExp(`^${escape(file)}: field 'options\\.batchSize' must be .+, got 0$`));
-      tamper((m) => { m.options.epoch = 3; });
-      await rejectsInput(loadDetector(dir), new RegExp(`^${escape(file)}: field 'options\\.epoch' is not a detector option \\(options: method, known,`));
-      tamper((m) => { m.options = [1]; });
+      tamper((m) => {
+        m.options.batchSize = 0;
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        new RegExp(`^${escape(file)}: field 'options\\.batchSize' must be .+, got 0$`),
+      );
+      tamper((m) => {
+        m.options.epoch = 3;
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        new RegExp(`^${escape(file)}: field 'options\\.epoch' is not a detector option \\(options: method, known,`),
+      );
+      tamper((m) => {
+        m.options = [1];
+      });
       await rejectsInput(loadDetector(dir), `${file}: field 'options' must be an object, got [1]`);
     });
 
-    it('refuses weight shapes that do not chain, an input width that is not the encoder\'s, other hidden layers', async () => {
-      tamper((m) => { m.mlp.shapes[2] = [7, 1]; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.shapes[2]' must be [8, 1] (the layers must chain: inputs 8, hidden [8]), got [7, 1]`);
-      tamper((m) => { m.mlp.shapes.pop(); });
-      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.shapes' must be 4 arrays (weights and biases of 2 layers), got [[8,8],[8],[8,1]]`);
-      tamper((m) => { m.mlp.inputs = 9; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.inputs' must be 8, the encoder's width (its encoded columns), got 9`);
-      tamper((m) => { m.mlp.hidden = [9]; });
+    it("refuses weight shapes that do not chain, an input width that is not the encoder's, other hidden layers", async () => {
+      tamper((m) => {
+        m.mlp.shapes[2] = [7, 1];
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'mlp.shapes[2]' must be [8, 1] (the layers must chain: inputs 8, hidden [8]), got [7, 1]`,
+      );
+      tamper((m) => {
+        m.mlp.shapes.pop();
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'mlp.shapes' must be 4 arrays (weights and biases of 2 layers), got [[8,8],[8],[8,1]]`,
+      );
+      tamper((m) => {
+        m.mlp.inputs = 9;
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'mlp.inputs' must be 8, the encoder's width (its encoded columns), got 9`,
+      );
+      tamper((m) => {
+        m.mlp.hidden = [9];
+      });
       await rejectsInput(loadDetector(dir), `${file}: field 'mlp.hidden' must be [8], as options.hidden, got [9]`);
-      tamper((m) => { m.mlp.activation = 'tanh'; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'mlp.activation' must be "leaky_relu", as options.activation, got "tanh"`);
-      tamper((m) => { delete m.mlp; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'mlp' must be an object (the network of method 'vcsa'), got nothing`);
+      tamper((m) => {
+        m.mlp.activation = 'tanh';
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'mlp.activation' must be "leaky_relu", as options.activation, got "tanh"`,
+      );
+      tamper((m) => {
+        delete m.mlp;
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'mlp' must be an object (the network of method 'vcsa'), got nothing`,
+      );
     });
 
     it('refuses a weights file name that leaves the folder', async () => {
-      tamper((m) => { m.weightsFile = '../../etc/passwd'; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'weightsFile' must be a file name like weights-<hex>.bin in the model folder, got "../../etc/passwd"`);
+      tamper((m) => {
+        m.weightsFile = '../../etc/passwd';
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'weightsFile' must be a file name like weights-<hex>.bin in the model folder, got "../../etc/passwd"`,
+      );
     });
 
     it('refuses an encoder that cannot encode: no features, an empty range, repeated categories, a kind it does not know', async () => {
-      tamper((m) => { m.encoder.features = []; });
+      tamper((m) => {
+        m.encoder.features = [];
+      });
       await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features' must be a non-empty array, got []`);
       const min = (mlpJson as any).encoder.features[0].min;
-      tamper((m) => { m.encoder.features[0].max = m.encoder.features[0].min; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features[0].max' must be a number greater than min (${min}), got ${min}`);
-      tamper((m) => { m.encoder.features[5].categories = ['blue', 'blue', 'red']; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features[5].categories[1]' must be a string not listed before, got "blue"`);
-      tamper((m) => { m.encoder.features[1].kind = 'date'; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'encoder.features[1].kind' must be one of numeric, binary, categorical, got "date"`);
-      tamper((m) => { m.summary.knownTypes = 'far'; });
-      await rejectsInput(loadDetector(dir), `${file}: field 'summary.knownTypes' must be an array of strings, got "far"`);
-      tamper((m) => { m.reference = m.reference.slice(1); });
-      await rejectsInput(loadDetector(dir), /field 'reference' must be an array of 6 entries, one per encoder feature, got \[/);
+      tamper((m) => {
+        m.encoder.features[0].max = m.encoder.features[0].min;
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'encoder.features[0].max' must be a number greater than min (${min}), got ${min}`,
+      );
+      tamper((m) => {
+        m.encoder.features[5].categories = ['blue', 'blue', 'red'];
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'encoder.features[5].categories[1]' must be a string not listed before, got "blue"`,
+      );
+      tamper((m) => {
+        m.encoder.features[1].kind = 'date';
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'encoder.features[1].kind' must be one of numeric, binary, categorical, got "date"`,
+      );
+      tamper((m) => {
+        m.summary.knownTypes = 'far';
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        `${file}: field 'summary.knownTypes' must be an array of strings, got "far"`,
+      );
+      tamper((m) => {
+        m.reference = m.reference.slice(1);
+      });
+      await rejectsInput(
+        loadDetector(dir),
+        /field 'reference' must be an array of 6 entries, one per encoder feature, got \[/,
+      );
     });
 
     it('refuses a forest with a cycle, a second parent, a feature out of range, or a tree deeper than psi allows', async () => {
@@ -421,48 +550,109 @@ describe('persist safety', function () {
       assert.ok(inner > 0);
       const f = path.join(forestDir, MODEL_FILE);
       const forestTamper = (edit: (m: any) => void): string => tamper(edit, forestDir, forestJson);
-      forestTamper((m) => { m.forest.trees[0].left[inner] = 0; });
-      await rejectsInput(loadDetector(forestDir),
-        `${f}: field 'forest.trees[0].left[${inner}]' must be a node id in ${inner + 1}..${n - 1} (children come after their parent), got 0`);
-      forestTamper((m) => { m.forest.trees[0].right[0] = m.forest.trees[0].left[0]; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].right[0]' must be a node that is no other node's child, got 1 (a second parent)`);
-      forestTamper((m) => { m.forest.trees[0].feature[0] = 8; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].feature[0]' must be a column index in 0..7, or -1 for a leaf, got 8`);
-      forestTamper((m) => { m.forest.trees[0].feature[0] = -1; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].left[0]' must be -1 (node 0 is a leaf: feature -1), got 1`);
-      forestTamper((m) => { m.forest.trees[0].split[0] = null; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].split[0]' must be a finite number, got null`);
-      forestTamper((m) => { m.forest.trees[0].leafPath.pop(); });
-      await rejectsInput(loadDetector(forestDir), new RegExp(`^${escape(f)}: field 'forest\\.trees\\[0\\]\\.leafPath' must be an array of ${n} nodes, as many as feature, got \\[`));
+      forestTamper((m) => {
+        m.forest.trees[0].left[inner] = 0;
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.trees[0].left[${inner}]' must be a node id in ${inner + 1}..${n - 1} (children come after their parent), got 0`,
+      );
+      forestTamper((m) => {
+        m.forest.trees[0].right[0] = m.forest.trees[0].left[0];
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.trees[0].right[0]' must be a node that is no other node's child, got 1 (a second parent)`,
+      );
+      forestTamper((m) => {
+        m.forest.trees[0].feature[0] = 8;
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.trees[0].feature[0]' must be a column index in 0..7, or -1 for a leaf, got 8`,
+      );
+      forestTamper((m) => {
+        m.forest.trees[0].feature[0] = -1;
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.trees[0].left[0]' must be -1 (node 0 is a leaf: feature -1), got 1`,
+      );
+      forestTamper((m) => {
+        m.forest.trees[0].split[0] = null;
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.trees[0].split[0]' must be a finite number, got null`,
+      );
+      forestTamper((m) => {
+        m.forest.trees[0].leafPath.pop();
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        new RegExp(
+          `^${escape(f)}: field 'forest\\.trees\\[0\\]\\.leafPath' must be an array of ${n} nodes, as many as feature, got \\[`,
+        ),
+      );
       // A chain 0 -> 1 -> 2 -> ... : every child after its parent, but deeper than ceil(log2(psi)) = 8.
       forestTamper((m) => {
         const k = 12;
         m.forest.trees[0] = {
           feature: Array.from({ length: 2 * k + 1 }, (_, i) => (i % 2 === 0 && i < 2 * k ? 0 : -1)),
-          split: Array(2 * k + 1).fill(0.5), leafPath: Array(2 * k + 1).fill(1),
+          split: Array(2 * k + 1).fill(0.5),
+          leafPath: Array(2 * k + 1).fill(1),
           left: Array.from({ length: 2 * k + 1 }, (_, i) => (i % 2 === 0 && i < 2 * k ? i + 1 : -1)),
           right: Array.from({ length: 2 * k + 1 }, (_, i) => (i % 2 === 0 && i < 2 * k ? i + 2 : -1)),
         };
       });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[0].left[16]' puts node 17 at depth 9, deeper than ceil(log2(psi)) = 8`);
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.trees[0].left[16]' puts node 17 at depth 9, deeper than ceil(log2(psi)) = 8`,
+      );
     });
 
     it('refuses a forest whose psi, trees or width are nonsense', async () => {
       const f = path.join(forestDir, MODEL_FILE);
       const forestTamper = (edit: (m: any) => void): string => tamper(edit, forestDir, forestJson);
-      forestTamper((m) => { m.forest.psi = 0; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.psi' must be an integer in 2..256 (options.maxSamples), got 0`);
-      forestTamper((m) => { m.forest.trees = []; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees' must be an array of 5 trees (options.nEstimators), got []`);
-      forestTamper((m) => { m.forest.trees[2] = 'tree'; });
+      forestTamper((m) => {
+        m.forest.psi = 0;
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.psi' must be an integer in 2..256 (options.maxSamples), got 0`,
+      );
+      forestTamper((m) => {
+        m.forest.trees = [];
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.trees' must be an array of 5 trees (options.nEstimators), got []`,
+      );
+      forestTamper((m) => {
+        m.forest.trees[2] = 'tree';
+      });
       await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.trees[2]' must be an object, got "tree"`);
-      forestTamper((m) => { m.forest.cols = 9; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.cols' must be 8, the number of encoded columns, got 9`);
-      forestTamper((m) => { m.forest.options.nEstimators = 1e9; });
-      await rejectsInput(loadDetector(forestDir), `${f}: field 'forest.options.nEstimators' must be an integer in 1..100000, got 1000000000`);
-      forestTamper((m) => { delete m.forest; });
+      forestTamper((m) => {
+        m.forest.cols = 9;
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.cols' must be 8, the number of encoded columns, got 9`,
+      );
+      forestTamper((m) => {
+        m.forest.options.nEstimators = 1e9;
+      });
+      await rejectsInput(
+        loadDetector(forestDir),
+        `${f}: field 'forest.options.nEstimators' must be an integer in 1..100000, got 1000000000`,
+      );
+      forestTamper((m) => {
+        delete m.forest;
+      });
       await rejectsInput(loadDetector(forestDir), `${f}: field 'forest' must be an object, got nothing`);
-      forestTamper((m) => { m.mlp = (mlpJson as any).mlp; });
+      forestTamper((m) => {
+        m.mlp = (mlpJson as any).mlp;
+      });
       await rejectsInput(loadDetector(forestDir), `${f}: field 'mlp' must be absent for method 'iforest'`);
     });
   });

@@ -24,21 +24,31 @@ describe('scoring safety', function () {
     it('refuses sizes that cannot fit, naming the option and its bound', () => {
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ syntheticRatio: 1e6 }, "detector option 'syntheticRatio' must be a number > 0 and at most 100, got 1000000"],
-        [{ hidden: [100000, 100000] }, "detector option 'hidden' must be a list of 1 to 16 layer widths, each an integer from 1 to 8192, got [100000,100000]"],
+        [
+          { hidden: [100000, 100000] },
+          "detector option 'hidden' must be a list of 1 to 16 layer widths, each an integer from 1 to 8192, got [100000,100000]",
+        ],
         [{ batchSize: 1e9 }, "detector option 'batchSize' must be an integer from 1 to 1048576, got 1000000000"],
         [{ maxSamples: 1 }, "detector option 'maxSamples' must be an integer from 2 to 16777216, got 1"],
         [{ trees: 1e5 }, "detector option 'trees' must be an integer from 1 to 10000, got 100000"],
         [{ learningRate: NaN }, "detector option 'learningRate' must be a number > 0 and at most 10, got null"],
       ];
       for (const [given, message] of cases) {
-        assert.throws(() => resolveOptions(given), (e: unknown) => e instanceof OptionError && e instanceof SynthadInputError && e.message === message);
+        assert.throws(
+          () => resolveOptions(given),
+          (e: unknown) => e instanceof OptionError && e instanceof SynthadInputError && e.message === message,
+        );
       }
       // The same check through the constructor, so `new Detector({ maxSamples: 1 })` fails at once, not in fit.
-      assert.throws(() => new Detector({ method: 'iforest', maxSamples: 1 }), { message: "detector option 'maxSamples' must be an integer from 2 to 16777216, got 1" });
+      assert.throws(() => new Detector({ method: 'iforest', maxSamples: 1 }), {
+        message: "detector option 'maxSamples' must be an integer from 2 to 16777216, got 1",
+      });
     });
 
-    it('names options the caller\'s way when given a namer', () => {
-      assert.throws(() => resolveOptions({ learningRate: -1 }, (k) => `--${k}!`), { message: '--learningRate! must be a number > 0 and at most 10, got -1' });
+    it("names options the caller's way when given a namer", () => {
+      assert.throws(() => resolveOptions({ learningRate: -1 }, (k) => `--${k}!`), {
+        message: '--learningRate! must be a number > 0 and at most 10, got -1',
+      });
     });
   });
 
@@ -58,7 +68,9 @@ describe('scoring safety', function () {
         assert.equal(d.scores[5], Infinity);
         assert.equal(vcsa.predict(bad)[5], 1);
         assert.deepEqual(d.outOfRange.rows, [5]);
-        assert.deepEqual(d.warnings, [`gaussian-3: 1 row has values more than 1e+6 training ranges outside the training data (first: record 6, column 'x0'); scored +Infinity and flagged as anomalies`]);
+        assert.deepEqual(d.warnings, [
+          `gaussian-3: 1 row has values more than 1e+6 training ranges outside the training data (first: record 6, column 'x0'); scored +Infinity and flagged as anomalies`,
+        ]);
         // Every other row scores as before: one bad row does not spoil its batch.
         const clean = vcsa.scoreSamples(data);
         for (let i = 0; i < clean.length; i++) if (i !== 5) assert.equal(d.scores[i], clean[i]);
@@ -84,7 +96,10 @@ describe('scoring safety', function () {
       // One normal row (of 300) moved to the top costs at most 1/300 of AUROC.
       assert.ok(Math.abs(report.auroc - vcsa.evaluate(data).auroc) <= 1 / 300 + 1e-12, String(report.auroc));
       assert.equal(report.warnings?.length, 1);
-      assert.ok(Number.isFinite(report.scores[5]) && report.scores[5] > Math.max(...Array.from(report.scores).filter((_, i) => i !== 5)));
+      assert.ok(
+        Number.isFinite(report.scores[5]) &&
+          report.scores[5] > Math.max(...Array.from(report.scores).filter((_, i) => i !== 5)),
+      );
     });
 
     it('rankableScores maps +Infinity above every finite score and above the threshold', () => {
@@ -96,7 +111,9 @@ describe('scoring safety', function () {
 
     it('a model with a non-finite weight never predicts normal for its NaN scores', () => {
       const network = (vcsa.fitted.model as ClassifierMethod).network;
-      const nanNetwork = Object.assign(Object.create(network) as typeof network, { predict: (_x: Float32Array, rows: number) => new Float32Array(rows).fill(NaN) });
+      const nanNetwork = Object.assign(Object.create(network) as typeof network, {
+        predict: (_x: Float32Array, rows: number) => new Float32Array(rows).fill(NaN),
+      });
       const broken = Detector.fromState(vcsa.options, { ...vcsa.fitted, model: new ClassifierMethod(nanNetwork) });
       const scores = broken.scoreSamples(data);
       assert.ok(scores.every((s) => s === Infinity));
@@ -106,7 +123,11 @@ describe('scoring safety', function () {
 
   describe('unseen categories', () => {
     it('score sends one warning with counts to the sink; missing cells are not counted', async () => {
-      const rows = (colours: string[]): Table => tableFromRecords(colours.map((c, i) => ({ v: i % 7, colour: c === '' ? null : c })), 'mem');
+      const rows = (colours: string[]): Table =>
+        tableFromRecords(
+          colours.map((c, i) => ({ v: i % 7, colour: c === '' ? null : c })),
+          'mem',
+        );
       const train = datasetFromTable(rows(Array.from({ length: 60 }, (_, i) => ['red', 'green', 'blue'][i % 3])));
       const det = await new Detector({ method: 'iforest', trees: 10 }).fit(train);
       const seen: string[] = [];
@@ -117,19 +138,36 @@ describe('scoring safety', function () {
       } finally {
         setWarningSink(undefined);
       }
-      assert.deepEqual(seen, ["mem: 3 values of categories not seen in training (3 in 'colour'); scored as no category"]);
+      assert.deepEqual(seen, [
+        "mem: 3 values of categories not seen in training (3 in 'colour'); scored as no category",
+      ]);
     });
   });
 
   describe('checkScoringColumns', () => {
     const train = gaussianDataset(1, 20, 2);
     it('names the missing columns and the columns present', () => {
-      const test: Table = { source: 'test.csv', rowCount: 1, columns: train.columns.filter((c) => c.name !== 'x1' && c.name !== 'flag') };
-      assert.throws(() => checkScoringColumns(train.features, test), { message: "test.csv: no columns 'x1', 'flag', which the training data has (columns here: x0, x2, x3, colour, label)" });
+      const test: Table = {
+        source: 'test.csv',
+        rowCount: 1,
+        columns: train.columns.filter((c) => c.name !== 'x1' && c.name !== 'flag'),
+      };
+      assert.throws(() => checkScoringColumns(train.features, test), {
+        message:
+          "test.csv: no columns 'x1', 'flag', which the training data has (columns here: x0, x2, x3, colour, label)",
+      });
     });
     it('refuses text where training had numbers', () => {
-      const test: Table = { source: 'test.csv', rowCount: 1, columns: train.columns.map((c) => (c.name === 'x2' ? { name: 'x2', kind: 'categorical' as const, values: ['a'] } : c)) };
-      assert.throws(() => checkScoringColumns(train.features, test), { message: "test.csv, column 'x2': expected numbers as in the training data, got text categories" });
+      const test: Table = {
+        source: 'test.csv',
+        rowCount: 1,
+        columns: train.columns.map((c) =>
+          c.name === 'x2' ? { name: 'x2', kind: 'categorical' as const, values: ['a'] } : c,
+        ),
+      };
+      assert.throws(() => checkScoringColumns(train.features, test), {
+        message: "test.csv, column 'x2': expected numbers as in the training data, got text categories",
+      });
     });
   });
 });

@@ -35,16 +35,24 @@ describe('simd kernels', () => {
       const gBase = random(n);
       g.set(gBase);
       ws.leakyGrad(g, a, n, slope);
-      assert.equal(close(g, gBase.map((v, i) => (a[i] > 0 ? v : v * slope))), undefined);
+      assert.equal(
+        close(
+          g,
+          gBase.map((v, i) => (a[i] > 0 ? v : v * slope)),
+        ),
+        undefined,
+      );
     });
   }
 
   it('apply AdamW as the JavaScript formula, on workspace arrays and on plain ones', () => {
     const ws = new Workspace(5000);
     const n = 1001;
-    const g0 = random(n), p0 = random(n);
+    const g0 = random(n),
+      p0 = random(n);
     const [p, g, m, v] = [ws.alloc(n), ws.alloc(n), ws.alloc(n), ws.alloc(n)];
-    p.set(p0); g.set(g0);
+    p.set(p0);
+    g.set(g0);
     const plain = { p: Float32Array.from(p0), m: new Float32Array(n), v: new Float32Array(n) };
     for (let t = 1; t <= 3; t++) {
       const args = [0.9, 0.999, 1 - 1e-3 * 1e-2, 1 / Math.sqrt(1 - 0.999 ** t), 1e-8, 1e-3 / (1 - 0.9 ** t)] as const;

@@ -19,7 +19,10 @@ describe('end to end on Thyroid with the paper defaults', () => {
     const rep = det.evaluate(test);
     const byType = Object.fromEntries(rep.perType.map((t) => [t.type, t]));
     assert.ok(rep.auroc >= 0.86, `overall AUROC ${rep.auroc}`);
-    assert.ok(byType.hyperfunction.known && byType.hyperfunction.auroc >= 0.97, `hyperfunction AUROC ${byType.hyperfunction.auroc}`);
+    assert.ok(
+      byType.hyperfunction.known && byType.hyperfunction.auroc >= 0.97,
+      `hyperfunction AUROC ${byType.hyperfunction.auroc}`,
+    );
     assert.ok(!byType.subnormal.known && byType.subnormal.auroc >= 0.8, `subnormal AUROC ${byType.subnormal.auroc}`);
     assert.ok(det.fitted.summary.stoppedEarly, 'early stopping ends training before 200 epochs');
     // The threshold sits at 5 % FPR on validation normals: on test normals it stays near that.

@@ -19,7 +19,8 @@ function planted(seed: number, n = 1000): { data: Dataset; anomalies: number[] }
   const anomalies: number[] = [];
   for (let i = 50; i < n; i += 100) anomalies.push(i);
   const columns: Column[] = Array.from({ length: 6 }, (_, d): Column => ({
-    name: `x${d}`, kind: 'numeric',
+    name: `x${d}`,
+    kind: 'numeric',
     values: Float64Array.from({ length: n }, (_, i) => rng.normal() + (d === 3 && i % 100 === 50 ? 8 : 0)),
   }));
   return { data: { source: `planted-${seed}`, rowCount: n, columns, features: columns }, anomalies };
@@ -35,9 +36,16 @@ describe('unlabelled data', () => {
       assert.equal(s.trainRows + s.validationRows, 1000);
       assert.deepEqual(s.knownTypes, []);
       const expl = det.explain(data, anomalies);
-      assert.deepEqual(expl.map((e) => e.row), anomalies);
+      assert.deepEqual(
+        expl.map((e) => e.row),
+        anomalies,
+      );
       for (const e of expl) {
-        assert.equal(e.features[0].feature, 'x3', `row ${e.row}: ${e.features.map((f) => `${f.feature} ${f.contribution.toFixed(3)}`).join(', ')}`);
+        assert.equal(
+          e.features[0].feature,
+          'x3',
+          `row ${e.row}: ${e.features.map((f) => `${f.feature} ${f.contribution.toFixed(3)}`).join(', ')}`,
+        );
         assert.ok(e.features[0].contribution > 0);
         assert.equal(e.features.length, 6);
         assert.equal(e.features[0].value, data.features[3].values[e.row]);
@@ -47,7 +55,10 @@ describe('unlabelled data', () => {
       const top = det.top(data, 20);
       const ranks = anomalies.map((a) => top.findIndex((r) => r.row === a));
       // The forest sees one shifted feature of six less sharply than the network (seed 1: 6 of 10 vs 10 of 10).
-      assert.ok(ranks.filter((r) => r >= 0).length >= (method === 'vcsa' ? 10 : 6), `planted rows' ranks in the top 20: ${ranks.join(', ')}`);
+      assert.ok(
+        ranks.filter((r) => r >= 0).length >= (method === 'vcsa' ? 10 : 6),
+        `planted rows' ranks in the top 20: ${ranks.join(', ')}`,
+      );
       for (const r of top) if (anomalies.includes(r.row)) assert.equal(r.explanation[0].feature, 'x3');
       assert.ok(top.slice(0, 5).every((r) => r.flagged));
       assert.ok(top.every((r, i) => i === 0 || r.score <= top[i - 1].score));
@@ -71,24 +82,40 @@ describe('unlabelled data', () => {
     const forest = await new Detector({ method: 'iforest', contamination: 0.02, seed: 0 }).fit(data);
     const scores = forest.scoreSamples(data);
     assert.equal(forest.fitted.threshold, quantileThreshold(scores, 0.02));
-    assert.equal(forest.predict(data).reduce((a, b) => a + b, 0), 20);
+    assert.equal(
+      forest.predict(data).reduce((a, b) => a + b, 0),
+      20,
+    );
     const net = await new Detector({ ...SMALL, epochs: 20, contamination: 0.1 }).fit(data);
-    assert.equal(net.predict(data).reduce((a, b) => a + b, 0), 100);
+    assert.equal(
+      net.predict(data).reduce((a, b) => a + b, 0),
+      100,
+    );
     net.dispose();
     assert.equal(quantileThreshold([5, 1, 4, 2, 3], 0.4), 3);
-    assert.throws(() => resolveOptions({ contamination: 0.6 }), { message: "detector option 'contamination' must be a number in (0, 0.5], got 0.6" });
-    assert.throws(() => resolveOptions({ contamination: 0 }), { message: "detector option 'contamination' must be a number in (0, 0.5], got 0" });
+    assert.throws(() => resolveOptions({ contamination: 0.6 }), {
+      message: "detector option 'contamination' must be a number in (0, 0.5], got 0.6",
+    });
+    assert.throws(() => resolveOptions({ contamination: 0 }), {
+      message: "detector option 'contamination' must be a number in (0, 0.5], got 0",
+    });
     assert.equal('contamination' in resolveOptions(), false);
   });
 
   it('refuses VC and known types without labels, in one line', async () => {
-    await assert.rejects(new Detector({ method: 'vc' }).fit(data), { message: 'planted-1: VC needs labelled anomalies (use method vcsa or iforest)' });
+    await assert.rejects(new Detector({ method: 'vc' }).fit(data), {
+      message: 'planted-1: VC needs labelled anomalies (use method vcsa or iforest)',
+    });
     await assert.rejects(new Detector({ known: ['attack'] }).fit(data), {
-      message: 'planted-1: known anomaly types (attack) need labelled data: load it with a label column and its normal value',
+      message:
+        'planted-1: known anomaly types (attack) need labelled data: load it with a label column and its normal value',
     });
-    await assert.rejects(Promise.resolve().then(() => new Detector({ method: 'iforest' }).fit(data).then((d) => d.evaluate(data))), {
-      message: 'planted-1: evaluation needs labelled data: load it with a label column and its normal value',
-    });
+    await assert.rejects(
+      Promise.resolve().then(() => new Detector({ method: 'iforest' }).fit(data).then((d) => d.evaluate(data))),
+      {
+        message: 'planted-1: evaluation needs labelled data: load it with a label column and its normal value',
+      },
+    );
   });
 
   it('keeps explanations through save and load, and names rows out of range', async () => {
@@ -108,7 +135,9 @@ describe('unlabelled data', () => {
 
 describe('data files without labels and partly labelled', () => {
   let dir: string;
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-partly-')); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthad-partly-'));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** 600 rows: a, b ~ N(0,1), colour red/green/blue; rows 0..9 attacks at a+6; label on rows 0..99 only. */
@@ -117,7 +146,8 @@ describe('data files without labels and partly labelled', () => {
     const lines = ['a,b,colour,label'];
     for (let i = 0; i < 600; i++) {
       const attack = i < 10 || (i >= 300 && i < 305);
-      const a = rng.normal() + (attack ? 6 : 0), b = rng.normal();
+      const a = rng.normal() + (attack ? 6 : 0),
+        b = rng.normal();
       const label = i < 100 ? (attack ? 'attack' : 'normal') : '';
       lines.push(`${a.toFixed(4)},${b.toFixed(4)},${['red', 'green', 'blue'][i % 3]},${label}`);
     }
@@ -137,7 +167,13 @@ describe('data files without labels and partly labelled', () => {
     assert.equal(ds.label!.isNormal[50], 1);
     const summary = describeDataset(ds).label!;
     assert.deepEqual([summary.normal, summary.anomalies, summary.unknown], [90, 10, 500]);
-    assert.deepEqual(summary.classes.map((c) => [c.value, c.count]), [['normal', 90], ['attack', 10]]);
+    assert.deepEqual(
+      summary.classes.map((c) => [c.value, c.count]),
+      [
+        ['normal', 90],
+        ['attack', 10],
+      ],
+    );
     const det = await new Detector({ method: 'iforest', seed: 0 }).fit(ds);
     // The forest grows on normal and unknown rows: 590 of 600 (the 10 marked attacks are left out).
     assert.equal(det.fitted.summary.trainRows, 590);
@@ -148,7 +184,10 @@ describe('data files without labels and partly labelled', () => {
     assert.equal(rep.unknownRows, 500);
     assert.equal(rep.scores.length, 100);
     assert.ok(rep.auroc > 0.95, `AUROC ${rep.auroc}`);
-    assert.match(formatReport(rep), /^Isolation Forest on .*partly\.csv: 100 rows \(90 normal, 10 anomalous\); 500 rows with no label left out\n/);
+    assert.match(
+      formatReport(rep),
+      /^Isolation Forest on .*partly\.csv: 100 rows \(90 normal, 10 anomalous\); 500 rows with no label left out\n/,
+    );
     const vcsa = await new Detector({ ...SMALL, epochs: 10, known: ['attack'] }).fit(ds);
     assert.equal(vcsa.fitted.summary.trainRows + vcsa.fitted.summary.validationRows, 600);
     assert.deepEqual(vcsa.fitted.summary.knownTypes, ['attack']);
@@ -178,6 +217,8 @@ describe('data files without labels and partly labelled', () => {
   it('keeps a few missing labels an error', async () => {
     const file = path.join(dir, 'few.csv');
     fs.writeFileSync(file, 'x,label\n1,n\n2,n\n3,\n4,a\n');
-    await assert.rejects(loadDataset(file, { label: 'label', normal: 'n' }), { message: `${file}, line 4, column 'label': missing label` });
+    await assert.rejects(loadDataset(file, { label: 'label', normal: 'n' }), {
+      message: `${file}, line 4, column 'label': missing label`,
+    });
   });
 });

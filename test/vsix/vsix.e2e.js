@@ -33,7 +33,8 @@ const check = (name, ok, detail = '') => {
 };
 // Console errors of the offline machine, not of SynthAD (as in test/e2e/notebook.e2e.js), and VS Code's own
 // cancellations (Quick Open cancels its file search at every key typed: "Canceled: Error: Canceled").
-const NOISE = /Canceled: Error: Canceled|An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
+const NOISE =
+  /Canceled: Error: Canceled|An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
 
 /** Newest modification time of the files under these paths, less what `npm run build` writes (media/renderer.js). */
 function newest(paths) {
@@ -53,13 +54,31 @@ function ensureVsix() {
   if (process.env.SYNTHAD_VSIX) return path.resolve(process.env.SYNTHAD_VSIX);
   const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
   const vsix = path.join(ROOT, `synthad-${TARGET}-${version}.vsix`);
-  const sources = newest(['src', 'media', 'samples', 'package.json', 'package-lock.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'scripts/bundle.mjs', 'scripts/package.mjs']);
+  const sources = newest([
+    'src',
+    'media',
+    'samples',
+    'package.json',
+    'package-lock.json',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
+    '.vscodeignore',
+    'scripts/bundle.mjs',
+    'scripts/package.mjs',
+  ]);
   if (fs.existsSync(vsix) && fs.statSync(vsix).mtimeMs >= sources) {
     log(`${path.basename(vsix)} is up to date`);
     return vsix;
   }
-  log(`${fs.existsSync(vsix) ? 'sources are newer than' : 'no'} ${path.basename(vsix)}: node scripts/package.mjs --target ${TARGET}`);
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--target', TARGET], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  log(
+    `${fs.existsSync(vsix) ? 'sources are newer than' : 'no'} ${path.basename(vsix)}: node scripts/package.mjs --target ${TARGET}`,
+  );
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--target', TARGET], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   const lines = (r.stdout || '').trim().split('\n');
   lines.filter((l) => /^\[package|\.vsix:/.test(l)).forEach((l) => console.log(`  ${l}`));
   if (r.status !== 0 || !fs.existsSync(vsix)) throw new Error(`scripts/package.mjs failed (exit ${r.status})`);
@@ -76,7 +95,11 @@ async function command(page, text) {
     await page.keyboard.type(text);
     for (let i = 0; i < 20; i++) {
       await page.waitForTimeout(250);
-      focused = await page.locator('.quick-input-widget .monaco-list-row.focused').first().innerText({ timeout: 1000 }).catch(() => '');
+      focused = await page
+        .locator('.quick-input-widget .monaco-list-row.focused')
+        .first()
+        .innerText({ timeout: 1000 })
+        .catch(() => '');
       if (focused.toLowerCase().includes(want)) {
         await page.keyboard.press('Enter');
         return;
@@ -106,7 +129,10 @@ async function inspectFrames(page) {
         }),
         reports: [...document.querySelectorAll('.synthad-report')].map((r) => r.innerText),
         text: document.body ? document.body.innerText : '',
-        images: [...document.querySelectorAll('img')].map((i) => ({ src: (i.getAttribute('src') || '').slice(0, 200), width: i.naturalWidth })),
+        images: [...document.querySelectorAll('img')].map((i) => ({
+          src: (i.getAttribute('src') || '').slice(0, 200),
+          width: i.naturalWidth,
+        })),
       }));
     } catch {
       continue; // detached or cross-origin frame
@@ -120,24 +146,38 @@ async function inspectFrames(page) {
 }
 
 const waitForFrames = (page, what, probe, ms, scroll = false) =>
-  wb.waitForFrames(page, inspectFrames, what, probe, ms, { scroll, log, shot: path.join(h.ARTIFACTS, 'vsix-waiting.png') });
+  wb.waitForFrames(page, inspectFrames, what, probe, ms, {
+    scroll,
+    log,
+    shot: path.join(h.ARTIFACTS, 'vsix-waiting.png'),
+  });
 
 /** A notebook with the SynthAD kernelspec whose one cell uses danfojs with the kernel's tf. */
 function danfoNotebook() {
-  return JSON.stringify({
-    cells: [{
-      cell_type: 'code', execution_count: null, metadata: {}, outputs: [],
-      source: [
-        "const df = new dfd.DataFrame({ a: [1, 2, 3], b: [4, 5, 6] });\n",
-        "`danfo-check ${df.shape.join('x')} shared-tf=${df.tensor instanceof tf.Tensor} sum=${df.tensor.sum().dataSync()[0]}`",
+  return JSON.stringify(
+    {
+      cells: [
+        {
+          cell_type: 'code',
+          execution_count: null,
+          metadata: {},
+          outputs: [],
+          source: [
+            'const df = new dfd.DataFrame({ a: [1, 2, 3], b: [4, 5, 6] });\n',
+            "`danfo-check ${df.shape.join('x')} shared-tf=${df.tensor instanceof tf.Tensor} sum=${df.tensor.sum().dataSync()[0]}`",
+          ],
+        },
       ],
-    }],
-    metadata: {
-      kernelspec: { name: 'synthad', display_name: 'SynthAD (TypeScript)', language: 'typescript' },
-      language_info: { name: 'typescript' },
+      metadata: {
+        kernelspec: { name: 'synthad', display_name: 'SynthAD (TypeScript)', language: 'typescript' },
+        language_info: { name: 'typescript' },
+      },
+      nbformat: 4,
+      nbformat_minor: 5,
     },
-    nbformat: 4, nbformat_minor: 5,
-  }, null, 1);
+    null,
+    1,
+  );
 }
 
 async function main() {
@@ -148,36 +188,88 @@ async function main() {
   // 1. The file itself.
   const { zipEntries } = await import(pathToFileURL(path.join(ROOT, 'scripts', 'package.mjs')).href);
   const size = fs.statSync(vsix).size;
-  const files = zipEntries(vsix).filter((e) => !e.name.endsWith('/')).map((e) => e.name);
+  const files = zipEntries(vsix)
+    .filter((e) => !e.name.endsWith('/'))
+    .map((e) => e.name);
   log(`${path.basename(vsix)}: ${(size / 1024 / 1024).toFixed(1)} MB, ${files.length} files`);
-  check(`the VSIX is under ${BUDGET_BYTES / 1024 / 1024} MB`, size < BUDGET_BYTES, `${(size / 1024 / 1024).toFixed(1)} MB, ${files.length} files`);
-  const modules = [...new Set(files.filter((f) => f.startsWith('extension/node_modules/'))
-    .map((f) => f.split('/').slice(2, f.split('/')[2].startsWith('@') ? 4 : 3).join('/')))].sort();
+  check(
+    `the VSIX is under ${BUDGET_BYTES / 1024 / 1024} MB`,
+    size < BUDGET_BYTES,
+    `${(size / 1024 / 1024).toFixed(1)} MB, ${files.length} files`,
+  );
+  const modules = [
+    ...new Set(
+      files
+        .filter((f) => f.startsWith('extension/node_modules/'))
+        .map((f) =>
+          f
+            .split('/')
+            .slice(2, f.split('/')[2].startsWith('@') ? 4 : 3)
+            .join('/'),
+        ),
+    ),
+  ].sort();
   const natives = files.filter((f) => f.endsWith('.node'));
   // The native modules, and the TypeScript server plugins that tsserver loads by name from node_modules.
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const plugins = ((manifest.contributes && manifest.contributes.typescriptServerPlugins) || []).map((p) => p.name);
-  const wantModules = ['@koromix/koffi-linux-x64', '@napi-rs/canvas', '@napi-rs/canvas-linux-x64-gnu', 'koffi', ...plugins].sort();
-  check(`its node_modules are koffi and @napi-rs/canvas with the linux-x64 binaries only${plugins.length ? `, and ${plugins.join(', ')}` : ''}`,
-    JSON.stringify(modules) === JSON.stringify(wantModules) && natives.length === 2 && natives.every((f) => /linux[-_]x64/.test(f)),
-    `${modules.join(', ')}; ${natives.map((f) => path.basename(path.dirname(f)) + '/' + path.basename(f)).join(', ')}`);
+  const wantModules = [
+    '@koromix/koffi-linux-x64',
+    '@napi-rs/canvas',
+    '@napi-rs/canvas-linux-x64-gnu',
+    'koffi',
+    ...plugins,
+  ].sort();
+  check(
+    `its node_modules are koffi and @napi-rs/canvas with the linux-x64 binaries only${plugins.length ? `, and ${plugins.join(', ')}` : ''}`,
+    JSON.stringify(modules) === JSON.stringify(wantModules) &&
+      natives.length === 2 &&
+      natives.every((f) => /linux[-_]x64/.test(f)),
+    `${modules.join(', ')}; ${natives.map((f) => path.basename(path.dirname(f)) + '/' + path.basename(f)).join(', ')}`,
+  );
 
   // 2. A clean profile: fresh user data and extensions folders, the VSIX installed by code-server itself.
   const dirs = h.prepareTempDir();
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false,
-    'notebook.output.scrolling': false, 'security.workspace.trust.enabled': false, 'extensions.autoUpdate': false,
-    'extensions.autoCheckUpdates': false,
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.colorTheme': 'Default Dark Modern',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'notebook.output.scrolling': false,
+        'security.workspace.trust.enabled': false,
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+      },
+      null,
+      2,
+    ),
+  );
   fs.writeFileSync(path.join(dirs.workspace, 'danfo.ipynb'), danfoNotebook());
   const tInstall = Date.now();
-  const install = spawnSync(process.execPath, [CODE_SERVER_ENTRY, '--config', dirs.config, '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions, '--install-extension', vsix], { encoding: 'utf8', timeout: 120000 });
+  const install = spawnSync(
+    process.execPath,
+    [
+      CODE_SERVER_ENTRY,
+      '--config',
+      dirs.config,
+      '--user-data-dir',
+      dirs.userData,
+      '--extensions-dir',
+      dirs.extensions,
+      '--install-extension',
+      vsix,
+    ],
+    { encoding: 'utf8', timeout: 120000 },
+  );
   const installed = fs.readdirSync(dirs.extensions).filter((d) => d.startsWith('synthad.synthad-'));
   const extDir = installed.length === 1 ? path.join(dirs.extensions, installed[0]) : undefined;
-  check('code-server --install-extension installs it into a fresh extensions folder',
+  check(
+    'code-server --install-extension installs it into a fresh extensions folder',
     install.status === 0 && extDir && fs.existsSync(path.join(extDir, 'dist', 'extension.js')),
-    `exit ${install.status}, ${installed.join(', ') || 'nothing installed'} in ${((Date.now() - tInstall) / 1000).toFixed(1)} s${install.status === 0 ? '' : `: ${(install.stderr || install.stdout || '').trim().slice(-300)}`}`);
+    `exit ${install.status}, ${installed.join(', ') || 'nothing installed'} in ${((Date.now() - tInstall) / 1000).toFixed(1)} s${install.status === 0 ? '' : `: ${(install.stderr || install.stdout || '').trim().slice(-300)}`}`,
+  );
   if (!extDir) throw new Error('the extension was not installed');
 
   const port = await h.freePort();
@@ -204,13 +296,28 @@ async function main() {
     const item = page.locator('.extension-list-item:has-text("SynthAD")').first();
     await item.waitFor({ timeout: 30000 });
     await item.click();
-    const details = await waitForFrames(page, 'the README in the extension view',
-      (f) => f.images.filter((i) => i.src.startsWith('data:image/') && i.width > 0).length >= 4, 60000).catch(() => inspectFrames(page));
+    const details = await waitForFrames(
+      page,
+      'the README in the extension view',
+      (f) => f.images.filter((i) => i.src.startsWith('data:image/') && i.width > 0).length >= 4,
+      60000,
+    ).catch(() => inspectFrames(page));
     const readmeImages = details.images.filter((i) => i.src.startsWith('data:image/') || /^media\//.test(i.src));
-    const icon = await page.locator('.extension-editor .icon-container img').first().evaluate((i) => i.naturalWidth).catch(() => 0);
-    const preview = await page.locator('.extension-editor .preview').first().isVisible().catch(() => false);
-    check('the extension view shows the icon, the Preview flag and every README image', icon > 0 && preview && readmeImages.length >= 4 && readmeImages.every((i) => i.width > 0),
-      `icon ${icon} px wide, preview ${preview}, README images ${readmeImages.map((i) => i.width).join(', ') || 'none'}`);
+    const icon = await page
+      .locator('.extension-editor .icon-container img')
+      .first()
+      .evaluate((i) => i.naturalWidth)
+      .catch(() => 0);
+    const preview = await page
+      .locator('.extension-editor .preview')
+      .first()
+      .isVisible()
+      .catch(() => false);
+    check(
+      'the extension view shows the icon, the Preview flag and every README image',
+      icon > 0 && preview && readmeImages.length >= 4 && readmeImages.every((i) => i.width > 0),
+      `icon ${icon} px wide, preview ${preview}, README images ${readmeImages.map((i) => i.width).join(', ') || 'none'}`,
+    );
     await page.screenshot({ path: path.join(h.ARTIFACTS, 'vsix-extension-view.png') });
     await command(page, 'View: Close All Editors');
     await page.waitForTimeout(1000);
@@ -221,16 +328,34 @@ async function main() {
     await page.keyboard.type('Get started with SynthAD');
     await page.waitForTimeout(1000);
     await page.keyboard.press('Enter');
-    const steps = ['Open the template notebook', 'Load your own CSV', 'Train a detector', 'Read the charts', 'Share the notebook'];
+    const steps = [
+      'Open the template notebook',
+      'Load your own CSV',
+      'Train a detector',
+      'Read the charts',
+      'Share the notebook',
+    ];
     let walkText = '';
     for (let i = 0; i < 20 && !steps.every((s) => walkText.includes(s)); i++) {
       await page.waitForTimeout(1000);
       walkText = await page.evaluate(() => document.body.innerText);
     }
-    const media = await waitForFrames(page, 'the walkthrough step media', (f) => f.texts.some((t) => t.includes('Run All')), 20000).catch(() => inspectFrames(page));
-    check('the walkthrough "Get started with SynthAD" shows its five steps and the first step\'s markdown',
-      walkText.includes('Get started with SynthAD') && steps.every((s) => walkText.includes(s)) && media.texts.some((t) => t.includes('The template notebook')),
-      steps.filter((s) => !walkText.includes(s)).map((s) => `missing "${s}"`).join(', ') || 'all steps shown');
+    const media = await waitForFrames(
+      page,
+      'the walkthrough step media',
+      (f) => f.texts.some((t) => t.includes('Run All')),
+      20000,
+    ).catch(() => inspectFrames(page));
+    check(
+      'the walkthrough "Get started with SynthAD" shows its five steps and the first step\'s markdown',
+      walkText.includes('Get started with SynthAD') &&
+        steps.every((s) => walkText.includes(s)) &&
+        media.texts.some((t) => t.includes('The template notebook')),
+      steps
+        .filter((s) => !walkText.includes(s))
+        .map((s) => `missing "${s}"`)
+        .join(', ') || 'all steps shown',
+    );
     await page.screenshot({ path: path.join(h.ARTIFACTS, 'vsix-walkthrough.png') });
     await command(page, 'View: Close All Editors');
     await page.waitForTimeout(1000);
@@ -241,19 +366,30 @@ async function main() {
     // The live training chart is redrawn (and relabelled) every few epochs: keep the last of each kind.
     const kinds = wb.TEMPLATE_CHARTS;
     const charts = kinds.map((k) => done.canvases.filter((c) => c.label.startsWith(k)).pop()).filter(Boolean);
-    check('the template notebook renders the report and four charts with drawn pixels', charts.length >= 4 && charts.every((c) => c.painted > 2000),
-      charts.map((c) => `${c.label.slice(0, 24)}: ${c.painted} px`).join(', '));
+    check(
+      'the template notebook renders the report and four charts with drawn pixels',
+      charts.length >= 4 && charts.every((c) => c.painted > 2000),
+      charts.map((c) => `${c.label.slice(0, 24)}: ${c.painted} px`).join(', '),
+    );
     const reportAuroc = Number((/all\s+\d+\s+(0\.\d{4})/.exec(done.reports[0]) || [])[1]);
     const roc = charts.find((c) => c.label.startsWith('ROC'));
     const legendAuroc = Number((/all anomalies: AUROC (0\.\d{3})/.exec(roc ? roc.legend : '') || [])[1]);
-    check('the metrics: the report\'s AUROC is the ROC legend\'s', reportAuroc > 0.5 && Math.abs(legendAuroc - reportAuroc) < 0.0006,
-      `report ${reportAuroc}, legend ${legendAuroc}`);
+    check(
+      "the metrics: the report's AUROC is the ROC legend's",
+      reportAuroc > 0.5 && Math.abs(legendAuroc - reportAuroc) < 0.0006,
+      `report ${reportAuroc}, legend ${legendAuroc}`,
+    );
     // Where it trained: blas (koffi from the VSIX) when the machine has a BLAS, else wasm (tfjs-backend-wasm bundled).
-    const hasBlas = /libopenblas\.so\.0|libblas\.so\.3|libmkl_rt/.test(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout || '');
+    const hasBlas = /libopenblas\.so\.0|libblas\.so\.3|libmkl_rt/.test(
+      spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout || '',
+    );
     const allText = (await inspectFrames(page)).texts.join('\n');
     const where = (/fitted on [^\n]*? on (blas|wasm|cpu)\b[^\n]*/.exec(allText) || [])[0] || '';
-    check(`training ran on ${hasBlas ? 'the BLAS through koffi' : 'wasm (no BLAS on this machine)'}`, hasBlas ? / on blas\b/.test(where) : / on wasm\b/.test(where),
-      where.slice(0, 200) || 'no "fitted on … on BACKEND" line found');
+    check(
+      `training ran on ${hasBlas ? 'the BLAS through koffi' : 'wasm (no BLAS on this machine)'}`,
+      hasBlas ? / on blas\b/.test(where) : / on wasm\b/.test(where),
+      where.slice(0, 200) || 'no "fitted on … on BACKEND" line found',
+    );
 
     // 6. Save it: the .ipynb holds a PNG per chart, drawn in the kernel by @napi-rs/canvas from the VSIX.
     const saved = path.join(dirs.workspace, 'template-saved.ipynb');
@@ -262,24 +398,36 @@ async function main() {
     await page.keyboard.press('Control+A');
     await page.keyboard.type(saved);
     await page.keyboard.press('Enter');
-    let pngs = 0, pngBytes = [], readError = '';
+    let pngs = 0,
+      pngBytes = [],
+      readError = '';
     for (let i = 0; i < 40; i++) {
       await page.waitForTimeout(500);
       try {
         const nb = JSON.parse(fs.readFileSync(saved, 'utf8')); // may be half written: then try again
-        pngs = 0; pngBytes = [];
-        for (const cell of nb.cells) for (const o of cell.outputs || []) {
-          const png = o.data && o.data['image/png'];
-          if (png) { pngs++; pngBytes.push(Buffer.from(Array.isArray(png) ? png.join('') : png, 'base64').length); }
-        }
+        pngs = 0;
+        pngBytes = [];
+        for (const cell of nb.cells)
+          for (const o of cell.outputs || []) {
+            const png = o.data && o.data['image/png'];
+            if (png) {
+              pngs++;
+              pngBytes.push(Buffer.from(Array.isArray(png) ? png.join('') : png, 'base64').length);
+            }
+          }
         break;
       } catch (err) {
         readError = err.message;
       }
     }
     if (pngs === 0 && readError) log(`reading ${saved}: ${readError}`);
-    check('saved, the notebook holds a PNG of every chart (drawn by @napi-rs/canvas)', pngs >= 4 && pngBytes.every((b) => b > 5000),
-      fs.existsSync(saved) ? `${pngs} PNG outputs (${pngBytes.map((b) => `${(b / 1024).toFixed(0)} KB`).join(', ')})` : 'the notebook was not saved');
+    check(
+      'saved, the notebook holds a PNG of every chart (drawn by @napi-rs/canvas)',
+      pngs >= 4 && pngBytes.every((b) => b > 5000),
+      fs.existsSync(saved)
+        ? `${pngs} PNG outputs (${pngBytes.map((b) => `${(b / 1024).toFixed(0)} KB`).join(', ')})`
+        : 'the notebook was not saved',
+    );
     log('closing the editors');
     await command(page, 'View: Close All Editors');
     await page.waitForTimeout(1500);
@@ -300,17 +448,32 @@ async function main() {
     await command(page, 'Notebook: Run All');
     await page.waitForTimeout(2000);
     // Should VS Code ask for a kernel (the kernelspec normally picks SynthAD), pick it.
-    if (await page.locator('.quick-input-widget:not([style*="display: none"])').isVisible().catch(() => false)) {
+    if (
+      await page
+        .locator('.quick-input-widget:not([style*="display: none"])')
+        .isVisible()
+        .catch(() => false)
+    ) {
       log('kernel picker shown: choosing SynthAD');
       await page.keyboard.type('SynthAD');
       await page.waitForTimeout(800);
       await page.keyboard.press('Enter');
     }
-    const danfo = await waitForFrames(page, 'the danfojs cell', (f) => f.texts.some((t) => /danfo-check \d/.test(t)), 120000).catch(() => inspectFrames(page));
+    const danfo = await waitForFrames(
+      page,
+      'the danfojs cell',
+      (f) => f.texts.some((t) => /danfo-check \d/.test(t)),
+      120000,
+    ).catch(() => inspectFrames(page));
     const danfoLine = (danfo.texts.join('\n').match(/danfo-check \d[^\n'"]*/) || [''])[0];
-    const editorText = await page.evaluate(() => (document.querySelector('.notebook-editor:not([style*="display: none"])') || document.body).innerText);
-    check('danfojs loads in a cell and shares the kernel\'s TensorFlow.js', /danfo-check 3x2 shared-tf=true sum=21/.test(danfoLine),
-      danfoLine || `no output; editor shows: ${editorText.replace(/\s+/g, ' ').slice(-300)}`);
+    const editorText = await page.evaluate(
+      () => (document.querySelector('.notebook-editor:not([style*="display: none"])') || document.body).innerText,
+    );
+    check(
+      "danfojs loads in a cell and shares the kernel's TensorFlow.js",
+      /danfo-check 3x2 shared-tf=true sum=21/.test(danfoLine),
+      danfoLine || `no output; editor shows: ${editorText.replace(/\s+/g, ' ').slice(-300)}`,
+    );
     await page.screenshot({ path: path.join(h.ARTIFACTS, 'vsix-danfo.png') });
 
     // 8. IntelliSense from the package (TypeScript bundled into dist/intellisense.js, its lib files next
@@ -324,9 +487,16 @@ async function main() {
       for (let i = 0; i < 30 && !labels.includes('load'); i++) {
         if (i % 10 === 5) await page.keyboard.press('Control+Space');
         await page.waitForTimeout(1000);
-        labels = await page.locator('.suggest-widget .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+        labels = await page
+          .locator('.suggest-widget .monaco-list-row .label-name')
+          .allInnerTexts()
+          .catch(() => []);
       }
-      check('IntelliSense in a cell: `Detector.` offers `load`', labels.includes('load'), labels.slice(0, 8).join(', ') || 'no suggestions');
+      check(
+        'IntelliSense in a cell: `Detector.` offers `load`',
+        labels.includes('load'),
+        labels.slice(0, 8).join(', ') || 'no suggestions',
+      );
       await page.screenshot({ path: path.join(h.ARTIFACTS, 'vsix-intellisense.png') });
       await page.keyboard.press('Escape');
     }

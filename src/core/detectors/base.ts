@@ -21,7 +21,14 @@ import type { EpochProgress, TrainHooks } from '../train';
 import { createRng } from '../rng';
 import { trainingRows } from '../split';
 import { buildReport, EvaluationReport } from '../report';
-import { cellValue, explainRows, featureReferences, FeatureContribution, FeatureReference, RowExplanation } from '../explain';
+import {
+  cellValue,
+  explainRows,
+  featureReferences,
+  FeatureContribution,
+  FeatureReference,
+  RowExplanation,
+} from '../explain';
 import { SynthadInputError } from '../errors';
 import { MethodClass, methodClass, MethodModel } from './method';
 
@@ -115,10 +122,16 @@ export class Detector {
    * A fitted detector from saved parts (persist.ts); `state.model` must be a model of `options.method`. Called
    * on a subclass, an instance of that subclass.
    */
-  static fromState<T extends Detector>(this: new (options: Partial<DetectorOptions>) => T, options: Partial<DetectorOptions>, state: FittedState): T {
+  static fromState<T extends Detector>(
+    this: new (options: Partial<DetectorOptions>) => T,
+    options: Partial<DetectorOptions>,
+    state: FittedState,
+  ): T {
     const d = new this(options);
     if (!(state.model instanceof d.method)) {
-      throw new SynthadInputError(`${d.name} detector: the model given is an instance of ${(state.model as object).constructor.name}, not a model of method '${d.options.method}'`);
+      throw new SynthadInputError(
+        `${d.name} detector: the model given is an instance of ${(state.model as object).constructor.name}, not a model of method '${d.options.method}'`,
+      );
     }
     d.state = state;
     return d;
@@ -152,8 +165,22 @@ export class Detector {
     const encoder = fitEncoder(data.features, picked.rows, data.source);
     const reference = featureReferences(encoder, data.features, picked.rows);
     this.dispose();
-    const { model, threshold, summary, computeDetail } = await this.method.fit({ data, picked, encoder, rng, hooks, options: o });
-    this.state = { encoder, model, threshold, summary, ...(computeDetail === undefined ? {} : { computeDetail }), reference };
+    const { model, threshold, summary, computeDetail } = await this.method.fit({
+      data,
+      picked,
+      encoder,
+      rng,
+      hooks,
+      options: o,
+    });
+    this.state = {
+      encoder,
+      model,
+      threshold,
+      summary,
+      ...(computeDetail === undefined ? {} : { computeDetail }),
+      reference,
+    };
     if (o.contamination !== undefined) {
       const scores = this.scoreEncoded(encode(encoder, data, picked.rows).x, picked.rows.length);
       this.state = { ...this.state, threshold: quantileThreshold(scores, o.contamination) };
@@ -203,7 +230,14 @@ export class Detector {
   evaluate(data: Dataset): EvaluationReport {
     const details = this.scoreWithDetails(data);
     const s = this.fitted;
-    const report = buildReport(this.name, data, details.scores, s.threshold, s.summary.knownTypes, details.unknownCategories);
+    const report = buildReport(
+      this.name,
+      data,
+      details.scores,
+      s.threshold,
+      s.summary.knownTypes,
+      details.unknownCategories,
+    );
     const warnings = scoringWarnings(data, details);
     for (const w of warnings) warningSink?.(w);
     return warnings.length > 0 ? { ...report, warnings } : report;
@@ -244,7 +278,9 @@ export class Detector {
   explain(data: Table, rows: ArrayLike<number>, options: { features?: number } = {}): RowExplanation[] {
     const s = this.fitted;
     if (s.reference === undefined) {
-      throw new SynthadInputError('this model was saved without the training values explanations need: train it again with this SynthAD');
+      throw new SynthadInputError(
+        'this model was saved without the training values explanations need: train it again with this SynthAD',
+      );
     }
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
@@ -270,15 +306,27 @@ export class Detector {
 
   /** The k highest-scoring rows, most anomalous first, with their values and top three features. */
   top(data: Table, k = 20): TopRow[] {
-    if (!Number.isInteger(k) || k < 1) throw new SynthadInputError(`top: k must be a positive integer, got ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new SynthadInputError(`top: k must be a positive integer, got ${String(k)}`);
     const scores = this.scoreWithDetails(data).scores;
-    const order = Array.from(scores.keys()).sort((a, b) => (scores[b] > scores[a] ? 1 : scores[b] < scores[a] ? -1 : a - b)).slice(0, k);
+    const order = Array.from(scores.keys())
+      .sort((a, b) => (scores[b] > scores[a] ? 1 : scores[b] < scores[a] ? -1 : a - b))
+      .slice(0, k);
     const explanations = this.explain(data, order, { features: 3 });
-    const flagged = predictFromScores(order.map((row) => scores[row]), this.fitted.threshold);
+    const flagged = predictFromScores(
+      order.map((row) => scores[row]),
+      this.fitted.threshold,
+    );
     return order.map((row, i): TopRow => {
       const values: Record<string, number | string | null> = {};
       for (const c of data.columns) values[c.name] = cellValue(c, row);
-      const entry = { row, score: scores[row], flagged: flagged[i] === 1, values, explanation: explanations[i].features };
+      const entry = {
+        row,
+        score: scores[row],
+        flagged: flagged[i] === 1,
+        values,
+        explanation: explanations[i].features,
+      };
       return data.lineOfRow === undefined ? entry : { ...entry, line: data.lineOfRow[row] };
     });
   }
@@ -312,13 +360,25 @@ export function checkScoringColumns(trainFeatures: ReadonlyArray<Column>, table:
   const byName = new Map(table.columns.map((c) => [c.name, c] as const));
   const missing = trainFeatures.filter((f) => !byName.has(f.name)).map((f) => f.name);
   if (missing.length > 0) {
-    const what = missing.length === 1 ? `column '${missing[0]}'` : `columns ${missing.map((m) => `'${m}'`).slice(0, 10).join(', ')}`;
-    throw new SynthadInputError(`no ${what}, which the training data has (columns here: ${listNames(table.columns.map((c) => c.name))})`, { file: table.source });
+    const what =
+      missing.length === 1
+        ? `column '${missing[0]}'`
+        : `columns ${missing
+            .map((m) => `'${m}'`)
+            .slice(0, 10)
+            .join(', ')}`;
+    throw new SynthadInputError(
+      `no ${what}, which the training data has (columns here: ${listNames(table.columns.map((c) => c.name))})`,
+      { file: table.source },
+    );
   }
   for (const f of trainFeatures) {
     const c = byName.get(f.name)!;
     if (f.kind !== 'categorical' && c.kind === 'categorical') {
-      throw new SynthadInputError('expected numbers as in the training data, got text categories', { file: table.source, column: f.name });
+      throw new SynthadInputError('expected numbers as in the training data, got text categories', {
+        file: table.source,
+        column: f.name,
+      });
     }
   }
 }
@@ -378,7 +438,10 @@ function outOfRangeRows(encoder: EncoderState, x: Float32Array, rows: number, wi
 /** One-line warnings about a scoring run: unseen categories with counts, rows scored +Infinity. */
 export function scoringWarnings(data: Table, d: Omit<ScoreDetails, 'warnings'>): string[] {
   const f = d.outOfRange.first;
-  const first = f && { where: data.lineOfRow === undefined ? `record ${f.row + 1}` : `line ${data.lineOfRow[f.row]}`, feature: f.feature };
+  const first = f && {
+    where: data.lineOfRow === undefined ? `record ${f.row + 1}` : `line ${data.lineOfRow[f.row]}`,
+    feature: f.feature,
+  };
   return scoringWarningLines(data.source, d.unknownCategories, d.outOfRange.rows.length, first);
 }
 
@@ -387,19 +450,26 @@ export function scoringWarnings(data: Table, d: Omit<ScoreDetails, 'warnings'>):
  * and how many rows were out of range, with where the first one is (`line 7`, `record 3`) and its encoded feature.
  */
 export function scoringWarningLines(
-  source: string, unknownCategories: Readonly<Record<string, number>>, outOfRange: number, first?: { readonly where: string; readonly feature: string },
+  source: string,
+  unknownCategories: Readonly<Record<string, number>>,
+  outOfRange: number,
+  first?: { readonly where: string; readonly feature: string },
 ): string[] {
   const out: string[] = [];
   const unseen = Object.entries(unknownCategories).filter(([, n]) => n > 0);
   if (unseen.length > 0) {
     const total = unseen.reduce((a, [, n]) => a + n, 0);
     const parts = unseen.map(([name, n]) => `${n} in '${name}'`).join(', ');
-    out.push(`${source}: ${total} ${total === 1 ? 'value' : 'values'} of categories not seen in training (${parts}); scored as no category`);
+    out.push(
+      `${source}: ${total} ${total === 1 ? 'value' : 'values'} of categories not seen in training (${parts}); scored as no category`,
+    );
   }
   if (outOfRange > 0 && first) {
     const feature = first.feature.includes('=') ? first.feature.slice(0, first.feature.indexOf('=')) : first.feature;
-    out.push(`${source}: ${outOfRange} ${outOfRange === 1 ? 'row has' : 'rows have'} values more than ${OUT_OF_RANGE.toExponential(0)} training ranges outside the training data ` +
-      `(first: ${first.where}, column '${feature}'); scored +Infinity and flagged as anomalies`);
+    out.push(
+      `${source}: ${outOfRange} ${outOfRange === 1 ? 'row has' : 'rows have'} values more than ${OUT_OF_RANGE.toExponential(0)} training ranges outside the training data ` +
+        `(first: ${first.where}, column '${feature}'); scored +Infinity and flagged as anomalies`,
+    );
   }
   return out;
 }
@@ -411,7 +481,7 @@ export function checkMatrixSize(source: string, rows: number, width: number, wha
   const gb = (values * 4) / 2 ** 30;
   throw new SynthadInputError(
     `${rows} ${what} x ${width} encoded columns would take ${gb.toFixed(1)} GB as a float32 matrix, more than the ` +
-    `${(MAX_MATRIX_VALUES * 4) / 2 ** 30} GB SynthAD allows; use fewer rows or drop wide categorical columns`,
+      `${(MAX_MATRIX_VALUES * 4) / 2 ** 30} GB SynthAD allows; use fewer rows or drop wide categorical columns`,
     { file: source },
   );
 }

@@ -6,7 +6,18 @@
  */
 import type { Dataset } from '../data/types';
 import { encode, EncoderState, encodedLayout } from '../encode';
-import { DetectorMethod, DetectorOptions, fraction, intIn, nonNegativeUpTo, oneOf, OptionSpec, positiveUpTo, SHARED_OPTIONS, SharedOptionName } from '../options';
+import {
+  DetectorMethod,
+  DetectorOptions,
+  fraction,
+  intIn,
+  nonNegativeUpTo,
+  oneOf,
+  OptionSpec,
+  positiveUpTo,
+  SHARED_OPTIONS,
+  SharedOptionName,
+} from '../options';
 import { trainMlp, LabelledMatrix, TrainResult, TrainSettings } from '../train';
 import { syntheticAnomalies } from '../synthetic';
 import type { Rng } from '../rng';
@@ -18,7 +29,16 @@ import { trainValidationSplit } from '../split';
 import { SynthadInputError } from '../errors';
 import { show } from '../modelCheck';
 import { checkMatrixSize, TrainingRows } from './base';
-import { DATA_FILE_NAME, FitInput, MethodFit, MethodModel, ModelFileReader, ModelFileWriter, registerMethod, SavedCheck } from './method';
+import {
+  DATA_FILE_NAME,
+  FitInput,
+  MethodFit,
+  MethodModel,
+  ModelFileReader,
+  ModelFileWriter,
+  registerMethod,
+  SavedCheck,
+} from './method';
 import { OnnxGraph, OnnxScore, ONNX_FLOAT, ONNX_INT64 } from './onnxGraph';
 
 declare module '../options' {
@@ -67,14 +87,26 @@ const OPTIONS = {
   delta: { default: 0, check: nonNegativeUpTo(L.delta), cli: { flag: 'delta', value: 'number' } },
   hidden: {
     default: [500, 500],
-    check: (v) => (Array.isArray(v) && v.length > 0 && v.length <= L.hiddenLayers && v.every((h) => Number.isInteger(h) && h > 0 && h <= L.hiddenWidth)
-      ? undefined : `a list of 1 to ${L.hiddenLayers} layer widths, each an integer from 1 to ${L.hiddenWidth}`),
+    check: (v) =>
+      Array.isArray(v) &&
+      v.length > 0 &&
+      v.length <= L.hiddenLayers &&
+      v.every((h) => Number.isInteger(h) && h > 0 && h <= L.hiddenWidth)
+        ? undefined
+        : `a list of 1 to ${L.hiddenLayers} layer widths, each an integer from 1 to ${L.hiddenWidth}`,
     cli: {
       flag: 'hidden',
-      value: { expected: 'layer widths separated by commas, e.g. 500,500', parse: (t) => (/^\s*\d+\s*(,\s*\d+\s*)*$/.test(t) ? t.split(',').map(Number) : undefined) },
+      value: {
+        expected: 'layer widths separated by commas, e.g. 500,500',
+        parse: (t) => (/^\s*\d+\s*(,\s*\d+\s*)*$/.test(t) ? t.split(',').map(Number) : undefined),
+      },
     },
   },
-  activation: { default: 'leaky_relu', check: oneOf(['leaky_relu', 'relu']), cli: { flag: 'activation', value: 'text' } },
+  activation: {
+    default: 'leaky_relu',
+    check: oneOf(['leaky_relu', 'relu']),
+    cli: { flag: 'activation', value: 'text' },
+  },
   loss: { default: 'hinge', check: oneOf(['hinge', 'bce']), cli: { flag: 'loss', value: 'text' } },
   learningRate: { default: 1e-3, check: positiveUpTo(L.learningRate), cli: { flag: 'lr', value: 'number' } },
   weightDecay: { default: 1e-2, check: nonNegativeUpTo(L.weightDecay), cli: { flag: 'weight-decay', value: 'number' } },
@@ -85,7 +117,11 @@ const OPTIONS = {
   // Shared, listed here to keep the bag's order of saved models: the threshold's rate and the seed.
   targetFpr: SHARED_OPTIONS.targetFpr,
   seed: SHARED_OPTIONS.seed,
-  backend: { default: 'auto', check: oneOf(['auto', 'blas', 'tensorflow', 'wasm', 'cpu']), cli: { flag: 'backend', value: 'text' } },
+  backend: {
+    default: 'auto',
+    check: oneOf(['auto', 'blas', 'tensorflow', 'wasm', 'cpu']),
+    cli: { flag: 'backend', value: 'text' },
+  },
   threads: { default: 0, check: intIn(0, L.threads), cli: { flag: 'threads', value: 'integer' } },
 } satisfies Record<string, OptionSpec>;
 
@@ -99,7 +135,12 @@ export const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
 
 /** A saved network that passed checkSaved: its shape, the weights file and the bytes that file must have. */
 interface SavedNetwork {
-  readonly mlp: { readonly inputs: number; readonly hidden: ReadonlyArray<number>; readonly activation: Activation; readonly shapes: number[][] };
+  readonly mlp: {
+    readonly inputs: number;
+    readonly hidden: ReadonlyArray<number>;
+    readonly activation: Activation;
+    readonly shapes: number[][];
+  };
   readonly weightsFile: string;
   /** 4 per float32 weight. */
   readonly weightBytes: number;
@@ -128,7 +169,12 @@ export class ClassifierMethod implements MethodModel {
     const choice = await selectBackend(o.backend);
     const threads = resolveThreads(o.threads);
     const backendDetail = describeBackend(choice, threads);
-    const mlp = createNetwork(choice, { inputs: train.cols, hidden: o.hidden, activation: o.activation }, rng.fork(), threads);
+    const mlp = createNetwork(
+      choice,
+      { inputs: train.cols, hidden: o.hidden, activation: o.activation },
+      rng.fork(),
+      threads,
+    );
     let result: TrainResult;
     try {
       result = await trainMlp(mlp, train, validation, o, rng.fork(), hooks);
@@ -138,15 +184,31 @@ export class ClassifierMethod implements MethodModel {
     }
     const thresholdRows = split.validation.some((r) => picked.isNormal[r] === 1) ? split.validation : split.train;
     const normalRows = thresholdRows.filter((r) => picked.isNormal[r] === 1);
-    const threshold = thresholdAtFpr(negate(mlp.predict(encode(encoder, data, normalRows).x, normalRows.length)), o.targetFpr);
+    const threshold = thresholdAtFpr(
+      negate(mlp.predict(encode(encoder, data, normalRows).x, normalRows.length)),
+      o.targetFpr,
+    );
     const epochSeconds = result.history.reduce((a, h) => a + h.seconds, 0);
     return {
-      model: new ClassifierMethod(mlp), threshold, computeDetail: backendDetail,
+      model: new ClassifierMethod(mlp),
+      threshold,
+      computeDetail: backendDetail,
       summary: {
-        source: data.source, backend: choice.backend, backendDetail, threads, knownTypes: picked.knownTypes, heldOutTypes: picked.heldOutTypes,
-        trainRows: split.train.length, validationRows: split.validation.length, syntheticRows: train.rows - split.train.length,
-        epochs: result.epochs, bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss,
-        stoppedEarly: result.stoppedEarly, cancelled: result.cancelled, seconds: result.seconds,
+        source: data.source,
+        backend: choice.backend,
+        backendDetail,
+        threads,
+        knownTypes: picked.knownTypes,
+        heldOutTypes: picked.heldOutTypes,
+        trainRows: split.train.length,
+        validationRows: split.validation.length,
+        syntheticRows: train.rows - split.train.length,
+        epochs: result.epochs,
+        bestEpoch: result.bestEpoch,
+        bestValLoss: result.bestValLoss,
+        stoppedEarly: result.stoppedEarly,
+        cancelled: result.cancelled,
+        seconds: result.seconds,
         rowsPerSecond: (train.rows * result.epochs) / Math.max(epochSeconds, 1e-6),
         history: result.history,
       },
@@ -170,10 +232,15 @@ export class ClassifierMethod implements MethodModel {
     if (!isRecord(m)) return must('mlp', `an object (the network of method '${options.method}')`, m);
     if (m.inputs !== width) must('mlp.inputs', `${width}, the encoder's width (its encoded columns)`, m.inputs);
     const hidden = m.hidden;
-    if (!Array.isArray(hidden) || hidden.length !== options.hidden.length || hidden.some((h, i) => h !== options.hidden[i])) {
+    if (
+      !Array.isArray(hidden) ||
+      hidden.length !== options.hidden.length ||
+      hidden.some((h, i) => h !== options.hidden[i])
+    ) {
       must('mlp.hidden', `${show(options.hidden)}, as options.hidden`, hidden);
     }
-    if (m.activation !== options.activation) must('mlp.activation', `${show(options.activation)}, as options.activation`, m.activation);
+    if (m.activation !== options.activation)
+      must('mlp.activation', `${show(options.activation)}, as options.activation`, m.activation);
     const sizes = [width, ...options.hidden, 1];
     const want: number[][] = [];
     for (let l = 0; l + 1 < sizes.length; l++) want.push([sizes[l], sizes[l + 1]], [sizes[l + 1]]);
@@ -184,13 +251,20 @@ export class ClassifierMethod implements MethodModel {
     const chain = `the layers must chain: inputs ${width}, hidden ${show(options.hidden)}`;
     want.forEach((w, i) => {
       const s: unknown = (shapes as unknown[])[i];
-      if (!Array.isArray(s) || s.length !== w.length || s.some((v, k) => v !== w[k])) must(`mlp.shapes[${i}]`, `${show(w)} (${chain})`, s);
+      if (!Array.isArray(s) || s.length !== w.length || s.some((v, k) => v !== w[k]))
+        must(`mlp.shapes[${i}]`, `${show(w)} (${chain})`, s);
     });
     const weightBytes = want.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0) * 4;
     if (weightBytes > MAX_WEIGHT_BYTES) {
-      fail('mlp.shapes', `must describe at most ${MAX_WEIGHT_BYTES / 2 ** 20} MiB of weights, got ${weightBytes} bytes`);
+      fail(
+        'mlp.shapes',
+        `must describe at most ${MAX_WEIGHT_BYTES / 2 ** 20} MiB of weights, got ${weightBytes} bytes`,
+      );
     }
-    if (raw.weightsFile !== undefined && (typeof raw.weightsFile !== 'string' || !DATA_FILE_NAME.test(raw.weightsFile))) {
+    if (
+      raw.weightsFile !== undefined &&
+      (typeof raw.weightsFile !== 'string' || !DATA_FILE_NAME.test(raw.weightsFile))
+    ) {
       must('weightsFile', 'a file name like weights-<hex>.bin in the model folder', raw.weightsFile);
     }
     return {
@@ -209,7 +283,11 @@ export class ClassifierMethod implements MethodModel {
     return raw.mlp !== undefined ? [LEGACY_WEIGHTS_FILE] : [];
   }
 
-  static async load(saved: SavedNetwork, files: ModelFileReader, options: DetectorOptions): Promise<{ model: ClassifierMethod; computeDetail: string }> {
+  static async load(
+    saved: SavedNetwork,
+    files: ModelFileReader,
+    options: DetectorOptions,
+  ): Promise<{ model: ClassifierMethod; computeDetail: string }> {
     const values = readWeights(saved, files);
     const choice = await selectBackend(options.backend);
     const threads = resolveThreads(options.threads);
@@ -229,7 +307,9 @@ export class ClassifierMethod implements MethodModel {
     let inputs = width;
     layers.forEach((l, i) => {
       if (l.inputs !== inputs || l.weights.length !== l.inputs * l.outputs || l.bias.length !== l.outputs) {
-        throw new SynthadInputError(`the network's layer ${i + 1} does not fit: expected ${inputs} inputs, weights [${l.inputs}, ${l.outputs}] and bias [${l.outputs}]`);
+        throw new SynthadInputError(
+          `the network's layer ${i + 1} does not fit: expected ${inputs} inputs, weights [${l.inputs}, ${l.outputs}] and bias [${l.outputs}]`,
+        );
       }
       inputs = l.outputs;
     });
@@ -238,7 +318,11 @@ export class ClassifierMethod implements MethodModel {
     const slope = activation === 'relu' ? 0 : LEAKY_SLOPE;
     let h = x;
     layers.forEach((layer, l) => {
-      h = g.op('Gemm', [h, g.tensor(ONNX_FLOAT, [layer.inputs, layer.outputs], layer.weights), g.tensor(ONNX_FLOAT, [layer.outputs], layer.bias)]);
+      h = g.op('Gemm', [
+        h,
+        g.tensor(ONNX_FLOAT, [layer.inputs, layer.outputs], layer.weights),
+        g.tensor(ONNX_FLOAT, [layer.outputs], layer.bias),
+      ]);
       if (l < layers.length - 1) {
         h = activation === 'relu' ? g.op('Relu', [h]) : g.op('LeakyRelu', [h], [{ name: 'alpha', f: slope }]);
       }
@@ -256,8 +340,12 @@ registerMethod(ClassifierMethod);
 /** The weights in the saved model's files, checked: the size the shapes give, every value finite. */
 function readWeights(saved: SavedNetwork, files: ModelFileReader): Float32Array[] {
   const { weightsFile, weightBytes, mlp } = saved;
-  const bytes = files.read(weightsFile, weightBytes, 'weights file',
-    (got) => `expected ${weightBytes} bytes of float32 weights for layers ${JSON.stringify(mlp.shapes)}, got ${got}`);
+  const bytes = files.read(
+    weightsFile,
+    weightBytes,
+    'weights file',
+    (got) => `expected ${weightBytes} bytes of float32 weights for layers ${JSON.stringify(mlp.shapes)}, got ${got}`,
+  );
   const all = new Float32Array(bytes.buffer, bytes.byteOffset, weightBytes / 4);
   const out: Float32Array[] = [];
   let offset = 0;
@@ -289,17 +377,38 @@ function checkWeightValues(values: ReadonlyArray<Float32Array>, file: string, pr
  * (vcsa). Consumes `rng` as fit does; exported for benchmarks that train a peer on the same rows.
  */
 export function classifierData(
-  name: string, o: DetectorOptions, data: Dataset, picked: TrainingRows, encoder: EncoderState, rng: Rng,
+  name: string,
+  o: DetectorOptions,
+  data: Dataset,
+  picked: TrainingRows,
+  encoder: EncoderState,
+  rng: Rng,
 ): { split: ReturnType<typeof trainValidationSplit>; train: LabelledMatrix; validation: LabelledMatrix } {
   const split = trainValidationSplit(picked.rows, picked.isNormal, o.validationSplit, rng.fork());
   const synthetic = o.method === 'vcsa';
   const sampler = rng.fork();
-  const train = labelledRows(encoder, data, picked.isNormal, split.train, synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0, sampler, o.delta);
-  const validation = labelledRows(encoder, data, picked.isNormal, split.validation, synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0, sampler, o.delta);
+  const train = labelledRows(
+    encoder,
+    data,
+    picked.isNormal,
+    split.train,
+    synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0,
+    sampler,
+    o.delta,
+  );
+  const validation = labelledRows(
+    encoder,
+    data,
+    picked.isNormal,
+    split.validation,
+    synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0,
+    sampler,
+    o.delta,
+  );
   if (!train.y.some((v) => v < 0)) {
     throw new SynthadInputError(
       `the ${name} detector has no anomalies to train on: give known anomaly types ` +
-      `(anomaly types in the data: ${[...picked.knownTypes, ...picked.heldOutTypes].join(', ') || 'none'}) or use method 'vcsa'`,
+        `(anomaly types in the data: ${[...picked.knownTypes, ...picked.heldOutTypes].join(', ') || 'none'}) or use method 'vcsa'`,
       { file: data.source },
     );
   }
@@ -307,17 +416,30 @@ export function classifierData(
 }
 
 function labelledRows(
-  encoder: EncoderState, data: Dataset, isNormal: Uint8Array, rows: Uint32Array, syntheticCount: number, rng: Rng, delta: number,
+  encoder: EncoderState,
+  data: Dataset,
+  isNormal: Uint8Array,
+  rows: Uint32Array,
+  syntheticCount: number,
+  rng: Rng,
+  delta: number,
 ): LabelledMatrix {
   const layout = encodedLayout(encoder);
-  checkMatrixSize(data.source, rows.length + syntheticCount, layout.width, syntheticCount > 0 ? 'real and synthetic rows (lower the synthetic ratio, --ratio)' : 'rows');
+  checkMatrixSize(
+    data.source,
+    rows.length + syntheticCount,
+    layout.width,
+    syntheticCount > 0 ? 'real and synthetic rows (lower the synthetic ratio, --ratio)' : 'rows',
+  );
   const real = encode(encoder, data, rows);
   const total = real.rows + syntheticCount;
   const x = new Float32Array(total * real.cols);
   x.set(real.x);
   x.set(syntheticAnomalies(layout, syntheticCount, rng, delta), real.x.length);
   const y = new Float32Array(total).fill(-1);
-  rows.forEach((r, i) => { y[i] = isNormal[r] === 1 ? 1 : -1; });
+  rows.forEach((r, i) => {
+    y[i] = isNormal[r] === 1 ? 1 : -1;
+  });
   return { x, y, rows: total, cols: real.cols };
 }
 

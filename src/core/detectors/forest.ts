@@ -6,11 +6,27 @@
 import { DetectorMethod, DetectorOptions, intIn, OptionSpec, SharedOptionName } from '../options';
 import { encode, encodedLayout } from '../encode';
 import { thresholdAtFpr } from '../metrics';
-import { averagePathLength, checkIsolationForest, fitIsolationForest, IsolationForestModel, IsolationTree, scoreIsolationForest } from '../iforest';
+import {
+  averagePathLength,
+  checkIsolationForest,
+  fitIsolationForest,
+  IsolationForestModel,
+  IsolationTree,
+  scoreIsolationForest,
+} from '../iforest';
 import { SynthadInputError } from '../errors';
 import { checkMatrixSize } from './base';
 import { FitInput, MethodFit, MethodModel, registerMethod, SavedCheck } from './method';
-import { OnnxAttribute, OnnxGraph, OnnxScore, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64, ONNX_ML, roundUp32 } from './onnxGraph';
+import {
+  OnnxAttribute,
+  OnnxGraph,
+  OnnxScore,
+  ONNX_DOUBLE,
+  ONNX_FLOAT,
+  ONNX_INT64,
+  ONNX_ML,
+  roundUp32,
+} from './onnxGraph';
 
 declare module '../options' {
   interface DetectorMethods {
@@ -51,19 +67,40 @@ export class IsolationForestMethod implements MethodModel {
     // The one-class setting: the forest is grown on normal rows only.
     const normals = picked.rows.filter((r) => picked.isNormal[r] === 1);
     if (normals.length < 2) {
-      throw new SynthadInputError(`Isolation Forest needs at least 2 normal training rows, got ${normals.length}`, { file: data.source });
+      throw new SynthadInputError(`Isolation Forest needs at least 2 normal training rows, got ${normals.length}`, {
+        file: data.source,
+      });
     }
     checkMatrixSize(data.source, normals.length, encodedLayout(encoder).width, 'rows');
     const m = encode(encoder, data, normals);
-    const forest = fitIsolationForest(m.x, m.rows, m.cols, { nEstimators: o.trees, maxSamples: o.maxSamples, seed: rng.int(2 ** 31) });
+    const forest = fitIsolationForest(m.x, m.rows, m.cols, {
+      nEstimators: o.trees,
+      maxSamples: o.maxSamples,
+      seed: rng.int(2 ** 31),
+    });
     const scores = scoreIsolationForest(forest, m.x, m.rows, m.cols);
     const seconds = (Date.now() - t0) / 1000;
     return Promise.resolve({
-      model: new IsolationForestMethod(forest), threshold: thresholdAtFpr(scores, o.targetFpr),
+      model: new IsolationForestMethod(forest),
+      threshold: thresholdAtFpr(scores, o.targetFpr),
       summary: {
-        source: data.source, backend: 'js', backendDetail: 'js, 1 thread', threads: 1, knownTypes: [], heldOutTypes: [...picked.knownTypes, ...picked.heldOutTypes].sort(),
-        trainRows: m.rows, validationRows: 0, syntheticRows: 0, epochs: 0, bestEpoch: 0, bestValLoss: NaN,
-        stoppedEarly: false, cancelled: false, seconds, rowsPerSecond: m.rows / Math.max(seconds, 1e-6), history: [],
+        source: data.source,
+        backend: 'js',
+        backendDetail: 'js, 1 thread',
+        threads: 1,
+        knownTypes: [],
+        heldOutTypes: [...picked.knownTypes, ...picked.heldOutTypes].sort(),
+        trainRows: m.rows,
+        validationRows: 0,
+        syntheticRows: 0,
+        epochs: 0,
+        bestEpoch: 0,
+        bestValLoss: NaN,
+        stoppedEarly: false,
+        cancelled: false,
+        seconds,
+        rowsPerSecond: m.rows / Math.max(seconds, 1e-6),
+        history: [],
       },
     });
   }
@@ -99,18 +136,40 @@ export class IsolationForestMethod implements MethodModel {
    */
   onnx(g: OnnxGraph, x: string): OnnxScore {
     const { trees, psi } = this.forest;
-    if (trees.length === 0 || !(psi >= 2)) throw new SynthadInputError(`not a fitted Isolation Forest: ${trees.length} trees, psi ${psi}`);
+    if (trees.length === 0 || !(psi >= 2))
+      throw new SynthadInputError(`not a fitted Isolation Forest: ${trees.length} trees, psi ${psi}`);
     const ensemble = treeAttributes(trees);
     const leaves = g.op('TreeEnsembleRegressor', [x], ensemble.attributes, ONNX_ML);
     g.valueInfo(leaves, ONNX_FLOAT, ['N', trees.length]);
-    const index = g.op('Add', [g.op('Cast', [leaves], [{ name: 'to', i: ONNX_INT64 }]), g.tensor(ONNX_INT64, [trees.length], ensemble.offsets)]);
-    const paths = g.op('Gather', [g.tensor(ONNX_DOUBLE, [ensemble.table.length], ensemble.table), index], [{ name: 'axis', i: 0 }]);
+    const index = g.op('Add', [
+      g.op('Cast', [leaves], [{ name: 'to', i: ONNX_INT64 }]),
+      g.tensor(ONNX_INT64, [trees.length], ensemble.offsets),
+    ]);
+    const paths = g.op(
+      'Gather',
+      [g.tensor(ONNX_DOUBLE, [ensemble.table.length], ensemble.table), index],
+      [{ name: 'axis', i: 0 }],
+    );
     // Summed tree by tree, in the order scoreIsolationForest adds them: the same double sum.
     let sum: string;
     if (trees.length === 1) {
       sum = paths;
     } else {
-      const parts = g.op('Split', [paths, g.tensor(ONNX_INT64, [trees.length], trees.map(() => 1))], [{ name: 'axis', i: 1 }], '', undefined, trees.length);
+      const parts = g.op(
+        'Split',
+        [
+          paths,
+          g.tensor(
+            ONNX_INT64,
+            [trees.length],
+            trees.map(() => 1),
+          ),
+        ],
+        [{ name: 'axis', i: 1 }],
+        '',
+        undefined,
+        trees.length,
+      );
       const names = parts.split('\n');
       sum = names[0];
       for (let t = 1; t < names.length; t++) sum = g.op('Add', [sum, names[t]]);
@@ -118,7 +177,11 @@ export class IsolationForestMethod implements MethodModel {
     const pathSum = g.op('Reshape', [sum, g.tensor(ONNX_INT64, [1], [-1])]);
     const norm = trees.length * averagePathLength(psi);
     const exponent = g.op('Div', [g.op('Neg', [pathSum]), g.tensor(ONNX_DOUBLE, [], [norm])]);
-    const score = g.op('Cast', [g.op('Pow', [g.tensor(ONNX_DOUBLE, [], [2]), exponent])], [{ name: 'to', i: ONNX_FLOAT }]);
+    const score = g.op(
+      'Cast',
+      [g.op('Pow', [g.tensor(ONNX_DOUBLE, [], [2]), exponent])],
+      [{ name: 'to', i: ONNX_FLOAT }],
+    );
     return {
       score,
       finite: true,
@@ -148,11 +211,24 @@ function finiteForForest(x: Float32Array): Float32Array {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** TreeEnsembleRegressor attributes: one target per tree, valued by the index of the leaf reached in that tree. */
-function treeAttributes(trees: ReadonlyArray<IsolationTree>): { attributes: OnnxAttribute[]; offsets: number[]; table: number[] } {
-  const treeIds: number[] = [], nodeIds: number[] = [], featureIds: number[] = [], modes: string[] = [], values: number[] = [];
-  const trueIds: number[] = [], falseIds: number[] = [];
-  const targetTree: number[] = [], targetNode: number[] = [], targetId: number[] = [], targetWeight: number[] = [];
-  const offsets: number[] = [], table: number[] = [];
+function treeAttributes(trees: ReadonlyArray<IsolationTree>): {
+  attributes: OnnxAttribute[];
+  offsets: number[];
+  table: number[];
+} {
+  const treeIds: number[] = [],
+    nodeIds: number[] = [],
+    featureIds: number[] = [],
+    modes: string[] = [],
+    values: number[] = [];
+  const trueIds: number[] = [],
+    falseIds: number[] = [];
+  const targetTree: number[] = [],
+    targetNode: number[] = [],
+    targetId: number[] = [],
+    targetWeight: number[] = [];
+  const offsets: number[] = [],
+    table: number[] = [];
   trees.forEach((tree, t) => {
     offsets.push(table.length);
     let leaves = 0;
@@ -160,13 +236,23 @@ function treeAttributes(trees: ReadonlyArray<IsolationTree>): { attributes: Onnx
       treeIds.push(t);
       nodeIds.push(n);
       if (tree.feature[n] < 0) {
-        featureIds.push(0); modes.push('LEAF'); values.push(0); trueIds.push(0); falseIds.push(0);
-        targetTree.push(t); targetNode.push(n); targetId.push(t); targetWeight.push(leaves++);
+        featureIds.push(0);
+        modes.push('LEAF');
+        values.push(0);
+        trueIds.push(0);
+        falseIds.push(0);
+        targetTree.push(t);
+        targetNode.push(n);
+        targetId.push(t);
+        targetWeight.push(leaves++);
         table.push(tree.leafPath[n]);
       } else {
         // x < split (float32 x, double split) exactly when x < the smallest float32 >= split.
-        featureIds.push(tree.feature[n]); modes.push('BRANCH_LT'); values.push(roundUp32(tree.split[n]));
-        trueIds.push(tree.left[n]); falseIds.push(tree.right[n]);
+        featureIds.push(tree.feature[n]);
+        modes.push('BRANCH_LT');
+        values.push(roundUp32(tree.split[n]));
+        trueIds.push(tree.left[n]);
+        falseIds.push(tree.right[n]);
       }
     }
     if (leaves >= 2 ** 24) throw new SynthadInputError(`tree ${t} has too many leaves to export (${leaves})`);
@@ -199,15 +285,23 @@ export function pathSumBound(norm: number, threshold: number): number {
   const above = (sum: number): boolean => Math.pow(2, -sum / norm) > threshold;
   if (!above(0)) return 0;
   if (above(Number.MAX_VALUE)) return Infinity;
-  let lo = doubleBits(0), hi = doubleBits(Number.MAX_VALUE); // above(lo), !above(hi)
+  let lo = doubleBits(0),
+    hi = doubleBits(Number.MAX_VALUE); // above(lo), !above(hi)
   while (hi - lo > 1n) {
     const mid = (lo + hi) / 2n;
-    if (above(bitsDouble(mid))) lo = mid; else hi = mid;
+    if (above(bitsDouble(mid))) lo = mid;
+    else hi = mid;
   }
   return bitsDouble(hi);
 }
 
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
-function doubleBits(v: number): bigint { f64[0] = v; return u64[0]; }
-function bitsDouble(b: bigint): number { u64[0] = b; return f64[0]; }
+function doubleBits(v: number): bigint {
+  f64[0] = v;
+  return u64[0];
+}
+function bitsDouble(b: bigint): number {
+  u64[0] = b;
+  return f64[0];
+}

@@ -123,7 +123,11 @@ export interface MethodClass {
   /** The binary files a manifest names (parsed, not checked): a save removes the replaced model's. */
   filesOf(raw: Record<string, unknown>): ReadonlyArray<string>;
   /** The fitted model from what `checkSaved` returned and its files, computing where `options` say (backend, threads). */
-  load(checked: unknown, files: ModelFileReader, options: DetectorOptions): Promise<{ readonly model: MethodModel; readonly computeDetail?: string }>;
+  load(
+    checked: unknown,
+    files: ModelFileReader,
+    options: DetectorOptions,
+  ): Promise<{ readonly model: MethodModel; readonly computeDetail?: string }>;
 }
 
 const byName = new Map<string, MethodClass>();
@@ -141,7 +145,8 @@ export function registerMethod(cls: MethodClass): () => void {
   }
   for (const other of classes) {
     for (const [key, spec] of Object.entries(cls.options)) {
-      if (key in other.options && other.options[key] !== spec) throw new Error(`internal: option '${key}' is another method's already`);
+      if (key in other.options && other.options[key] !== spec)
+        throw new Error(`internal: option '${key}' is another method's already`);
     }
   }
   for (const m of cls.methods) byName.set(m, cls);
@@ -185,7 +190,8 @@ export function checkSavedModel(raw: Record<string, unknown>, at: SavedCheck): u
   for (const other of classes) {
     if (other === cls) continue;
     for (const field of other.savedFields) {
-      if (!cls.savedFields.includes(field) && raw[field] !== undefined) at.fail(field, `must be absent for method '${at.options.method}'`);
+      if (!cls.savedFields.includes(field) && raw[field] !== undefined)
+        at.fail(field, `must be absent for method '${at.options.method}'`);
     }
   }
   return cls.checkSaved(raw, at);

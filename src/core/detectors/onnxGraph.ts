@@ -5,13 +5,22 @@
  */
 
 /** ONNX element types (TensorProto.DataType) the graph uses. */
-export const ONNX_FLOAT = 1, ONNX_INT64 = 7, ONNX_STRING = 8, ONNX_BOOL = 9, ONNX_DOUBLE = 11;
+export const ONNX_FLOAT = 1,
+  ONNX_INT64 = 7,
+  ONNX_STRING = 8,
+  ONNX_BOOL = 9,
+  ONNX_DOUBLE = 11;
 /** The domain of the ONNX-ML operators (OneHotEncoder, TreeEnsembleRegressor). */
 export const ONNX_ML = 'ai.onnx.ml';
 
 export type OnnxAttribute = { readonly name: string } & (
-  | { readonly f: number } | { readonly i: number } | { readonly s: string }
-  | { readonly floats: ArrayLike<number> } | { readonly ints: ArrayLike<number> } | { readonly strings: ReadonlyArray<string> });
+  | { readonly f: number }
+  | { readonly i: number }
+  | { readonly s: string }
+  | { readonly floats: ArrayLike<number> }
+  | { readonly ints: ArrayLike<number> }
+  | { readonly strings: ReadonlyArray<string> }
+);
 
 /** Adds nodes and constants to the graph being built; every method returns the name of its output. */
 export interface OnnxGraph {
@@ -19,7 +28,14 @@ export interface OnnxGraph {
    * Adds a node; returns its output's name (`output` when given), or with `outputs` > 1 the outputs' names
    * joined by newlines.
    */
-  op(type: string, inputs: ReadonlyArray<string>, attributes?: ReadonlyArray<OnnxAttribute>, domain?: string, output?: string, outputs?: number): string;
+  op(
+    type: string,
+    inputs: ReadonlyArray<string>,
+    attributes?: ReadonlyArray<OnnxAttribute>,
+    domain?: string,
+    output?: string,
+    outputs?: number,
+  ): string;
   /** A constant (an initializer); returns its name. */
   tensor(dataType: number, dims: ReadonlyArray<number>, values: ArrayLike<number>): string;
   /** Declares the type of an intermediate value (for checkers without the ML operators' shape inference). */
@@ -51,7 +67,10 @@ const u32 = new Uint32Array(f32.buffer);
 /** The next float32 above the float32 `x` (finite or -Infinity). */
 function nextUp32(x: number): number {
   if (Number.isNaN(x) || x === Infinity) return x;
-  if (x === 0) { u32[0] = 1; return f32[0]; }
+  if (x === 0) {
+    u32[0] = 1;
+    return f32[0];
+  }
   f32[0] = x;
   u32[0] = x > 0 ? u32[0] + 1 : u32[0] - 1;
   return f32[0];
