@@ -18,11 +18,7 @@ const check = (name, ok, detail = '') => {
   results.push({ name, ok });
   console.log(`  ${ok ? '✔' : '✘'} ${name}${detail ? `: ${detail}` : ''}`);
 };
-// Console errors that come from the offline machine, not from SynthAD. "An unknown error occurred" is
-// logged by an idle workbench here too (seen 16-20 s after start with no command run, right after the
-// failed open-vsx lookup), so it is the marketplace being unreachable, not the extension.
-const NOISE =
-  /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
+const NOISE = wb.OFFLINE_NOISE;
 
 /** Ctrl+K Ctrl+T (Preferences: Color Theme), then the theme by name. */
 async function pickTheme(page, name) {
@@ -134,15 +130,7 @@ async function main() {
     const opened = await wb.openBrowser(chromium, h.CHROMIUM, { noise: NOISE, log });
     browser = opened.browser;
     const { page, errors } = opened;
-    const authority = `127.0.0.1:${port}`;
-    const payload = [
-      ['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`],
-      ['skipWelcome', 'true'],
-    ];
-    await page.goto(
-      `http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
-    );
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await wb.openWorkbench(page, { port, workspace: dirs.workspace, root: h.ROOT });
     await page.waitForTimeout(4000);
     log('workbench open');
     // The Extension Development Host does not read settings.json's theme: pick it as a person would.

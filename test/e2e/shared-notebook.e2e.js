@@ -18,9 +18,7 @@ const check = (name, ok, detail = '') => {
   results.push({ name, ok });
   console.log(`  ${ok ? '✔' : '✘'} ${name}${detail ? `: ${detail}` : ''}`);
 };
-// Offline noise, as in notebook.e2e.js: the marketplace and telemetry hosts cannot be reached here.
-const NOISE =
-  /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
+const NOISE = wb.OFFLINE_NOISE;
 
 const CELLS = [
   "const train = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\nconst det = new Detector({ known: ['hyperfunction'], seed: 0 });",
@@ -87,15 +85,7 @@ async function main() {
     const opened = await wb.openBrowser(chromium, h.CHROMIUM, { noise: NOISE, log });
     browser = opened.browser;
     const { page, errors } = opened;
-    const authority = `127.0.0.1:${port}`;
-    const payload = [
-      ['extensionDevelopmentPath', `vscode-remote://${authority}${h.ROOT}`],
-      ['skipWelcome', 'true'],
-    ];
-    await page.goto(
-      `http://${authority}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
-    );
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await wb.openWorkbench(page, { port, workspace: dirs.workspace, root: h.ROOT });
     log('workbench open');
 
     // The Explorer, as a person sees it: the file's row, double-clicked.

@@ -111,4 +111,36 @@ async function openBrowser(chromium, executablePath, { noise, log }) {
   }
 }
 
-module.exports = { command, waitForFrames, runTemplateNotebook, openBrowser, TEMPLATE_CHARTS };
+/**
+ * Console errors that come from the offline machine, not from SynthAD. "An unknown error occurred" is logged by
+ * an idle workbench here too (seen 16-20 s after start with no command run, right after the failed open-vsx
+ * lookup), so it is the marketplace being unreachable, not the extension.
+ */
+const OFFLINE_NOISE =
+  /An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
+
+/**
+ * Opens the code-server workbench on port `port` for the folder `workspace`, with this repository (`root`) as the
+ * extension under development, and waits until the workbench is there.
+ */
+async function openWorkbench(page, { port, workspace, root }) {
+  const authority = `127.0.0.1:${port}`;
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://${authority}${root}`],
+    ['skipWelcome', 'true'],
+  ];
+  await page.goto(
+    `http://${authority}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+  );
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+}
+
+module.exports = {
+  command,
+  waitForFrames,
+  runTemplateNotebook,
+  openBrowser,
+  openWorkbench,
+  TEMPLATE_CHARTS,
+  OFFLINE_NOISE,
+};

@@ -31,10 +31,9 @@ const check = (name, ok, detail = '') => {
   results.push({ name, ok: Boolean(ok) });
   console.log(`  ${ok ? '✔' : '✘'} ${name}${detail ? `: ${detail}` : ''}`);
 };
-// Console errors of the offline machine, not of SynthAD (as in test/e2e/notebook.e2e.js), and VS Code's own
+// Console errors of the offline machine, not of SynthAD (OFFLINE_NOISE in test/e2e/workbench.js), and VS Code's own
 // cancellations (Quick Open cancels its file search at every key typed: "Canceled: Error: Canceled").
-const NOISE =
-  /Canceled: Error: Canceled|An unknown error occurred\. Please consult the log|open-vsx|marketplace|telemetry|vsda|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION|Failed to load resource|net::|extensionGallery|update\.code|CSP|service worker|Content Security Policy|ResizeObserver|punycode|\[object Object\]/i;
+const NOISE = new RegExp(`Canceled: Error: Canceled|${wb.OFFLINE_NOISE.source}`, 'i');
 
 /** Newest modification time of the files under these paths, less what `npm run build` writes (media/renderer.js). */
 function newest(paths) {
