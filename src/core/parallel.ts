@@ -12,11 +12,10 @@
  * sgemm in the kernel's worker deadlocked the host (seen in the integration tests). So the BLAS runs
  * one thread per caller (blas.ts) and the cores are used here, which also spreads the element-wise work.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { AdamWOptions, LossName, MlpShape, Trainer } from './network';
 import { Workspace } from './simd';
+import { workerScript } from './workerScript';
 
 /** What the trainer needs of the network it trains: its shape and a way to read and write its weights. */
 export interface ParallelModel {
@@ -94,12 +93,9 @@ export function shardRows(n: number, workers: number): Shard[] {
   return shards;
 }
 
-/** The worker script: bundled next to the bundle (dist/parallel-worker.js), or compiled next to this file. */
+/** The worker script: dist/parallel-worker.js, or parallelWorker.js compiled next to this file. */
 export function parallelWorkerScript(): string {
-  const candidates = [path.join(__dirname, 'parallel-worker.js'), path.join(__dirname, 'parallelWorker.js')];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`the data-parallel worker script is missing (looked for ${candidates.join(', ')})`);
-  return found;
+  return workerScript('parallel-worker.js', 'parallelWorker.js', 'data-parallel worker');
 }
 
 interface PendingStep {

@@ -9,7 +9,6 @@
  * (core/safeFiles replaceFile), so the target holds its old content or the whole new one. The work on the
  * blocks (BlockScorer) runs on this thread or on worker threads (scoreWorker.ts).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as zlib from 'zlib';
@@ -34,6 +33,7 @@ import { listNames } from './encode';
 import { InputErrorWhere, SynthadInputError } from './errors';
 import { DetectorSnapshot, detectorSnapshot } from './persist';
 import { failpointAsync, replaceFile } from './safeFiles';
+import { workerScript } from './workerScript';
 
 /** Rows between the full garbage collections of `collectGarbage`. */
 const GC_EVERY_ROWS = 32_768;
@@ -279,12 +279,9 @@ function errorFromWorker(reply: Extract<ScoreWorkerReply, { kind: 'error' }>): E
   return error;
 }
 
-/** The scoring worker's script: bundled next to the bundle (dist/score-worker.js), or compiled next to this file. */
+/** The scoring worker's script: dist/score-worker.js, or scoreWorker.js compiled next to this file. */
 function scoreWorkerScript(): string {
-  const candidates = [path.join(__dirname, 'score-worker.js'), path.join(__dirname, 'scoreWorker.js')];
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new Error(`the scoring worker script is missing (looked for ${candidates.join(', ')})`);
-  return found;
+  return workerScript('score-worker.js', 'scoreWorker.js', 'scoring worker');
 }
 
 /**
