@@ -113,10 +113,12 @@ function synthadColumns(vary: ReadonlyArray<string>): Column[] {
     for (const value of optionValues(synthetic, ['uniform', 'marginal'])) {
       if (value === synthetic.default) continue;
       const options = { synthetic: value };
+      // The method's own name for the variant where it has one, else its name with the value.
+      const own = methodClass(method).displayName(resolveOptions({ method, ...options } as Partial<DetectorOptions>));
       columns.push({
         kind: 'synthad',
         id: `${method}:synthetic=${value}`,
-        name: `${methodClass(method).displayName(resolveOptions({ method, ...options } as Partial<DetectorOptions>))} (synthetic: ${value})`,
+        name: own !== name ? own : `${name} (synthetic: ${value})`,
         method,
         options,
       });
