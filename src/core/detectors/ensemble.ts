@@ -146,7 +146,7 @@ export class EnsembleMethod implements MethodModel {
   constructor(private readonly parts: ReadonlyArray<Member>) {}
 
   /** Each member's method, weight and calibration figures. */
-  get members(): ReadonlyArray<MemberFigures> {
+  get memberFigures(): ReadonlyArray<MemberFigures> {
     return this.parts.map((m) => ({
       method: m.method,
       name: m.name,
@@ -269,7 +269,7 @@ export class EnsembleMethod implements MethodModel {
   /** Each member's own scores (raw, its units) of encoded rows; may overwrite `x`. */
   memberScores(x: Float32Array, rows: number, width: number): MemberScores[] {
     return this.parts.map((m, k) => ({
-      figures: this.members[k],
+      figures: this.memberFigures[k],
       scores: m.model.score(k === this.parts.length - 1 ? x : Float32Array.from(x), rows, width),
     }));
   }

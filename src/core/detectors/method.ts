@@ -51,6 +51,8 @@ export interface MethodModel extends OnnxScorer {
   save(files: ModelFileWriter): Record<string, unknown>;
   /** Frees what it holds outside the JavaScript heap (tensors, native buffers). */
   dispose(): void;
+  /** An ensemble's members: their methods, weights and calibration figures. */
+  readonly memberFigures?: ReadonlyArray<MemberFigures>;
   /** An ensemble's members: each one's figures and its own raw scores of encoded rows (may overwrite `x`). */
   memberScores?(x: Float32Array, rows: number, width: number): ReadonlyArray<MemberScores>;
 }
