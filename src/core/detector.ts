@@ -4,7 +4,8 @@
  * threshold, `predict` applies the threshold learned in `fit`, `evaluate` measures against labels.
  * `Detector` (detectors/base.ts) is one class for every method; each method is a class of its own in the
  * method registry (detectors/method.ts). Importing this module registers the built-in ones:
- * detectors/classifier.ts (vcsa, vc) and detectors/forest.ts (iforest).
+ * detectors/classifier.ts (vcsa, vc), detectors/forest.ts (iforest) and detectors/ensemble.ts (auto, last: its
+ * members are the methods registered before it).
  */
 export {
   Detector,
@@ -31,6 +32,8 @@ export type {
   MethodClass,
   MethodFit,
   MethodModel,
+  MemberFigures,
+  MemberScores,
   ModelFileReader,
   ModelFileWriter,
   SavedCheck,
@@ -39,4 +42,6 @@ export { ClassifierMethod, classifierData } from './detectors/classifier';
 export type { ClassifierOptions } from './detectors/classifier';
 export { IsolationForestMethod } from './detectors/forest';
 export type { IsolationForestOptions } from './detectors/forest';
+export { EnsembleMethod } from './detectors/ensemble';
+export type { EnsembleOptions } from './detectors/ensemble';
 export type { MlpWeights } from './network';

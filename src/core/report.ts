@@ -28,6 +28,11 @@ export interface EvaluationReport {
   readonly unknownCategories: Readonly<Record<string, number>>;
   /** One-line warnings from scoring (unseen categories, rows scored +Infinity); absent when there were none. */
   readonly warnings?: ReadonlyArray<string>;
+  /**
+   * An ensemble's members on the same rows: each one's own AUROC and AUPR (overall and per type) next to its
+   * weight and calibration figures; absent for other methods.
+   */
+  readonly members?: ReadonlyArray<MemberReport>;
   /** Per-row data for charts: anomaly score, label text, 1 = normal. */
   readonly scores: Float64Array;
   readonly labels: ReadonlyArray<string>;
@@ -86,6 +91,26 @@ export function buildReport(
     labels: label.values,
     isNormal: label.isNormal,
   };
+}
+
+/** What an ensemble learned about one member on rows none of its members trained on (its calibration rows). */
+export interface MemberFigures {
+  /** Its method, e.g. 'gbt-sa'. */
+  readonly method: string;
+  /** e.g. 'GBT-SA'. */
+  readonly name: string;
+  /** Its share of the combined score (weights sum to 1); 0 = left out. */
+  readonly weight: number;
+  /** AUROC and AUPR on the calibration rows (normal vs known anomalies); null without enough known anomalies there. */
+  readonly calibrationAuroc: number | null;
+  readonly calibrationAupr: number | null;
+}
+
+/** One ensemble member's figures on the evaluated rows. */
+export interface MemberReport extends MemberFigures {
+  readonly auroc: number;
+  readonly aupr: number;
+  readonly perType: ReadonlyArray<TypeMetrics>;
 }
 
 /** The report without per-row arrays: what `--json` prints and notebooks store. */

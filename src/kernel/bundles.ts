@@ -80,6 +80,21 @@ function detectorText(d: Detector): string {
   if (!d.isFitted) return `${head}, not fitted`;
   const s = d.fitted.summary;
   const stop = s.cancelled ? 'stopped by the user' : s.stoppedEarly ? 'stopped early' : 'ran all epochs';
+  const members = d.fitted.model.memberFigures;
+  if (members) {
+    // An ensemble: its members, each with its weight and how it ranked the calibration rows' known anomalies.
+    return [
+      `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.validationRows} calibration rows, ` +
+        `${s.seconds.toFixed(1)} s`,
+      ...members.map(
+        (m) =>
+          `  ${m.name}: weight ${m.weight.toFixed(2)}` +
+          (m.calibrationAuroc === null
+            ? ' (no known anomalies to weigh it by: equal weights)'
+            : `, calibration AUROC ${m.calibrationAuroc.toFixed(4)}`),
+      ),
+    ].join('\n');
+  }
   return (
     `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.epochs} epochs (best ${s.bestEpoch}, ${stop}), ` +
     `${s.seconds.toFixed(1)} s on ${d.computeDetail}`

@@ -23,7 +23,10 @@ export interface ReportTable {
   readonly summary: string;
   /** anomalies, rows, AUROC, AUPR. */
   readonly columns: ReadonlyArray<ReportColumn>;
-  /** `all`, then each anomaly type as `type (known)` or `type (unseen)`; cells already formatted. */
+  /**
+   * `all`, then each anomaly type as `type (known)` or `type (unseen)`, then an ensemble's members (`member
+   * NAME: weight W, calibration AUROC A`); cells already formatted.
+   */
   readonly rows: ReadonlyArray<ReadonlyArray<string>>;
   /** Lines under the table: metrics at the threshold, then categories not seen in training (if any). */
   readonly notes: ReadonlyArray<string>;
@@ -73,6 +76,14 @@ export function reportTable(r: ReportSummary): ReportTable {
         metric(t.auroc),
         metric(t.aupr),
       ]),
+      // An ensemble: each member on the same rows, with its weight and its AUROC on the calibration rows.
+      ...(r.members ?? []).map((m) => [
+        `member ${m.name}: weight ${m.weight.toFixed(2)}` +
+          (m.calibrationAuroc === null ? '' : `, calibration AUROC ${metric(m.calibrationAuroc)}`),
+        String(r.anomalyRows),
+        metric(m.auroc),
+        metric(m.aupr),
+      ]),
     ],
     notes,
     warnings: r.warnings ?? [],
@@ -89,8 +100,9 @@ export function reportHeadline(t: ReportTable): string {
  * the notebook show them on stderr as they happen.
  */
 export function reportText(t: ReportTable): string {
+  const first = Math.max(28, ...t.rows.map((r) => r[0].length + 2));
   const pad = (cells: ReadonlyArray<string>): string =>
-    cells[0].padEnd(28) +
+    cells[0].padEnd(first) +
     cells
       .slice(1)
       .map((c) => c.padStart(9))

@@ -21,12 +21,13 @@ describe('detectors: one Detector class, one class per method in the registry', 
   const test = gaussianDataset(2);
 
   it('new Detector is a Detector whatever the method; the method names its class and model', async () => {
-    assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest']);
+    assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest', 'auto']);
     const cases = [
       [{}, 'VC-SA'],
       [{ method: 'vcsa' }, 'VC-SA'],
       [{ method: 'vc' }, 'VC'],
       [{ method: 'iforest' }, 'Isolation Forest'],
+      [{ method: 'auto', members: ['vcsa', 'iforest'] }, 'Ensemble (VC-SA, Isolation Forest)'],
     ] as const;
     for (const [options, name] of cases) {
       const d = new Detector(options);
@@ -39,7 +40,7 @@ describe('detectors: one Detector class, one class per method in the registry', 
       (e: unknown) =>
         e instanceof OptionError &&
         e.option === 'method' &&
-        e.message === 'detector option \'method\' must be one of vcsa, vc, iforest, got "forest"',
+        e.message === 'detector option \'method\' must be one of vcsa, vc, iforest, auto, got "forest"',
     );
     // The fitted model is an instance of its method's class.
     const forest = await new Detector({ method: 'iforest', trees: 3 }).fit(train);
@@ -57,9 +58,9 @@ describe('detectors: one Detector class, one class per method in the registry', 
     assert.ok(optionNamesOf('vcsa').includes('hidden') && !optionNamesOf('vcsa').includes('trees'));
     assert.deepEqual(optionNamesOf('vc'), optionNamesOf('vcsa'));
     // Every option belongs to the shared ones or to exactly one method's.
-    const own = (m: 'vcsa' | 'iforest'): string[] =>
+    const own = (m: 'vcsa' | 'iforest' | 'auto'): string[] =>
       optionNamesOf(m).filter((k) => !(SHARED_OPTION_NAMES as ReadonlyArray<string>).includes(k));
-    const all = [...SHARED_OPTION_NAMES, ...own('vcsa'), ...own('iforest')];
+    const all = [...SHARED_OPTION_NAMES, ...own('vcsa'), ...own('iforest'), ...own('auto')];
     assert.equal(new Set(all).size, all.length);
     assert.deepEqual(all.sort(), [...optionSpecs().keys()].sort());
     assert.deepEqual(
@@ -88,6 +89,10 @@ describe('detectors: one Detector class, one class per method in the registry', 
       'threads',
       'trees',
       'maxSamples',
+      'members',
+      'calibrationSplit',
+      'ensembleMargin',
+      'ensembleMinAnomalies',
     ]);
     // Own options: bounds named in the message.
     assert.throws(() => new Detector({ method: 'iforest', maxSamples: 1 }), {

@@ -433,7 +433,7 @@ describe('a method registered by a test: VC-SA + Isolation Forest, one class in 
     unregister?.();
     unregister = undefined;
     try {
-      assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest']);
+      assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest', 'auto']);
       assert.throws(() => new Detector({ method: METHOD }), {
         message: 'detector option \'method\' must be one of vcsa, vc, iforest, got "vcsa+iforest"',
       });

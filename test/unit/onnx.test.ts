@@ -118,11 +118,21 @@ function assertSameScoring(det: Detector, table: Table, got: OnnxResult, what: s
   const finite = Array.from(want).filter(Number.isFinite);
   const typical = finite.reduce((a, v) => a + Math.abs(v), 0) / Math.max(finite.length, 1);
   let maxRelative = 0;
+  // An ensemble's score counts how many calibration scores each member's score exceeds. A member's score can
+  // differ in its last float32 bit between SynthAD and onnxruntime (other BLAS or tree-summing kernels), and
+  // when it lies on a calibration score (the training rows hold those very rows) the count moves by one: the
+  // row's score then differs by more than rounding. Such rows are allowed, at most 1 % of them.
+  const ensemble = det.options.method === 'auto';
+  const stepped: number[] = [];
   for (let i = 0; i < table.rowCount; i++) {
     if (!Number.isFinite(want[i])) {
       assert.equal(got.score[i], want[i], `${what}: row ${i} score`);
     } else {
       const rel = Math.abs(got.score[i] - want[i]) / Math.max(Math.abs(want[i]), typical);
+      if (ensemble && rel > 1e-5) {
+        stepped.push(i);
+        continue;
+      }
       maxRelative = Math.max(maxRelative, rel);
       assert.ok(
         rel <= 1e-5,
@@ -130,9 +140,14 @@ function assertSameScoring(det: Detector, table: Table, got: OnnxResult, what: s
       );
     }
   }
+  assert.ok(
+    stepped.length <= table.rowCount / 100,
+    `${what}: ${stepped.length} rows score differently in ONNX (first ${stepped.slice(0, 5).join(', ')})`,
+  );
   // A row whose score lies within the score tolerance of the threshold may fall on either side of it.
   const threshold = det.fitted.threshold;
-  const onEdge = (i: number): boolean => Math.abs(want[i] - threshold) <= 1e-5 * Math.max(Math.abs(want[i]), typical);
+  const onEdge = (i: number): boolean =>
+    Math.abs(want[i] - threshold) <= 1e-5 * Math.max(Math.abs(want[i]), typical) || stepped.includes(i);
   const differ = got.prediction.map((p, i) => (p === predicted[i] || onEdge(i) ? -1 : i)).filter((i) => i >= 0);
   assert.deepEqual(differ, [], `${what}: predictions differ in rows ${differ.slice(0, 10).join(', ')}`);
   if (process.env.SYNTHAD_ONNX_VERBOSE)
@@ -336,6 +351,7 @@ describe('onnx export', () => {
     for (const [what, detectorOptions] of [
       ['VC-SA', { hidden: [64, 64], epochs: 2, seed: 0 }],
       ['Isolation Forest', { method: 'iforest', seed: 0 }],
+      ['Ensemble', { method: 'auto', members: ['vcsa', 'iforest'], hidden: [64, 64], epochs: 2, seed: 0 }],
     ] as const) {
       it(`scores the test file like SynthAD: ${what}`, async function () {
         this.timeout(120_000);

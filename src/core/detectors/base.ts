@@ -20,7 +20,7 @@ import { DetectorOptions, resolveOptions } from '../options';
 import type { EpochProgress, TrainHooks } from '../train';
 import { createRng } from '../rng';
 import { trainingRows } from '../split';
-import { buildReport, EvaluationReport } from '../report';
+import { buildReport, EvaluationReport, MemberReport } from '../report';
 import {
   cellValue,
   explainRows,
@@ -240,7 +240,25 @@ export class Detector {
     );
     const warnings = scoringWarnings(data, details);
     for (const w of warnings) warningSink?.(w);
-    return warnings.length > 0 ? { ...report, warnings } : report;
+    const members = this.memberReports(data);
+    const withMembers = members ? { ...report, members } : report;
+    return warnings.length > 0 ? { ...withMembers, warnings } : withMembers;
+  }
+
+  /** An ensemble's members evaluated on `data` one by one (their own scores); undefined for other methods. */
+  private memberReports(data: Dataset): MemberReport[] | undefined {
+    const s = this.fitted;
+    if (!s.model.memberScores) return undefined;
+    const width = encodedLayout(s.encoder).width;
+    const m = encode(s.encoder, data);
+    const outOfRange = outOfRangeRows(s.encoder, m.x, m.rows, width);
+    for (const r of outOfRange.rows) m.x.fill(0, r * width, (r + 1) * width);
+    return s.model.memberScores(m.x, m.rows, width).map(({ figures, scores }) => {
+      for (const r of outOfRange.rows) scores[r] = Infinity;
+      for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i])) scores[i] = Infinity;
+      const r = buildReport(figures.name, data, scores, -Infinity, s.summary.knownTypes, {});
+      return { ...figures, auroc: r.auroc, aupr: r.aupr, perType: r.perType };
+    });
   }
 
   private scoreWithDetails(data: Table): Omit<ScoreDetails, 'warnings'> {

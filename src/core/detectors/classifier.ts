@@ -161,6 +161,10 @@ export class ClassifierMethod implements MethodModel {
     return options.method === 'vc' ? 'VC' : 'VC-SA';
   }
 
+  static needsKnownAnomalies(options: DetectorOptions): boolean {
+    return options.method === 'vc';
+  }
+
   static checkTrainingRows(data: Dataset, picked: TrainingRows, options: DetectorOptions): void {
     if (options.method === 'vc' && picked.unlabelled) {
       throw new SynthadInputError('VC needs labelled anomalies (use method vcsa or iforest)', { file: data.source });

@@ -15,6 +15,9 @@ import type { DetectorMethod, DetectorOptions, OptionSpec } from '../options';
 import type { Rng } from '../rng';
 import type { FitHooks, TrainingRows, TrainingSummary } from './base';
 import type { OnnxScorer } from './onnxGraph';
+import type { MemberFigures } from '../report';
+
+export type { MemberFigures };
 
 /** What `Detector.fit` hands a method: the rows it picked and the encoder it fitted, the same for every method. */
 export interface FitInput {
@@ -48,6 +51,16 @@ export interface MethodModel extends OnnxScorer {
   save(files: ModelFileWriter): Record<string, unknown>;
   /** Frees what it holds outside the JavaScript heap (tensors, native buffers). */
   dispose(): void;
+  /** An ensemble's members: their methods, weights and calibration figures. */
+  readonly memberFigures?: ReadonlyArray<MemberFigures>;
+  /** An ensemble's members: each one's figures and its own raw scores of encoded rows (may overwrite `x`). */
+  memberScores?(x: Float32Array, rows: number, width: number): ReadonlyArray<MemberScores>;
+}
+
+/** One member's figures and scores. */
+export interface MemberScores {
+  readonly figures: MemberFigures;
+  readonly scores: Float64Array;
 }
 
 /**
@@ -109,6 +122,11 @@ export interface MethodClass {
   readonly savedFields: ReadonlyArray<string>;
   /** e.g. 'VC-SA': in reports, charts, progress lines and messages. */
   displayName(options: DetectorOptions): string;
+  /**
+   * Whether it needs known anomalies among its training rows with these options (a classifier without
+   * synthetic anomalies); an ensemble leaves such a member out when there are none.
+   */
+  needsKnownAnomalies?(options: DetectorOptions): boolean;
   /** Refuses training rows it cannot learn from, before anything is encoded (e.g. VC on unlabelled data). */
   checkTrainingRows?(data: Dataset, picked: TrainingRows, options: DetectorOptions): void;
   fit(input: FitInput): Promise<MethodFit>;
