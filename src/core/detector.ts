@@ -4,7 +4,7 @@
  * threshold, `predict` applies the threshold learned in `fit`, `evaluate` measures against labels.
  * `Detector` (detectors/base.ts) is one class for every method; each method is a class of its own in the
  * method registry (detectors/method.ts). Importing this module registers the built-in ones:
- * detectors/classifier.ts (vcsa, vc) and detectors/forest.ts (iforest).
+ * detectors/classifier.ts (vcsa, vc), detectors/forest.ts (iforest) and detectors/boosted.ts (gbt-sa, gbt).
  */
 export {
   Detector,
@@ -39,4 +39,6 @@ export { ClassifierMethod, classifierData } from './detectors/classifier';
 export type { ClassifierOptions } from './detectors/classifier';
 export { IsolationForestMethod } from './detectors/forest';
 export type { IsolationForestOptions } from './detectors/forest';
+export { BoostedTreesMethod } from './detectors/boosted';
+export type { BoostedOptions } from './detectors/boosted';
 export type { MlpWeights } from './network';
