@@ -111,6 +111,9 @@ interface SavedTrees {
   readonly maxDepth: number;
 }
 
+/** A tree that adds nothing. */
+const ONE_LEAF: RegressionTree = { feature: Int32Array.of(-1), value: Float32Array.of(0), left: Int32Array.of(0) };
+
 /** 4 bytes each of feature, value and left child per node. */
 const BYTES_PER_NODE = 12;
 
@@ -265,7 +268,9 @@ export class BoostedTreesMethod implements MethodModel {
       targetNode: number[] = [],
       targetId: number[] = [],
       targetWeight: number[] = [];
-    trees.forEach((tree, t) => {
+    // A model of no trees (cancelled at once) scores its base everywhere: one leaf of value 0.
+    const all = trees.length > 0 ? trees : [ONE_LEAF];
+    all.forEach((tree, t) => {
       for (let n = 0; n < tree.feature.length; n++) {
         treeIds.push(t);
         nodeIds.push(n);
@@ -283,12 +288,6 @@ export class BoostedTreesMethod implements MethodModel {
         }
       }
     });
-    if (trees.length === 0) {
-      // A model of no trees (cancelled at once) scores its base everywhere: one leaf of value 0.
-      (treeIds.push(0), nodeIds.push(0), featureIds.push(0), modes.push('LEAF'), values.push(0));
-      (trueIds.push(0), falseIds.push(0), targetTree.push(0), targetNode.push(0), targetId.push(0));
-      targetWeight.push(0);
-    }
     const out = g.op(
       'TreeEnsembleRegressor',
       [x],
