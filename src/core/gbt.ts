@@ -252,7 +252,11 @@ interface Split {
  */
 class TreeGrower {
   private readonly edges: Float32Array[];
-  private readonly bins: Uint8Array;
+  /**
+   * Row-major: each value's histogram slot, its feature's offset plus its bin, so building a histogram adds no
+   * offsets. Two bytes a value while every feature's bins fit in 65536 slots (fewer than 256 features at 256 bins).
+   */
+  private readonly slots: Uint16Array | Uint32Array;
   /** Feature f's bins start at offsets[f] in a histogram; it has binCount[f] of them. */
   private readonly offsets: Int32Array;
   private readonly binCount: Int32Array;
@@ -275,7 +279,6 @@ class TreeGrower {
     private readonly s: GbtSettings,
   ) {
     this.edges = binEdges(x, n, d, s.maxBins);
-    this.bins = binRows(x, n, d, this.edges);
     this.offsets = new Int32Array(d);
     this.binCount = new Int32Array(d);
     let total = 0;
@@ -284,6 +287,9 @@ class TreeGrower {
       this.binCount[j] = this.edges[j].length + 1;
       total += this.binCount[j];
     }
+    const bins = binRows(x, n, d, this.edges);
+    this.slots = total <= 65536 ? new Uint16Array(n * d) : new Uint32Array(n * d);
+    for (let i = 0; i < n * d; i++) this.slots[i] = this.offsets[i % d] + bins[i];
     this.histLength = 2 * total;
     this.gh = new Float32Array(2 * n);
     this.index = new Uint32Array(n);
@@ -401,17 +407,37 @@ class TreeGrower {
     return best;
   }
 
-  /** Histogram of rows index[lo..hi): for every row, its g and h added to the bin of each of its features. */
+  /**
+   * Histogram of rows index[lo..hi): for every row, its g and h added to the bin of each of its features.
+   * Four features per step: their bins differ, so the four read-add-writes overlap instead of each waiting on
+   * the last (measured 2x faster than one at a time; binary columns hit the same two bins row after row).
+   */
   private build(hist: Float64Array, lo: number, hi: number): void {
     hist.fill(0);
-    const { bins, gh, index, offsets, d } = this;
+    const { slots, gh, index, d } = this;
+    const d4 = d - (d % 4);
     for (let i = lo; i < hi; i++) {
       const r = index[i];
       const g = gh[2 * r],
         h = gh[2 * r + 1];
       const base = r * d;
-      for (let j = 0; j < d; j++) {
-        const k = (offsets[j] + bins[base + j]) << 1;
+      let j = 0;
+      for (; j < d4; j += 4) {
+        const k0 = slots[base + j] << 1,
+          k1 = slots[base + j + 1] << 1,
+          k2 = slots[base + j + 2] << 1,
+          k3 = slots[base + j + 3] << 1;
+        hist[k0] += g;
+        hist[k0 + 1] += h;
+        hist[k1] += g;
+        hist[k1 + 1] += h;
+        hist[k2] += g;
+        hist[k2 + 1] += h;
+        hist[k3] += g;
+        hist[k3 + 1] += h;
+      }
+      for (; j < d; j++) {
+        const k = slots[base + j] << 1;
         hist[k] += g;
         hist[k + 1] += h;
       }
@@ -420,12 +446,13 @@ class TreeGrower {
 
   /** Stable partition of index[lo..hi): rows with bin < `bin` in `feature` first; returns where the rest start. */
   private partition(lo: number, hi: number, feature: number, bin: number): number {
-    const { bins, index, scratch, d } = this;
+    const { slots, index, scratch, d } = this;
+    const below = this.offsets[feature] + bin;
     let l = lo,
       r = 0;
     for (let i = lo; i < hi; i++) {
       const row = index[i];
-      if (bins[row * d + feature] < bin) index[l++] = row;
+      if (slots[row * d + feature] < below) index[l++] = row;
       else scratch[r++] = row;
     }
     index.set(scratch.subarray(0, r), l);
