@@ -136,6 +136,9 @@ function runOne(exp: Experiment, method: string, seed: number): Promise<RunResul
     ...(exp.drop ? ['--drop', ...exp.drop] : []),
     '--detector',
     method,
+    // The paper's sampler: flags Bernoulli(0.5), categories uniform (SynthAD's default draws them at their frequencies).
+    '--synthetic',
+    'uniform',
     '--seed',
     String(seed),
     '--threads',

@@ -7,6 +7,7 @@
 import { SynthadInputError } from './errors';
 import { encodedLayout, EncoderState } from './encode';
 import { DetectorOptions, OptionError, resolveOptions } from './options';
+import { PAPER_SAMPLER } from './synthetic';
 import type { FeatureReference } from './explain';
 import type { TrainingSummary } from './detector';
 import { checkSavedModel } from './detectors/method';
@@ -37,7 +38,8 @@ export function checkManifest(raw: Record<string, unknown>, file: string, prefix
   if (!isRecord(raw.options)) must('options', 'an object', raw.options);
   let options: DetectorOptions;
   try {
-    options = resolveOptions(raw.options as Partial<DetectorOptions>);
+    // Models saved before the `synthetic` option existed were trained with the paper's sampler.
+    options = resolveOptions({ synthetic: PAPER_SAMPLER, ...(raw.options as Partial<DetectorOptions>) });
   } catch (err) {
     if (err instanceof OptionError) return fail(`options.${err.option}`, err.problem);
     return fail('options', (err as Error).message);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { decode, encode, encodedLayout, fitEncoder } from '../../src/core/encode';
 import type { Column, Table } from '../../src/core/data/types';
-import { syntheticAnomalies } from '../../src/core/synthetic';
+import { flagFrequencies, syntheticAnomalies } from '../../src/core/synthetic';
 import { createRng } from '../../src/core/rng';
 
 const num = (name: string, values: number[]): Column => ({ name, kind: 'numeric', values: Float64Array.from(values) });
@@ -135,6 +135,45 @@ describe('synthetic anomalies', () => {
     }
     assert.ok(Math.abs(ones / 4000 - 0.5) < 0.03, `binary mean ${ones / 4000}`);
     assert.ok(Math.abs(firstCat / 4000 - 0.5) < 0.03, `category share ${firstCat / 4000}`);
+  });
+
+  it('counts flag and category frequencies with one pseudo-count each way', () => {
+    // 4 rows: b set on 3; c=p on 1, c=q on 3; d=r on all 4.
+    const rows = [
+      [0.1, 0.2, 1, 1, 0, 1, 0],
+      [0.3, 0.4, 1, 0, 1, 1, 0],
+      [0.5, 0.6, 1, 0, 1, 1, 0],
+      [0.7, 0.8, 0, 0, 1, 1, 0],
+    ];
+    const f = flagFrequencies(layout, Float32Array.from(rows.flat()), 4);
+    assert.deepEqual([...f.binary], [(3 + 1) / (4 + 2)]);
+    // Cumulative: c=p (1 + 1) / (4 + 2), then 1; d=r (4 + 1) / (4 + 2), then 1.
+    assert.deepEqual([...f.oneHot[0]], [2 / 6, 1]);
+    assert.deepEqual([...f.oneHot[1]], [5 / 6, 1]);
+  });
+
+  it("draws flags and categories at given frequencies ('marginal'), continuous columns still uniform", () => {
+    const f = { binary: Float64Array.of(0.9), oneHot: [Float64Array.of(0.2, 1), Float64Array.of(0.97, 1)] };
+    const n = 20000;
+    const x = syntheticAnomalies(layout, n, createRng(4), 0, f);
+    let ones = 0,
+      cp = 0,
+      dr = 0,
+      sum = 0;
+    for (let i = 0; i < n; i++) {
+      const r = i * 7;
+      assert.equal(x[r + 3] + x[r + 4], 1);
+      assert.equal(x[r + 5] + x[r + 6], 1);
+      ones += x[r + 2];
+      cp += x[r + 3];
+      dr += x[r + 5];
+      sum += x[r];
+    }
+    // Binomial standard errors at n = 20000 are at most 0.0035: 0.015 is over 4 of them.
+    assert.ok(Math.abs(ones / n - 0.9) < 0.015, `binary mean ${ones / n}`);
+    assert.ok(Math.abs(cp / n - 0.2) < 0.015, `c=p share ${cp / n}`);
+    assert.ok(Math.abs(dr / n - 0.97) < 0.015, `d=r share ${dr / n}`);
+    assert.ok(Math.abs(sum / n - 0.5) < 0.015, `continuous mean ${sum / n}`);
   });
 
   it('is reproducible under a seed', () => {

@@ -19,7 +19,7 @@ import {
   SharedOptionName,
 } from '../options';
 import { trainMlp, LabelledMatrix, TrainResult, TrainSettings } from '../train';
-import { syntheticAnomalies } from '../synthetic';
+import { FlagFrequencies, flagFrequencies, SyntheticSampler, syntheticAnomalies, SYNTHETIC_OPTION } from '../synthetic';
 import type { Rng } from '../rng';
 import { BackendName, createNetwork, describeBackend, resolveThreads, selectBackend } from '../backend';
 import { LEAKY_SLOPE } from '../network';
@@ -52,6 +52,8 @@ declare module '../options' {
   interface DetectorOptions extends TrainSettings {
     /** Synthetic anomalies per real training row (vcsa). */
     readonly syntheticRatio: number;
+    /** How synthetic anomalies draw flags and categories: 'marginal' (their frequencies) or 'uniform' (the paper's). */
+    readonly synthetic: SyntheticSampler;
     /** Widen the sampling box [0,1]^d to [-delta, 1+delta]^d. */
     readonly delta: number;
     readonly hidden: ReadonlyArray<number>;
@@ -84,6 +86,7 @@ const L = CLASSIFIER_LIMITS;
 /** The classifier's options: synthetic anomalies, the network, its training and where it computes. */
 const OPTIONS = {
   syntheticRatio: { default: 1, check: positiveUpTo(L.syntheticRatio), cli: { flag: 'ratio', value: 'number' } },
+  synthetic: SYNTHETIC_OPTION,
   delta: { default: 0, check: nonNegativeUpTo(L.delta), cli: { flag: 'delta', value: 'number' } },
   hidden: {
     default: [500, 500],
@@ -391,6 +394,13 @@ export function classifierData(
 ): { split: ReturnType<typeof trainValidationSplit>; train: LabelledMatrix; validation: LabelledMatrix } {
   const split = trainValidationSplit(picked.rows, picked.isNormal, o.validationSplit, rng.fork());
   const sampler = rng.fork();
+  // The 'marginal' sampler draws flags at their frequencies among the normal rows the model trains on.
+  let frequencies: FlagFrequencies | undefined;
+  if (synthetic && o.synthetic === 'marginal') {
+    const normals = split.train.filter((r) => picked.isNormal[r] === 1);
+    const m = encode(encoder, data, normals.length > 0 ? normals : split.train);
+    frequencies = flagFrequencies(encodedLayout(encoder), m.x, m.rows);
+  }
   const train = labelledRows(
     encoder,
     data,
@@ -399,6 +409,7 @@ export function classifierData(
     synthetic ? Math.round(o.syntheticRatio * split.train.length) : 0,
     sampler,
     o.delta,
+    frequencies,
   );
   const validation = labelledRows(
     encoder,
@@ -408,6 +419,7 @@ export function classifierData(
     synthetic ? Math.round(o.syntheticRatio * split.validation.length) : 0,
     sampler,
     o.delta,
+    frequencies,
   );
   if (!train.y.some((v) => v < 0)) {
     throw new SynthadInputError(
@@ -427,6 +439,7 @@ function labelledRows(
   syntheticCount: number,
   rng: Rng,
   delta: number,
+  frequencies: FlagFrequencies | undefined,
 ): LabelledMatrix {
   const layout = encodedLayout(encoder);
   checkMatrixSize(
@@ -439,7 +452,7 @@ function labelledRows(
   const total = real.rows + syntheticCount;
   const x = new Float32Array(total * real.cols);
   x.set(real.x);
-  x.set(syntheticAnomalies(layout, syntheticCount, rng, delta), real.x.length);
+  x.set(syntheticAnomalies(layout, syntheticCount, rng, delta, frequencies), real.x.length);
   const y = new Float32Array(total).fill(-1);
   rows.forEach((r, i) => {
     y[i] = isNormal[r] === 1 ? 1 : -1;
