@@ -77,6 +77,7 @@ const C = CLASSIFIER_OPTIONS;
 /** The boosted trees' options; those the classifier has too are its spec objects. */
 const OPTIONS = {
   syntheticRatio: C.syntheticRatio,
+  synthetic: C.synthetic,
   delta: C.delta,
   rounds: { default: GBT_DEFAULTS.rounds, check: intIn(1, MAX_ROUNDS), cli: { flag: 'rounds', value: 'integer' } },
   depth: { default: GBT_DEFAULTS.maxDepth, check: intIn(1, MAX_TREE_DEPTH), cli: { flag: 'depth', value: 'integer' } },
