@@ -53,6 +53,8 @@ Detector:
   --detector ${methodNames().join('|')}   (default vcsa: classifier with synthetic anomalies)
   --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500
   --trees N (100)  --max-samples N (256)   (iforest)
+  --rounds N (300)  --depth N (6)  --eta X (0.1)  --lambda X (1)  --min-child-weight X (1)  --bins N (256)
+  --early-stop N (20 rounds without a better validation loss; 0: never)   (gbt-sa, gbt: boosted trees)
   --lr X (1e-3)  --weight-decay X (1e-2)  --loss hinge|bce  --activation leaky_relu|relu
   --val-split X (0.2)  --ratio X (synthetic per real row, 1)  --delta X (0)  --fpr X (threshold FPR, 0.05)
   --contamination P     expected anomaly fraction in (0, 0.5]: the threshold flags that share of the training rows

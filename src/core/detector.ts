@@ -4,8 +4,8 @@
  * threshold, `predict` applies the threshold learned in `fit`, `evaluate` measures against labels.
  * `Detector` (detectors/base.ts) is one class for every method; each method is a class of its own in the
  * method registry (detectors/method.ts). Importing this module registers the built-in ones:
- * detectors/classifier.ts (vcsa, vc), detectors/forest.ts (iforest) and detectors/ensemble.ts (auto, last: its
- * members are the methods registered before it).
+ * detectors/classifier.ts (vcsa, vc), detectors/forest.ts (iforest), detectors/boosted.ts (gbt-sa, gbt) and
+ * detectors/ensemble.ts (auto, last: its members are the methods registered before it).
  */
 export {
   Detector,
@@ -42,6 +42,8 @@ export { ClassifierMethod, classifierData } from './detectors/classifier';
 export type { ClassifierOptions } from './detectors/classifier';
 export { IsolationForestMethod } from './detectors/forest';
 export type { IsolationForestOptions } from './detectors/forest';
+export { BoostedTreesMethod } from './detectors/boosted';
+export type { BoostedOptions } from './detectors/boosted';
 export { EnsembleMethod } from './detectors/ensemble';
 export type { EnsembleOptions } from './detectors/ensemble';
 export type { MlpWeights } from './network';

@@ -6,6 +6,7 @@ import {
   ClassifierMethod,
   Detector,
   IsolationForestMethod,
+  BoostedTreesMethod,
   methodNames,
   predictFromScores,
 } from '../../src/core/detector';
@@ -21,12 +22,14 @@ describe('detectors: one Detector class, one class per method in the registry', 
   const test = gaussianDataset(2);
 
   it('new Detector is a Detector whatever the method; the method names its class and model', async () => {
-    assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest', 'auto']);
+    assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest', 'gbt-sa', 'gbt', 'auto']);
     const cases = [
       [{}, 'VC-SA'],
       [{ method: 'vcsa' }, 'VC-SA'],
       [{ method: 'vc' }, 'VC'],
       [{ method: 'iforest' }, 'Isolation Forest'],
+      [{ method: 'gbt-sa' }, 'GBT-SA'],
+      [{ method: 'gbt' }, 'GBT'],
       [{ method: 'auto', members: ['vcsa', 'iforest'] }, 'Ensemble (VC-SA, Isolation Forest)'],
     ] as const;
     for (const [options, name] of cases) {
@@ -40,11 +43,13 @@ describe('detectors: one Detector class, one class per method in the registry', 
       (e: unknown) =>
         e instanceof OptionError &&
         e.option === 'method' &&
-        e.message === 'detector option \'method\' must be one of vcsa, vc, iforest, auto, got "forest"',
+        e.message === 'detector option \'method\' must be one of vcsa, vc, iforest, gbt-sa, gbt, auto, got "forest"',
     );
     // The fitted model is an instance of its method's class.
     const forest = await new Detector({ method: 'iforest', trees: 3 }).fit(train);
     assert.ok(forest.fitted.model instanceof IsolationForestMethod);
+    const boosted = await new Detector({ method: 'gbt-sa', rounds: 3 }).fit(train);
+    assert.ok(boosted.fitted.model instanceof BoostedTreesMethod);
     const mlp = await new Detector({ ...SMALL, epochs: 1 }).fit(train);
     assert.ok(mlp.fitted.model instanceof ClassifierMethod);
     mlp.dispose();
@@ -57,10 +62,13 @@ describe('detectors: one Detector class, one class per method in the registry', 
     );
     assert.ok(optionNamesOf('vcsa').includes('hidden') && !optionNamesOf('vcsa').includes('trees'));
     assert.deepEqual(optionNamesOf('vc'), optionNamesOf('vcsa'));
-    // Every option belongs to the shared ones or to exactly one method's.
-    const own = (m: 'vcsa' | 'iforest' | 'auto'): string[] =>
+    // Every option belongs to the shared ones or to exactly one method's; the boosted trees list the
+    // classifier's options they use too (the same spec objects), and have their own.
+    const own = (m: 'vcsa' | 'iforest' | 'gbt-sa' | 'auto'): string[] =>
       optionNamesOf(m).filter((k) => !(SHARED_OPTION_NAMES as ReadonlyArray<string>).includes(k));
-    const all = [...SHARED_OPTION_NAMES, ...own('vcsa'), ...own('iforest'), ...own('auto')];
+    const boostedOwn = own('gbt-sa').filter((k) => !own('vcsa').includes(k));
+    assert.deepEqual(boostedOwn, ['rounds', 'depth', 'eta', 'lambda', 'minChildWeight', 'bins', 'earlyStop']);
+    const all = [...SHARED_OPTION_NAMES, ...own('vcsa'), ...own('iforest'), ...boostedOwn, ...own('auto')];
     assert.equal(new Set(all).size, all.length);
     assert.deepEqual(all.sort(), [...optionSpecs().keys()].sort());
     assert.deepEqual(
@@ -89,6 +97,13 @@ describe('detectors: one Detector class, one class per method in the registry', 
       'threads',
       'trees',
       'maxSamples',
+      'rounds',
+      'depth',
+      'eta',
+      'lambda',
+      'minChildWeight',
+      'bins',
+      'earlyStop',
       'members',
       'calibrationSplit',
       'ensembleMargin',
@@ -214,6 +229,8 @@ describe('detectors: one Detector class, one class per method in the registry', 
     assert.equal(forest.options.seed, 3);
     await forest.fit(train);
     assert.ok(forest.fitted.model instanceof IsolationForestMethod);
+    const boosted = await new Detector({ method: 'gbt-sa', rounds: 3 }).fit(train);
+    assert.ok(boosted.fitted.model instanceof BoostedTreesMethod);
     const core = await new Detector({ method: 'iforest', trees: 10, seed: 3 }).fit(train);
     assert.deepEqual(forest.scoreSamples(test), core.scoreSamples(test));
     const clf = new api.Detector({ hidden: [8], batchSize: 128 });

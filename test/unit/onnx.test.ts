@@ -187,6 +187,9 @@ describe('onnx export', () => {
     { what: 'VC (known far)', options: { method: 'vc', known: ['far'], hidden: [16], epochs: 3, seed: 1 } },
     { what: 'VC-SA relu, two layers', options: { hidden: [12, 8], activation: 'relu', epochs: 3, seed: 2 } },
     { what: 'Isolation Forest', options: { method: 'iforest', trees: 20, seed: 0 } },
+    // Boosted trees: ONNX Runtime sums the leaves in float32 tree by tree, as SynthAD does, so scores agree exactly.
+    { what: 'GBT-SA', options: { method: 'gbt-sa', rounds: 40, seed: 0 } },
+    { what: 'GBT (known far)', options: { method: 'gbt', known: ['far'], rounds: 40, depth: 3, seed: 1 } },
   ];
   for (const { what, options } of detectors) {
     it(`scores like SynthAD in onnxruntime: ${what}, with missing values, unseen categories and values out of range`, async function () {
@@ -196,7 +199,9 @@ describe('onnx export', () => {
       // float inputs: the numbers rounded to float32 on both sides, so predictions must agree exactly.
       const { table, far } = hostile(test, true);
       const got = await runOnnx(rt, bytes, table);
-      assertSameScoring(det, table, got, what);
+      const { maxRelative } = assertSameScoring(det, table, got, what);
+      // Boosted trees compare float32 values with float32 thresholds and sum float32 leaves in tree order: exact.
+      if (String(options.method).startsWith('gbt')) assert.equal(maxRelative, 0, `${what}: scores differ`);
       const want = det.scoreSamples(table);
       for (const r of far) {
         assert.equal(want[r], Infinity);
@@ -230,12 +235,13 @@ describe('onnx export', () => {
     });
   }
 
-  it('passes the ONNX checker (python3-onnx, full check) for MLP and forest models', async function () {
+  it('passes the ONNX checker (python3-onnx, full check) for MLP, forest and boosted-tree models', async function () {
     // Debian's python3-onnx (.ci/run installs it): the reference checker, not a runtime.
     assert.ok(onnxCheckerAvailable(), 'python3-onnx is missing: apt-get install python3-onnx');
     for (const options of [
       { hidden: [8], epochs: 1, seed: 0 },
       { method: 'iforest' as const, trees: 5, seed: 0 },
+      { method: 'gbt-sa' as const, rounds: 5, seed: 0 },
     ]) {
       const det = await new Detector(options).fit(train);
       checkWithOnnxChecker(onnxModelBytes(det));
@@ -351,7 +357,8 @@ describe('onnx export', () => {
     for (const [what, detectorOptions] of [
       ['VC-SA', { hidden: [64, 64], epochs: 2, seed: 0 }],
       ['Isolation Forest', { method: 'iforest', seed: 0 }],
-      ['Ensemble', { method: 'auto', members: ['vcsa', 'iforest'], hidden: [64, 64], epochs: 2, seed: 0 }],
+      ['GBT-SA', { method: 'gbt-sa', known: ['hyperfunction'], seed: 0 }],
+      ['Ensemble', { method: 'auto', members: ['gbt-sa', 'vcsa', 'iforest'], hidden: [64, 64], epochs: 2, seed: 0 }],
     ] as const) {
       it(`scores the test file like SynthAD: ${what}`, async function () {
         this.timeout(120_000);

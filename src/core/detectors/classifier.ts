@@ -128,6 +128,9 @@ const OPTIONS = {
   threads: { default: 0, check: intIn(0, L.threads), cli: { flag: 'threads', value: 'integer' } },
 } satisfies Record<string, OptionSpec>;
 
+/** The classifier's option specs: methods that share an option (boosted.ts) list the same spec object. */
+export const CLASSIFIER_OPTIONS = OPTIONS;
+
 /** The options a classifier detector (vcsa, vc) uses. */
 export type ClassifierOptions = Pick<DetectorOptions, SharedOptionName | keyof typeof OPTIONS>;
 
@@ -381,7 +384,8 @@ function checkWeightValues(values: ReadonlyArray<Float32Array>, file: string, pr
 
 /**
  * The classifier's training and validation matrices: real rows split, then synthetic anomalies appended
- * (vcsa). Consumes `rng` as fit does; exported for benchmarks that train a peer on the same rows.
+ * when `synthetic` (vcsa, gbt-sa). Consumes `rng` as fit does; exported for benchmarks that train a peer on
+ * the same rows.
  */
 export function classifierData(
   name: string,
@@ -390,9 +394,9 @@ export function classifierData(
   picked: TrainingRows,
   encoder: EncoderState,
   rng: Rng,
+  synthetic = o.method === 'vcsa',
 ): { split: ReturnType<typeof trainValidationSplit>; train: LabelledMatrix; validation: LabelledMatrix } {
   const split = trainValidationSplit(picked.rows, picked.isNormal, o.validationSplit, rng.fork());
-  const synthetic = o.method === 'vcsa';
   const sampler = rng.fork();
   // The 'marginal' sampler draws flags at their frequencies among the normal rows the model trains on.
   let frequencies: FlagFrequencies | undefined;
