@@ -102,7 +102,7 @@ async function lagWhileTraining(session) {
   h.enable();
   const t0 = performance.now();
   const r = await session.execute(
-    `const det = await new Detector({ known: ['dos'], epochs: ${EPOCHS}, patience: ${EPOCHS} }).fit(kdd);\n0`,
+    `const det = await new Detector({ method: 'vcsa', known: ['dos'], epochs: ${EPOCHS}, patience: ${EPOCHS} }).fit(kdd);\n0`,
     'typescript',
     'In[2]',
     sink(),

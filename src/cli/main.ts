@@ -9,6 +9,7 @@ import type { Dataset, LoadOptions } from '../core/data/types';
 import { describeSample, MAX_SAMPLE } from '../core/data/sample';
 import { formatContribution } from '../core/explain';
 import { checkScoringColumns, Detector, methodNames, predictFromScores } from '../core/detector';
+import type { TrainingSummary } from '../core/detector';
 import { commandLineOptions, DetectorOptions, FlagValue, resolveOptions } from '../core/options';
 import { checkModelFolder, loadDetector, MODEL_FILE, saveDetector } from '../core/persist';
 import * as os from 'os';
@@ -438,10 +439,16 @@ async function evaluate(args: ParsedArgs): Promise<void> {
   } else {
     out(formatReport(report) + '\n');
     out(
-      `\nTrained ${s.epochs} epochs (best ${s.bestEpoch}) in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
+      `\n${trainedText(s, report.members !== undefined)} in ${s.seconds.toFixed(1)} s on ${s.backendDetail}, ` +
         `${Math.round(s.rowsPerSecond)} rows/s; ${s.trainRows} real + ${s.syntheticRows} synthetic training rows.\n`,
     );
   }
+}
+
+/** `Trained 67 epochs (best 60)`, `Trained 185 rounds (best 165)`; an ensemble or a forest: `Trained`. */
+function trainedText(s: TrainingSummary, ensemble: boolean): string {
+  const unit = s.history[0]?.unit ?? 'epoch';
+  return ensemble || s.epochs === 0 ? 'Trained' : `Trained ${s.epochs} ${unit}s (best ${s.bestEpoch})`;
 }
 
 async function detect(args: ParsedArgs): Promise<void> {

@@ -7,12 +7,18 @@ import type { EpochProgress } from '../core/train';
 export function progressPrinter(stream: NodeJS.WriteStream, label: string): (p: EpochProgress) => void {
   const tty = stream.isTTY === true;
   let elapsed = 0;
+  let member: string | undefined;
   return (p) => {
+    // An ensemble trains its members one after another: the count starts again with each.
+    if (p.member !== member) {
+      member = p.member;
+      elapsed = 0;
+    }
     elapsed += p.seconds;
     // Early stopping usually ends long before the epoch limit; the ETA is an upper bound.
     const eta = (elapsed / p.epoch) * (p.epochs - p.epoch);
     const text =
-      `${label} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.valLoss.toFixed(4)} ` +
+      `${label}${p.member ? ` - ${p.member}` : ''} ${p.unit ?? 'epoch'} ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} val ${p.valLoss.toFixed(4)} ` +
       `best ${p.bestEpoch} ${Math.round(p.rowsPerSecond)} rows/s ETA <= ${formatSeconds(eta)}`;
     if (tty) {
       const width = 20,

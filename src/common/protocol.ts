@@ -76,6 +76,10 @@ export interface TrainingProgress {
   readonly rowsPerSecond: number;
   readonly seconds: number;
   readonly etaSeconds: number;
+  /** What `epoch` counts: 'epoch' (the MLP) or 'round' (boosted trees). */
+  readonly unit: 'epoch' | 'round';
+  /** The ensemble member training, if an ensemble trains. */
+  readonly member?: string;
 }
 
 export type KernelToHost =

@@ -176,7 +176,7 @@ export async function trainBoosted(
       cancelled = true;
       break;
     }
-    const t0 = Date.now();
+    const t0 = performance.now();
     const loss = grower.gradients(f, train.label);
     const tree = grower.grow(f);
     trees.push(tree);
@@ -193,8 +193,9 @@ export async function trainBoosted(
         bestRound = round;
       }
     } else bestRound = round;
-    const seconds = (Date.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000;
     const progress: EpochProgress = {
+      unit: 'round',
       epoch: round,
       epochs: s.rounds,
       loss,

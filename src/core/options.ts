@@ -84,7 +84,7 @@ export type SharedOptionName = (typeof SHARED_OPTION_NAMES)[number];
 
 /** The specs of the shared options; a method may list `targetFpr` and `seed` among its own to place them in the bag. */
 export const SHARED_OPTIONS: Readonly<Record<SharedOptionName, OptionSpec>> = {
-  method: { default: 'vcsa', check: (v) => oneOf(methodNames())(v), cli: { flag: 'detector', value: 'text' } },
+  method: { default: 'auto', check: (v) => oneOf(methodNames())(v), cli: { flag: 'detector', value: 'text' } },
   known: {
     default: 'all',
     check: (v) =>

@@ -33,6 +33,10 @@ export interface EpochProgress {
   readonly bestEpoch: number;
   readonly seconds: number;
   readonly rowsPerSecond: number;
+  /** What `epoch` counts: passes over the data (the MLP, default) or boosting rounds (the trees). */
+  readonly unit?: 'epoch' | 'round';
+  /** The ensemble member training, when an ensemble trains (e.g. 'GBT-SA'). */
+  readonly member?: string;
 }
 
 export interface TrainResult {

@@ -158,7 +158,8 @@ export interface TrainCell {
   readonly dataset: unknown;
   /** Known anomaly types; undefined for unlabelled data (the option is left out). */
   readonly known?: unknown;
-  readonly epochs: unknown;
+  /** Most epochs (methods that train in epochs); undefined: left out. */
+  readonly epochs?: unknown;
   readonly seed: unknown;
   readonly method?: unknown;
 }
@@ -170,19 +171,17 @@ export interface TrainCell {
 export function trainCellCode(a: TrainCell): string {
   const variable = identifier(a.variable, 'variable');
   const dataset = identifier(a.dataset, 'dataset');
+  const epochs = a.epochs === undefined ? [] : [`epochs: ${literal(wholeNumber(a.epochs, 'epochs', 1))}`];
+  const method = a.method !== undefined ? [`method: ${literal(text(a.method, 'method'))}`] : [];
   if (a.known === undefined) {
-    const opts = [
-      `seed: ${literal(wholeNumber(a.seed, 'seed', 0))}`,
-      `epochs: ${literal(wholeNumber(a.epochs, 'epochs', 1))}`,
-      ...(a.method !== undefined ? [`method: ${literal(text(a.method, 'method'))}`] : []),
-    ];
+    const opts = [`seed: ${literal(wholeNumber(a.seed, 'seed', 0))}`, ...epochs, ...method];
     return `const ${variable} = await new Detector({ ${opts.join(', ')} }).fit(${dataset});\n${variable}`;
   }
   const opts = [
     `known: ${literal(textList(a.known, 'known'))}`,
-    `epochs: ${literal(wholeNumber(a.epochs, 'epochs', 1))}`,
+    ...epochs,
     `seed: ${literal(wholeNumber(a.seed, 'seed', 0))}`,
-    ...(a.method !== undefined ? [`method: ${literal(text(a.method, 'method'))}`] : []),
+    ...method,
   ];
   return `const ${variable} = await new Detector({ ${opts.join(', ')} }).fit(${dataset});\n${variable}`;
 }

@@ -11,6 +11,7 @@ import { FilePeek, peekFile, peekValues } from '../core/data/peek';
 import type { ExecutionResult } from './kernelSession';
 import type { VariableInfo } from '../common/protocol';
 import { formatSeconds } from '../common/format';
+import { METHOD_CHOICES } from '../common/methods';
 import { resolveDataPath } from '../core/data/paths';
 import {
   CommandArgumentError,
@@ -267,18 +268,30 @@ class Commands {
       );
       known = picks.map((p) => p.label);
     }
+    const method =
+      a.method ??
+      need(
+        await vscode.window.showQuickPick(
+          METHOD_CHOICES.map((c) => ({ label: c.label, detail: c.detail, method: c.method })),
+          { title: 'Detector', placeHolder: 'Which detector to train (the ensemble is the default)' },
+        ),
+      ).method;
     const cfg = vscode.workspace.getConfiguration('synthad', editor.notebook.uri);
+    // Only the MLP trains in epochs: the others get no epochs option.
+    const withEpochs = METHOD_CHOICES.find((c) => c.method === method)?.epochs ?? false;
     const epochs =
       a.epochs ??
-      Number(
-        need(
-          await vscode.window.showInputBox({
-            title: 'Most epochs',
-            value: String(cfg.get('maxEpochs', 200)),
-            validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'a whole number ≥ 1'),
-          }),
-        ),
-      );
+      (!withEpochs
+        ? undefined
+        : Number(
+            need(
+              await vscode.window.showInputBox({
+                title: 'Most epochs',
+                value: String(cfg.get('maxEpochs', 200)),
+                validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'a whole number ≥ 1'),
+              }),
+            ),
+          ));
     const seed =
       a.seed ??
       Number(
@@ -291,7 +304,7 @@ class Commands {
         ),
       );
     const variable = a.variable ?? (await this.freshName(editor.notebook, 'detector'));
-    const code = trainCellCode({ variable, dataset, known, epochs, seed, method: a.method });
+    const code = trainCellCode({ variable, dataset, known, epochs, seed, method });
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `SynthAD: training on ${dataset}`, cancellable: true },
       async (progress, token) => {
@@ -300,7 +313,7 @@ class Commands {
           return await this.insertAndRun(editor, code, (cell) =>
             this.kernel.onProgress(cell, (p) =>
               progress.report({
-                message: `epoch ${p.epoch}/${p.maxEpochs}, loss ${p.loss.toFixed(4)}, val loss ${p.valLoss.toFixed(4)}, ${formatSeconds(p.seconds)}`,
+                message: `${p.member ? `${p.member}: ` : ''}${p.unit} ${p.epoch}/${p.maxEpochs}, loss ${p.loss.toFixed(4)}, val loss ${p.valLoss.toFixed(4)}, ${formatSeconds(p.seconds)}`,
                 increment: 100 / p.maxEpochs,
               }),
             ),

@@ -80,11 +80,13 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
       return;
     }
     const displayId = `training-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const maxEpochs = d.options.epochs;
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, cell.signal]) : cell.signal;
     const history: EpochProgress[] = [];
     const onEpoch = (p: EpochProgress): void => {
+      // An ensemble trains its members one after another: the chart starts again with each.
+      if (history.length > 0 && history[0].member !== p.member) history.length = 0;
       history.push(p);
+      const maxEpochs = p.epochs;
       hooks.onEpoch?.(p);
       const spent = history.reduce((a, h) => a + h.seconds, 0);
       const progress: TrainingProgress = {
@@ -95,11 +97,26 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
         rowsPerSecond: p.rowsPerSecond,
         seconds: spent,
         etaSeconds: (spent / p.epoch) * (maxEpochs - p.epoch),
+        unit: p.unit ?? 'epoch',
+        ...(p.member === undefined ? {} : { member: p.member }),
       };
       cell.progress(progress);
-      cell.display(trainingBundle(history, progress, d.name), displayId, history.length > 1);
+      // Boosting rounds take milliseconds: the chart is redrawn at most every 100 ms, and once at the end.
+      pending = trainingBundle(history, progress, d.name);
+      const now = performance.now();
+      if (now - shownAt >= 100 || history.length === 1) show();
+    };
+    let pending: MimeBundle | undefined;
+    let shownAt = 0,
+      shown = 0;
+    const show = (): void => {
+      if (!pending) return;
+      cell.display(pending, displayId, shown++ > 0);
+      pending = undefined;
+      shownAt = performance.now();
     };
     await fit({ onEpoch, signal });
+    show();
     const hint = lastBackendHint();
     if (hint) cell.stderr(`SynthAD: ${hint}\n`);
     const s = d.fitted.summary;
@@ -212,7 +229,7 @@ function defaultsFrom(config: KernelConfig): Partial<DetectorOptions> {
 function trainingBundle(history: ReadonlyArray<EpochProgress>, p: TrainingProgress, name: string): MimeBundle {
   const eta = p.etaSeconds > 0 ? `, at most ${formatSeconds(p.etaSeconds)} left` : '';
   const line =
-    `${name}: epoch ${p.epoch}/${p.maxEpochs}  loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  ` +
+    `${name}${p.member ? ` - ${p.member}` : ''}: ${p.unit} ${p.epoch}/${p.maxEpochs}  loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  ` +
     `${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s  ${formatSeconds(p.seconds)} elapsed${eta}`;
   return {
     [MIME.chart]: liveTrainingChart(name, history, p.maxEpochs),

@@ -72,13 +72,14 @@ describe('SynthAD commands', () => {
     const train = await run('synthad.trainDetector', {
       dataset: 't',
       known: ['hyperfunction'],
+      method: 'vcsa',
       epochs: 2,
       seed: 3,
       variable: 'd',
     });
     assert.equal(
       train.cell.document.getText(),
-      'const d = await new Detector({ known: ["hyperfunction"], epochs: 2, seed: 3 }).fit(t);\nd',
+      'const d = await new Detector({ known: ["hyperfunction"], epochs: 2, seed: 3, method: "vcsa" }).fit(t);\nd',
     );
     assert.match(allText(train.cell), /VC-SA detector \(seed 3, known: \[hyperfunction\]\)/);
     assert.match(allText(train.cell), /epoch 2\/2/);
@@ -188,23 +189,35 @@ describe('SynthAD commands', () => {
     assert.equal(again.cell.document.getText(), `const u2 = await load(${JSON.stringify(file)});\nu2`);
 
     // No known types asked for: the dataset has no label column.
-    const train = await run('synthad.trainDetector', { dataset: 'u', epochs: 2, seed: 0, variable: 'du' });
-    assert.equal(train.cell.document.getText(), 'const du = await new Detector({ seed: 0, epochs: 2 }).fit(u);\ndu');
+    const train = await run('synthad.trainDetector', {
+      dataset: 'u',
+      method: 'vcsa',
+      epochs: 2,
+      seed: 0,
+      variable: 'du',
+    });
+    assert.equal(
+      train.cell.document.getText(),
+      'const du = await new Detector({ seed: 0, epochs: 2, method: "vcsa" }).fit(u);\ndu',
+    );
     assert.match(
       allText(train.cell),
       /VC-SA detector \(seed 0, known: all\)\nfitted on .*no-label\.csv: \d+ training rows, 2 epochs/,
     );
+    // The default detector (the ensemble) on unlabelled data: no epochs, members weighed equally.
     const forced = await run('synthad.trainDetector', {
       dataset: 'u2',
       unsupervised: true,
-      epochs: 2,
+      method: 'auto',
       seed: 1,
       variable: 'du2',
     });
     assert.equal(
       forced.cell.document.getText(),
-      'const du2 = await new Detector({ seed: 1, epochs: 2 }).fit(u2);\ndu2',
+      'const du2 = await new Detector({ seed: 1, method: "auto" }).fit(u2);\ndu2',
     );
+    assert.match(allText(forced.cell), /Ensemble \(GBT-SA, GBT, Isolation Forest\) detector \(seed 1, known: all\)/);
+    assert.match(allText(forced.cell), /GBT-SA: weight 0\.50 \(no known anomalies to weigh it by: equal weights\)/);
     assert.match(allText(forced.cell), /fitted on .*no-label\.csv/);
     await assert.rejects(
       Promise.resolve(vscode.commands.executeCommand('synthad.loadDataset', { path: file, unsupervised: 'yes' })),
@@ -250,12 +263,12 @@ describe('SynthAD commands', () => {
     );
     await rejects(
       'synthad.trainDetector',
-      { dataset: 't); process.exit(1); (t', known: [], epochs: 1, seed: 0, variable: 'd2' },
+      { dataset: 't); process.exit(1); (t', known: [], method: 'vcsa', epochs: 1, seed: 0, variable: 'd2' },
       /dataset "t\); process\.exit\(1\); \(t" is not a JavaScript identifier/,
     );
     await rejects(
       'synthad.trainDetector',
-      { dataset: 't', known: [], epochs: '1 }).fit(t); process.exit(1); ({', seed: 0 },
+      { dataset: 't', known: [], method: 'vcsa', epochs: '1 }).fit(t); process.exit(1); ({', seed: 0 },
       /epochs must be a whole number/,
     );
     await rejects('synthad.showRoc', { report: 'rep; process.exit(1)' }, /report .* is not a JavaScript identifier/);

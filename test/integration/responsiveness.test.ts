@@ -44,7 +44,7 @@ if (process.env.SYNTHAD_IT_BENCH === 'responsiveness') {
       const epochs = Number(process.env.SYNTHAD_BENCH_EPOCHS ?? 20);
       const editor = await notebookWith([
         `const kdd = await load(${JSON.stringify(data)}, { label: 'family', normal: 'normal', drop: ['attack'] });\nkdd.rowCount`,
-        `const det = await new Detector({ known: ['dos'], epochs: ${epochs}, patience: ${epochs} }).fit(kdd);\ndet.fitted.summary`,
+        `const det = await new Detector({ method: 'vcsa', known: ['dos'], epochs: ${epochs}, patience: ${epochs} }).fit(kdd);\ndet.fitted.summary`,
       ]);
       await new Promise((r) => setTimeout(r, 3000)); // the notebook's IntelliSense thread settles
       const hostBefore = rss();

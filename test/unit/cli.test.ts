@@ -29,7 +29,7 @@ describe('synthad command', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const FAST = ['--hidden', '16,16', '--epochs', '2', '--quiet'];
+  const FAST = ['--detector', 'vcsa', '--hidden', '16,16', '--epochs', '2', '--quiet'];
 
   it('evaluate --report writes the charts as PNG files and an escaped HTML report', () => {
     const hostile = write(
@@ -242,6 +242,8 @@ describe('synthad command', () => {
         '--normal',
         'normal',
         '--json',
+        '--detector',
+        'vcsa',
         '--hidden',
         '8',
         '--epochs',
@@ -368,6 +370,8 @@ describe('synthad command', () => {
       '--normal',
       'normal',
       '--json',
+      '--detector',
+      'vcsa',
       '--hidden',
       '8',
       '--epochs',
@@ -415,7 +419,20 @@ describe('synthad command', () => {
       const data = planted(false),
         labelled = planted(true);
       const t = synthad(
-        ['train', data, '--json', '--out', 'unsup', '--hidden', '16,16', '--epochs', '5', '--quiet'],
+        [
+          'train',
+          data,
+          '--json',
+          '--out',
+          'unsup',
+          '--detector',
+          'vcsa',
+          '--hidden',
+          '16,16',
+          '--epochs',
+          '5',
+          '--quiet',
+        ],
         dir,
       );
       assert.equal(t.code, 0, t.stderr);
@@ -469,7 +486,21 @@ describe('synthad command', () => {
     it('detect trains on the file and prints the top rows with the feature that makes them anomalous', () => {
       const data = planted(false);
       const r = synthad(
-        ['detect', data, '--top', '5', '--out', 'detect.csv', '--hidden', '16,16', '--epochs', '30', '--quiet'],
+        [
+          'detect',
+          data,
+          '--top',
+          '5',
+          '--out',
+          'detect.csv',
+          '--detector',
+          'vcsa',
+          '--hidden',
+          '16,16',
+          '--epochs',
+          '30',
+          '--quiet',
+        ],
         dir,
       );
       assert.equal(r.code, 0, r.stderr);
@@ -553,6 +584,8 @@ describe('synthad command', () => {
           '--top',
           '2',
           '--json',
+          '--detector',
+          'vcsa',
           '--hidden',
           '8',
           '--epochs',

@@ -18,6 +18,9 @@ import {
   trainCellCode,
 } from '../../src/extension/codegen';
 import { transformCell } from '../../src/kernel/transform';
+import { METHOD_CHOICES } from '../../src/common/methods';
+import { methodNames } from '../../src/core/detector';
+import { defaultOptions, optionNamesOf } from '../../src/core/options';
 
 const HOSTILE = [
   'x"); process.exit(1); ("',
@@ -104,6 +107,22 @@ describe('commands: generated cells', () => {
       trainCellCode({ variable: 'd', dataset: 'x', known: undefined, epochs: 2, seed: 1, method: 'iforest' }),
       'const d = await new Detector({ seed: 1, epochs: 2, method: "iforest" }).fit(x);\nd',
     );
+    // Methods that do not train in epochs (trees, the ensemble): no epochs option.
+    assert.strictEqual(
+      trainCellCode({ variable: 'd', dataset: 't', known: ['dos'], seed: 0, method: 'auto' }),
+      'const d = await new Detector({ known: ["dos"], seed: 0, method: "auto" }).fit(t);\nd',
+    );
+    assert.strictEqual(
+      trainCellCode({ variable: 'd', dataset: 'x', seed: 2, method: 'gbt-sa' }),
+      'const d = await new Detector({ seed: 2, method: "gbt-sa" }).fit(x);\nd',
+    );
+    // The command's quick pick offers exactly the methods the core registers; only the MLP's ask for epochs.
+    assert.deepEqual(METHOD_CHOICES.map((c) => c.method).sort(), [...methodNames()].sort());
+    assert.deepEqual(
+      METHOD_CHOICES.filter((c) => c.epochs).map((c) => c.method),
+      methodNames().filter((m) => optionNamesOf(m).includes('epochs')),
+    );
+    assert.equal(METHOD_CHOICES[0].method, defaultOptions().method);
     assert.throws(
       () => trainCellCode({ variable: 'd', dataset: 'x', epochs: '2 }); process.exit(1); ({', seed: 0 }),
       /epochs must be a whole number/,

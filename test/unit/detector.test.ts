@@ -8,7 +8,7 @@ import { resolveOptions } from '../../src/core/options';
 import * as tf from '@tensorflow/tfjs';
 import { gaussianDataset } from './helpers';
 
-const SMALL = { hidden: [32, 32], epochs: 8, batchSize: 128 } as const;
+const SMALL = { method: 'vcsa', hidden: [32, 32], epochs: 8, batchSize: 128 } as const;
 
 describe('detector', () => {
   const train = gaussianDataset(1);

@@ -15,7 +15,7 @@ import { defaultOptions, OptionError, optionNamesOf, optionSpecs, SHARED_OPTION_
 import { createCellApi } from '../../src/kernel/api';
 import { gaussianDataset } from './helpers';
 
-const SMALL = { hidden: [16], epochs: 5, batchSize: 128, backend: 'cpu' } as const;
+const SMALL = { method: 'vcsa', hidden: [16], epochs: 5, batchSize: 128, backend: 'cpu' } as const;
 
 describe('detectors: one Detector class, one class per method in the registry', () => {
   const train = gaussianDataset(1);
@@ -24,7 +24,7 @@ describe('detectors: one Detector class, one class per method in the registry', 
   it('new Detector is a Detector whatever the method; the method names its class and model', async () => {
     assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest', 'gbt-sa', 'gbt', 'auto']);
     const cases = [
-      [{}, 'VC-SA'],
+      [{}, 'Ensemble (GBT-SA, GBT, Isolation Forest)'],
       [{ method: 'vcsa' }, 'VC-SA'],
       [{ method: 'vc' }, 'VC'],
       [{ method: 'iforest' }, 'Isolation Forest'],
@@ -233,7 +233,7 @@ describe('detectors: one Detector class, one class per method in the registry', 
     assert.ok(boosted.fitted.model instanceof BoostedTreesMethod);
     const core = await new Detector({ method: 'iforest', trees: 10, seed: 3 }).fit(train);
     assert.deepEqual(forest.scoreSamples(test), core.scoreSamples(test));
-    const clf = new api.Detector({ hidden: [8], batchSize: 128 });
+    const clf = new api.Detector({ method: 'vcsa', hidden: [8], batchSize: 128 });
     assert.ok(clf instanceof api.Detector && clf.name === 'VC-SA');
     assert.deepEqual(
       [clf.options.epochs, clf.options.syntheticRatio, clf.options.backend, clf.options.threads],

@@ -323,7 +323,7 @@ describe('kernel: worker session', function () {
     const r = await run(
       [
         "const tr = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });",
-        "const det = await new Detector({ known: ['hyperfunction'], epochs: 2, hidden: [16, 16] }).fit(tr);",
+        "const det = await new Detector({ method: 'vcsa', known: ['hyperfunction'], epochs: 2, hidden: [16, 16] }).fit(tr);",
         "const te = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });",
         'det.evaluate(te)',
       ].join('\n'),
@@ -408,7 +408,7 @@ describe('kernel: worker session', function () {
     const load = await run("const data = await load('unlabelled.csv')");
     assert.ok(load.ok, JSON.stringify(load.error));
     // `new Detector().fit(data)` works too (200 epochs here: ~30 s); a few epochs keep the test short.
-    const fit = await run('const det = await new Detector({ epochs: 10 }).fit(data);\ndet');
+    const fit = await run("const det = await new Detector({ method: 'vcsa', epochs: 10 }).fit(data);\ndet");
     assert.ok(fit.ok, JSON.stringify(fit.error));
     assert.match(
       fit.displays[fit.displays.length - 1].bundle['text/plain'] as string,
@@ -463,7 +463,7 @@ describe('kernel: worker session', function () {
     const c = sink();
     const started = session.execute(
       "const trs = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\n" +
-        "const slow = await new Detector({ known: ['hyperfunction'], epochs: 200, patience: 200, hidden: [64, 64], batchSize: 64 }).fit(trs);\nslow.fitted.summary.epochs",
+        "const slow = await new Detector({ method: 'vcsa', known: ['hyperfunction'], epochs: 200, patience: 200, hidden: [64, 64], batchSize: 64 }).fit(trs);\nslow.fitted.summary.epochs",
       'typescript',
       `In[${++n}]`,
       c.sink,
@@ -533,7 +533,9 @@ describe('kernel: worker session', function () {
     assert.strictEqual(info.detail, `cpu, ${threads > 1 ? `${threads} worker threads` : '1 thread'}`);
     assert.deepStrictEqual(info.skipped, []);
     // The same words as a fitted detector's summary in this kernel.
-    await run("const dd = await new Detector({ epochs: 1, hidden: [4], known: ['hyperfunction'] }).fit(ds)");
+    await run(
+      "const dd = await new Detector({ method: 'vcsa', epochs: 1, hidden: [4], known: ['hyperfunction'] }).fit(ds)",
+    );
     const r = await run('dd.fitted.summary.backendDetail');
     assert.strictEqual(r.displays[0].bundle['text/plain'], `'${info.detail}'`);
   });

@@ -251,7 +251,7 @@ describe('a method registered by a test: VC-SA + Isolation Forest, one class in 
   });
 
   it('is a method like the built-in ones: a Detector, its options checked and in the bag', () => {
-    assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest', 'gbt-sa', 'gbt', METHOD]);
+    assert.deepEqual(methodNames(), ['vcsa', 'vc', 'iforest', 'gbt-sa', 'gbt', 'auto', METHOD]);
     assert.equal(Object.getPrototypeOf(det), Detector.prototype);
     assert.equal(det.name, 'VC-SA + Isolation Forest');
     assert.ok(det.fitted.model instanceof SumOfMembers);
@@ -262,7 +262,7 @@ describe('a method registered by a test: VC-SA + Isolation Forest, one class in 
     });
     assert.throws(() => resolveOptions({ forestWeigth: 1 } as never), {
       message:
-        /^unknown detector option 'forestWeigth' \(options: method, known, .*, trees, maxSamples, rounds, depth, eta, lambda, minChildWeight, bins, earlyStop, forestWeight, contamination\)$/,
+        /^unknown detector option 'forestWeigth' \(options: method, known, .*, trees, maxSamples, rounds, depth, eta, lambda, minChildWeight, bins, earlyStop, members, calibrationSplit, ensembleMargin, ensembleMinAnomalies, forestWeight, contamination\)$/,
     });
     assert.deepEqual(
       commandLineOptions().find((o) => o.key === 'forestWeight'),

@@ -12,7 +12,7 @@ import { gaussianDataset, rejectsInput } from './helpers';
 // The fs module itself (not an import's copy of it), to inject failures the way the disk would.
 import realFs = require('fs');
 
-const TINY = { hidden: [8], epochs: 2, batchSize: 128 } as const;
+const TINY = { method: 'vcsa', hidden: [8], epochs: 2, batchSize: 128 } as const;
 const PERSIST_JS = path.resolve(__dirname, '..', '..', 'src', 'core', 'persist.js');
 
 /** The folder's entries, sorted. */

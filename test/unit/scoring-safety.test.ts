@@ -57,7 +57,7 @@ describe('scoring safety', function () {
     let forest: Detector;
     const data = gaussianDataset(3, 300, 30);
     before(async () => {
-      vcsa = await new Detector({ hidden: [16], epochs: 3, seed: 1 }).fit(data);
+      vcsa = await new Detector({ method: 'vcsa', hidden: [16], epochs: 3, seed: 1 }).fit(data);
       forest = await new Detector({ method: 'iforest', trees: 20, seed: 1 }).fit(data);
     });
 

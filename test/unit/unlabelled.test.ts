@@ -11,7 +11,7 @@ import { loadDetector, saveDetector } from '../../src/core/persist';
 import { formatReport } from '../../src/presentation/reportTable';
 import { createRng } from '../../src/core/rng';
 
-const SMALL = { hidden: [32, 32], epochs: 60, patience: 0, batchSize: 128, seed: 0 } as const;
+const SMALL = { method: 'vcsa', hidden: [32, 32], epochs: 60, patience: 0, batchSize: 128, seed: 0 } as const;
 
 /** 6 Gaussian features, no label; every 100th row (1 %) has x3 shifted by +8. */
 function planted(seed: number, n = 1000): { data: Dataset; anomalies: number[] } {

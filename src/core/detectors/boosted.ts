@@ -132,6 +132,10 @@ export class BoostedTreesMethod implements MethodModel {
     return options.method === 'gbt' ? 'GBT' : 'GBT-SA';
   }
 
+  static needsKnownAnomalies(options: DetectorOptions): boolean {
+    return options.method === 'gbt';
+  }
+
   static checkTrainingRows(data: Dataset, picked: TrainingRows, options: DetectorOptions): void {
     if (options.method === 'gbt' && picked.unlabelled) {
       throw new SynthadInputError('GBT needs labelled anomalies (use method gbt-sa or iforest)', { file: data.source });

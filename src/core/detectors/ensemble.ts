@@ -37,6 +37,7 @@ import {
 import { trainValidationSplit } from '../split';
 import { SynthadInputError } from '../errors';
 import type { TrainingRows, TrainingSummary } from './base';
+import type { EpochProgress } from '../train';
 import {
   checkSavedModel,
   checkUnder,
@@ -74,7 +75,7 @@ declare module '../options' {
 }
 
 /** The default members, in the order they train and are listed. */
-export const DEFAULT_MEMBERS: ReadonlyArray<string> = ['vcsa', 'iforest'];
+export const DEFAULT_MEMBERS: ReadonlyArray<string> = ['gbt-sa', 'gbt', 'iforest'];
 
 const OPTIONS = {
   members: {
@@ -185,10 +186,17 @@ export class EnsembleMethod implements MethodModel {
         const memberRng = rng.fork();
         if (!canTrain(cls, data, fitRows, options)) continue;
         if (hooks.signal?.aborted) break;
+        // Progress names the member training.
+        const member = cls.displayName(options);
+        const onEpoch = hooks.onEpoch;
+        const memberHooks = {
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          ...(onEpoch ? { onEpoch: (p: EpochProgress) => onEpoch({ ...p, member }) } : {}),
+        };
         fitted.push({
           method,
           options,
-          fit: await cls.fit({ data, picked: fitRows, encoder, rng: memberRng, hooks, options }),
+          fit: await cls.fit({ data, picked: fitRows, encoder, rng: memberRng, hooks: memberHooks, options }),
         });
       }
       if (fitted.length === 0) {
