@@ -530,8 +530,8 @@ function summarize(
   const trained = parts.reduce((a, p) => a + p.trainRows, 0);
   return {
     source: data.source,
-    backend: parts.map((p) => p.backend).join('+'),
-    backendDetail: parts.map((p) => p.backendDetail).join('; '),
+    backend: [...new Set(parts.map((p) => p.backend))].join('+'),
+    backendDetail: [...new Set(parts.map((p) => p.backendDetail))].join('; '),
     threads: Math.max(...parts.map((p) => p.threads)),
     knownTypes: picked.knownTypes,
     heldOutTypes: picked.heldOutTypes,
