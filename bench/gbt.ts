@@ -19,7 +19,7 @@ import { fitEncoder } from '../src/core/encode';
 import { createRng } from '../src/core/rng';
 import { trainingRows } from '../src/core/split';
 import { trainBoosted } from '../src/core/gbt';
-import { compileTrees, predictCompiled } from '../src/core/gbtModel';
+import { compileTrees, treeScorer } from '../src/core/gbtModel';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -66,10 +66,10 @@ async function main(): Promise<void> {
       {},
     );
     const trainSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const compiled = compileTrees(fit.model);
-    predictCompiled(compiled, scoring.subarray(0, 1000 * cols), 1000, cols); // warm-up
+    const scorer = treeScorer(compileTrees(fit.model), cols);
+    scorer.score(scoring.subarray(0, 1000 * cols), 1000); // warm-up
     const t1 = process.hrtime.bigint();
-    predictCompiled(compiled, scoring, scoreRows, cols);
+    scorer.score(scoring, scoreRows);
     const scoreSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
     process.stderr.write(`SynthAD: train ${trainSeconds.toFixed(2)} s, score ${scoreSeconds.toFixed(3)} s\n`);
     ours.push({ what: 'SynthAD gbt.ts', threads: 1, trainSeconds, scoreSeconds });

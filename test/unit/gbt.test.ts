@@ -7,7 +7,7 @@ import type { Column, Dataset } from '../../src/core/data/types';
 import { loadDataset } from '../../src/core/data';
 import { BoostedTreesMethod, ClassifierMethod, Detector } from '../../src/core/detector';
 import { binEdges, binRows, GBT_DEFAULTS, GbtSettings, logistic, trainBoosted } from '../../src/core/gbt';
-import { compileTrees, predictCompiled, treeProblem } from '../../src/core/gbtModel';
+import { compileTrees, predictCompiled, treeProblem, treeScorer } from '../../src/core/gbtModel';
 import { commandLineOptions, resolveOptions } from '../../src/core/options';
 import { loadDetector, MODEL_FILE, saveDetector } from '../../src/core/persist';
 import { createRng } from '../../src/core/rng';
@@ -169,6 +169,27 @@ describe('boosted trees: the engine', () => {
       }
       assert.equal(got[r], Math.fround(acc + fit.model.baseScore), `row ${r}`);
     }
+  });
+
+  it('scores bit-identically in WebAssembly: any depth, NaN, rows not a multiple of 4 or of the block', async () => {
+    for (const maxDepth of [1, 3, 6]) {
+      const train = randomRows(6 + maxDepth, 800, 7, (v) => v[1] + v[4] * v[5] > 0.8);
+      const fit = await trainBoosted(train, undefined, { ...SETTINGS, maxDepth });
+      const compiled = compileTrees(fit.model);
+      const scorer = treeScorer(compiled, 7);
+      assert.equal(scorer.kernel, 'wasm');
+      for (const rows of [0, 1, 3, 130, 517]) {
+        const test = randomRows(9, rows, 7, () => false);
+        for (let i = 0; i < test.x.length; i += 13) test.x[i] = NaN;
+        const want = predictCompiled(compiled, test.x, rows, 7);
+        const got = scorer.score(test.x, rows);
+        assert.equal(got.length, rows);
+        for (let r = 0; r < rows; r++) assert.ok(Object.is(got[r], want[r]), `depth ${maxDepth}, row ${r} of ${rows}`);
+      }
+    }
+    // A model of no trees scores its base.
+    const none = treeScorer(compileTrees({ cols: 2, baseScore: 0.25, trees: [] }), 2);
+    assert.deepEqual(Array.from(none.score(new Float32Array(6), 3)), [0.25, 0.25, 0.25]);
   });
 
   it('finds what is wrong with a tree: feature, child, second parent, values, depth', () => {

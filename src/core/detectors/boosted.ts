@@ -22,11 +22,11 @@ import { BinaryRows, GBT_DEFAULTS, trainBoosted } from '../gbt';
 import {
   BoostedTrees,
   compileTrees,
-  CompiledTrees,
   MAX_TREE_DEPTH,
-  predictCompiled,
   RegressionTree,
   treeProblem,
+  treeScorer,
+  TreeScorer,
 } from '../gbtModel';
 import type { LabelledMatrix } from '../train';
 import { thresholdAtFpr } from '../metrics';
@@ -124,7 +124,7 @@ export class BoostedTreesMethod implements MethodModel {
   static readonly options: Readonly<Record<string, OptionSpec>> = OPTIONS;
   static readonly savedFields = ['boosted'];
 
-  private compiled: CompiledTrees | undefined;
+  private scorer: TreeScorer | undefined;
 
   constructor(readonly trees: BoostedTrees) {}
 
@@ -191,8 +191,8 @@ export class BoostedTreesMethod implements MethodModel {
 
   /** Log-odds of anomaly. */
   score(x: Float32Array, rows: number, width: number): Float64Array {
-    this.compiled ??= compileTrees(this.trees);
-    return predictCompiled(this.compiled, x, rows, width);
+    if (this.scorer?.cols !== width) this.scorer = treeScorer(compileTrees(this.trees), width);
+    return this.scorer.score(x, rows);
   }
 
   /** `boosted` (base score, tree and node counts, the trees file's name); the trees in the file. */
