@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { Column, Dataset } from '../../src/core/data/types';
 import { loadDataset } from '../../src/core/data';
 import { BoostedTreesMethod, ClassifierMethod, Detector } from '../../src/core/detector';
-import { binEdges, binRows, GBT_DEFAULTS, GbtSettings, logistic, trainBoosted } from '../../src/core/gbt';
+import { binEdges, binRows, GBT_DEFAULTS, GbtSettings, logistic, sortFloats, trainBoosted } from '../../src/core/gbt';
 import { compileTrees, predictCompiled, treeProblem, treeScorer } from '../../src/core/gbtModel';
 import { commandLineOptions, resolveOptions } from '../../src/core/options';
 import { loadDetector, MODEL_FILE, saveDetector } from '../../src/core/persist';
@@ -169,6 +169,34 @@ describe('boosted trees: the engine', () => {
       }
       assert.equal(got[r], Math.fround(acc + fit.model.baseScore), `row ${r}`);
     }
+  });
+
+  it('grows the same trees on 1 and 2 threads (histograms split by features over a worker)', async function () {
+    this.timeout(20_000);
+    const data = randomRows(11, 9000, 100, (v) => v[3] + v[40] * v[77] > 0.9);
+    for (let i = 0; i < data.x.length; i += 7) data.x[i] = Math.round(data.x[i] * 3); // low-cardinality values too
+    const settings = { ...SETTINGS, rounds: 8, maxDepth: 5 };
+    const one = await trainBoosted(data, undefined, { ...settings, threads: 1 });
+    const two = await trainBoosted(data, undefined, { ...settings, threads: 2 });
+    assert.equal(one.threads, 1);
+    assert.equal(two.threads, 2);
+    assert.deepEqual(two.model, one.model);
+    // Few rows: no workers, whatever is asked.
+    const small = await trainBoosted(
+      randomRows(12, 300, 5, (v) => v[0] > 0.5),
+      undefined,
+      { ...settings, threads: 4 },
+    );
+    assert.equal(small.threads, 1);
+  });
+
+  it('sorts floats by radix as Float32Array.prototype.sort does: -0 before +0, NaN last', () => {
+    const rng = createRng(13);
+    const specials = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38];
+    const v = Float32Array.from({ length: 5000 }, (_, i) => (i % 9 === 0 ? specials[i % 8] : (rng.next() - 0.5) * 1e4));
+    const want = v.slice().sort();
+    sortFloats(v, new Uint32Array(v.length), new Uint32Array(v.length));
+    for (let i = 0; i < v.length; i++) assert.ok(Object.is(v[i], want[i]), `value ${i}: ${v[i]} vs ${want[i]}`);
   });
 
   it('scores bit-identically in WebAssembly: any depth, NaN, rows not a multiple of 4 or of the block', async () => {
