@@ -10,24 +10,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFile } from 'child_process';
-import { createRng, permutation } from '../src/core/rng';
+import { Experiment, EXPERIMENTS, RESULTS, ROOT } from './experiments';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const RESULTS = path.join(ROOT, 'bench', 'results');
 const RUNS = path.join(RESULTS, 'runs');
 const METHODS = ['vcsa', 'vc', 'iforest'] as const;
 const METHOD_NAMES: Record<string, string> = { vcsa: 'VC-SA', vc: 'VC', iforest: 'IF' };
-
-interface Experiment {
-  readonly id: string;
-  readonly title: string;
-  readonly label: string;
-  readonly normal: string;
-  readonly known: string[];
-  readonly drop?: string[];
-  /** Train and test files for a seed. */
-  files(seed: number): { train: string; test: string };
-}
 
 interface RunResult {
   readonly auroc: number;
@@ -40,73 +27,6 @@ interface RunResult {
   readonly backend: string;
   readonly backendDetail?: string;
   readonly wallSeconds: number;
-}
-
-const thyroid = (known: string): Experiment => ({
-  id: `thyroid-${known}`,
-  title: `Thyroid, known: ${known}`,
-  label: 'class',
-  normal: 'normal',
-  known: [known],
-  files: () => ({
-    train: path.join(ROOT, 'samples/thyroid-train.csv'),
-    test: path.join(ROOT, 'samples/thyroid-test.csv'),
-  }),
-});
-
-const nslkdd = (known: string): Experiment => ({
-  id: `nslkdd-${known}`,
-  title: `NSL-KDD, known: ${known}`,
-  label: 'family',
-  normal: 'normal',
-  known: [known],
-  drop: ['attack'],
-  files: () => ({ train: path.join(ROOT, 'data/nslkdd-train.csv'), test: path.join(ROOT, 'data/nslkdd-test.csv') }),
-});
-
-/** Arrhythmia: normal = class 1; the known classes train and are removed from test. */
-const ARRHYTHMIA_KNOWN = ['2', '10'];
-const arrhythmia: Experiment = {
-  id: 'arrhythmia',
-  title: `Arrhythmia, known: classes ${ARRHYTHMIA_KNOWN.join(', ')}`,
-  label: 'class',
-  normal: '1',
-  known: ARRHYTHMIA_KNOWN,
-  files: (seed) => splitArrhythmia(seed),
-};
-
-const EXPERIMENTS: Experiment[] = [
-  thyroid('hyperfunction'),
-  thyroid('subnormal'),
-  nslkdd('dos'),
-  nslkdd('probe'),
-  arrhythmia,
-];
-
-/** 60 % of normal rows and all known-class rows train; the other normals and the unseen classes test. */
-function splitArrhythmia(seed: number): { train: string; test: string } {
-  const dir = path.join(RESULTS, 'tmp');
-  fs.mkdirSync(dir, { recursive: true });
-  const train = path.join(dir, `arrhythmia-${seed}-train.csv`),
-    test = path.join(dir, `arrhythmia-${seed}-test.csv`);
-  const lines = fs.readFileSync(path.join(ROOT, 'data/arrhythmia.csv'), 'utf8').trimEnd().split('\n');
-  const header = lines[0],
-    rows = lines.slice(1);
-  const cls = (line: string): string => line.slice(line.lastIndexOf(',') + 1).trim();
-  const normals = rows.filter((r) => cls(r) === '1');
-  const order = permutation(normals.length, createRng(1000 + seed));
-  const nTrain = Math.round(normals.length * 0.6);
-  const known = rows.filter((r) => ARRHYTHMIA_KNOWN.includes(cls(r)));
-  const unseen = rows.filter((r) => cls(r) !== '1' && !ARRHYTHMIA_KNOWN.includes(cls(r)));
-  fs.writeFileSync(
-    train,
-    [header, ...Array.from(order.subarray(0, nTrain), (i) => normals[i]), ...known].join('\n') + '\n',
-  );
-  fs.writeFileSync(
-    test,
-    [header, ...Array.from(order.subarray(nTrain), (i) => normals[i]), ...unseen].join('\n') + '\n',
-  );
-  return { train, test };
 }
 
 /** Runs share the cores: each gets cores / parallel runs threads (set in main). */
