@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       `${rounds} rounds, depth ${depth}, eta ${eta}, ${bins} bins; scoring ${scoreRows} rows; ` +
       `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); best of ${repeats}`,
     '',
-    '| trainer | threads | train s | rows x rounds / s | score s | scored rows / s |',
+    '| trainer | threads (SynthAD scores on 1) | train s | rows x rounds / s | score s | scored rows / s |',
     '|---|---:|---:|---:|---:|---:|',
     ...rowsOut.map(
       (r) =>
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       '',
       `SynthAD best / ${pt.what} best: training ${(pt.trainSeconds / ot.trainSeconds).toFixed(2)}x ` +
         `(${ot.threads} vs ${pt.threads} threads), scoring ${(ps.scoreSeconds / os_.scoreSeconds).toFixed(2)}x ` +
-        `(${os_.threads} vs ${ps.threads} threads)`,
+        `(1 vs ${ps.threads} threads: SynthAD scores on one)`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
