@@ -130,6 +130,8 @@ export async function bundle({ production = false, minify = production, outDir =
     build({ ...node, entryPoints: ['src/kernel/main.ts'], outfile: join(dist, 'kernel.js') }),
     // The data-parallel trainer's worker thread (src/core/parallel.ts looks for it next to the bundle).
     build({ ...node, entryPoints: ['src/core/parallelWorker.ts'], outfile: join(dist, 'parallel-worker.js') }),
+    // The boosted-tree trainer's histogram worker thread (src/core/gbt.ts looks for it next to the bundle).
+    build({ ...node, entryPoints: ['src/core/gbtWorker.ts'], outfile: join(dist, 'gbt-worker.js') }),
     // IntelliSense in notebook cells (src/intellisense): TypeScript's language service in a worker thread. TypeScript
     // stays in node_modules in development; bundled in production, where its lib.*.d.ts must sit next to the bundle.
     build({

@@ -447,6 +447,7 @@ async function main() {
       'extension/dist/extension.js',
       'extension/dist/kernel.js',
       'extension/dist/parallel-worker.js',
+      'extension/dist/gbt-worker.js',
       'extension/dist/danfo.js',
       'extension/dist/wasm/tfjs-backend-wasm-simd.wasm',
       'extension/media/renderer.js',

@@ -6,6 +6,7 @@
  * sum of the leaves it reaches, accumulated in float32 tree by tree: the order and precision ONNX Runtime's
  * TreeEnsembleRegressor uses, so the exported graph scores exactly alike.
  */
+import { WasmTreeScorer } from './gbtWasm';
 
 /** One regression tree; node 0 is the root. */
 export interface RegressionTree {
@@ -176,6 +177,21 @@ export function predictCompiled(c: CompiledTrees, x: Float32Array, rows: number,
     for (let r = start; r < end; r++) out[r] = Math.fround(acc[r - start] + b);
   }
   return out;
+}
+
+/** Scores rows of a fixed width with compiled trees: predictCompiled's scores, by the fastest kernel here. */
+export interface TreeScorer {
+  readonly cols: number;
+  /** 'wasm' (the WebAssembly kernel, gbtWasm.ts) or 'js' (predictCompiled). */
+  readonly kernel: 'wasm' | 'js';
+  score(x: Float32Array, rows: number): Float64Array;
+}
+
+/** The WebAssembly kernel where this runtime compiles it, else predictCompiled; bit-identical either way. */
+export function treeScorer(c: CompiledTrees, cols: number): TreeScorer {
+  const wasm = WasmTreeScorer.create(c, cols);
+  if (wasm) return { cols, kernel: 'wasm', score: (x, rows) => wasm.score(x, rows, cols) };
+  return { cols, kernel: 'js', score: (x, rows) => predictCompiled(c, x, rows, cols) };
 }
 
 /** The leaf value of one tree for row `base` of x (generic traversal, for training's validation rows). */

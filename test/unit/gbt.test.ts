@@ -6,8 +6,8 @@ import * as path from 'path';
 import type { Column, Dataset } from '../../src/core/data/types';
 import { loadDataset } from '../../src/core/data';
 import { BoostedTreesMethod, ClassifierMethod, Detector } from '../../src/core/detector';
-import { binEdges, binRows, GBT_DEFAULTS, GbtSettings, logistic, trainBoosted } from '../../src/core/gbt';
-import { compileTrees, predictCompiled, treeProblem } from '../../src/core/gbtModel';
+import { binEdges, binRows, GBT_DEFAULTS, GbtSettings, logistic, sortFloats, trainBoosted } from '../../src/core/gbt';
+import { compileTrees, predictCompiled, treeProblem, treeScorer } from '../../src/core/gbtModel';
 import { commandLineOptions, resolveOptions } from '../../src/core/options';
 import { loadDetector, MODEL_FILE, saveDetector } from '../../src/core/persist';
 import { createRng } from '../../src/core/rng';
@@ -169,6 +169,55 @@ describe('boosted trees: the engine', () => {
       }
       assert.equal(got[r], Math.fround(acc + fit.model.baseScore), `row ${r}`);
     }
+  });
+
+  it('grows the same trees on 1 and 2 threads (histograms split by features over a worker)', async function () {
+    this.timeout(20_000);
+    const data = randomRows(11, 9000, 100, (v) => v[3] + v[40] * v[77] > 0.9);
+    for (let i = 0; i < data.x.length; i += 7) data.x[i] = Math.round(data.x[i] * 3); // low-cardinality values too
+    const settings = { ...SETTINGS, rounds: 8, maxDepth: 5 };
+    const one = await trainBoosted(data, undefined, { ...settings, threads: 1 });
+    const two = await trainBoosted(data, undefined, { ...settings, threads: 2 });
+    assert.equal(one.threads, 1);
+    assert.equal(two.threads, 2);
+    assert.deepEqual(two.model, one.model);
+    // Few rows: no workers, whatever is asked.
+    const small = await trainBoosted(
+      randomRows(12, 300, 5, (v) => v[0] > 0.5),
+      undefined,
+      { ...settings, threads: 4 },
+    );
+    assert.equal(small.threads, 1);
+  });
+
+  it('sorts floats by radix as Float32Array.prototype.sort does: -0 before +0, NaN last', () => {
+    const rng = createRng(13);
+    const specials = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38];
+    const v = Float32Array.from({ length: 5000 }, (_, i) => (i % 9 === 0 ? specials[i % 8] : (rng.next() - 0.5) * 1e4));
+    const want = v.slice().sort();
+    sortFloats(v, new Uint32Array(v.length), new Uint32Array(v.length));
+    for (let i = 0; i < v.length; i++) assert.ok(Object.is(v[i], want[i]), `value ${i}: ${v[i]} vs ${want[i]}`);
+  });
+
+  it('scores bit-identically in WebAssembly: any depth, NaN, rows not a multiple of 8 or of the block', async () => {
+    for (const maxDepth of [1, 3, 6]) {
+      const train = randomRows(6 + maxDepth, 800, 7, (v) => v[1] + v[4] * v[5] > 0.8);
+      const fit = await trainBoosted(train, undefined, { ...SETTINGS, maxDepth });
+      const compiled = compileTrees(fit.model);
+      const scorer = treeScorer(compiled, 7);
+      assert.equal(scorer.kernel, 'wasm');
+      for (const rows of [0, 1, 3, 9, 130, 517]) {
+        const test = randomRows(9, rows, 7, () => false);
+        for (let i = 0; i < test.x.length; i += 13) test.x[i] = NaN;
+        const want = predictCompiled(compiled, test.x, rows, 7);
+        const got = scorer.score(test.x, rows);
+        assert.equal(got.length, rows);
+        for (let r = 0; r < rows; r++) assert.ok(Object.is(got[r], want[r]), `depth ${maxDepth}, row ${r} of ${rows}`);
+      }
+    }
+    // A model of no trees scores its base.
+    const none = treeScorer(compileTrees({ cols: 2, baseScore: 0.25, trees: [] }), 2);
+    assert.deepEqual(Array.from(none.score(new Float32Array(6), 3)), [0.25, 0.25, 0.25]);
   });
 
   it('finds what is wrong with a tree: feature, child, second parent, values, depth', () => {

@@ -18,15 +18,16 @@ import {
   SHARED_OPTIONS,
 } from '../options';
 import type { SharedOptionName } from '../options';
+import { resolveThreads } from '../backend';
 import { BinaryRows, GBT_DEFAULTS, trainBoosted } from '../gbt';
 import {
   BoostedTrees,
   compileTrees,
-  CompiledTrees,
   MAX_TREE_DEPTH,
-  predictCompiled,
   RegressionTree,
   treeProblem,
+  treeScorer,
+  TreeScorer,
 } from '../gbtModel';
 import type { LabelledMatrix } from '../train';
 import { thresholdAtFpr } from '../metrics';
@@ -124,7 +125,7 @@ export class BoostedTreesMethod implements MethodModel {
   static readonly options: Readonly<Record<string, OptionSpec>> = OPTIONS;
   static readonly savedFields = ['boosted'];
 
-  private compiled: CompiledTrees | undefined;
+  private scorer: TreeScorer | undefined;
 
   constructor(readonly trees: BoostedTrees) {}
 
@@ -156,6 +157,7 @@ export class BoostedTreesMethod implements MethodModel {
         minChildWeight: o.minChildWeight,
         maxBins: o.bins,
         earlyStopping: o.earlyStop,
+        threads: resolveThreads(o.threads),
       },
       { onRound: hooks.onEpoch, signal: hooks.signal },
     );
@@ -165,7 +167,9 @@ export class BoostedTreesMethod implements MethodModel {
     const normals = encode(encoder, data, normalRows);
     const threshold = thresholdAtFpr(model.score(normals.x, normals.rows, normals.cols), o.targetFpr);
     const roundSeconds = result.history.reduce((a, h) => a + h.seconds, 0);
-    const detail = 'js, 1 thread';
+    // The threads that built the histograms (fewer than asked on small data); scoring is one thread.
+    const threads = result.threads;
+    const detail = `js + WebAssembly, ${threads} thread${threads === 1 ? '' : 's'}`;
     return {
       model,
       threshold,
@@ -174,7 +178,7 @@ export class BoostedTreesMethod implements MethodModel {
         source: data.source,
         backend: 'js',
         backendDetail: detail,
-        threads: 1,
+        threads,
         knownTypes: picked.knownTypes,
         heldOutTypes: picked.heldOutTypes,
         trainRows: split.train.length,
@@ -195,8 +199,8 @@ export class BoostedTreesMethod implements MethodModel {
 
   /** Log-odds of anomaly. */
   score(x: Float32Array, rows: number, width: number): Float64Array {
-    this.compiled ??= compileTrees(this.trees);
-    return predictCompiled(this.compiled, x, rows, width);
+    if (this.scorer?.cols !== width) this.scorer = treeScorer(compileTrees(this.trees), width);
+    return this.scorer.score(x, rows);
   }
 
   /** `boosted` (base score, tree and node counts, the trees file's name); the trees in the file. */
