@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { loadDataset } from '../../src/core/data';
 import type { Dataset } from '../../src/core/data/types';
 import { Detector } from '../../src/core/detector';
@@ -124,6 +125,34 @@ describe('ensemble (auto) on the Thyroid sample', () => {
       await saveDetector(det, dir);
       const loaded = await loadDetector(dir);
       assert.deepEqual(loaded.scoreSamples(test), det.scoreSamples(test));
+      // Explanations work as for any method: each top row with its three features.
+      const top = loaded.top(test, 3);
+      assert.equal(top.length, 3);
+      assert.ok(top.every((r) => r.explanation.length === 3 && r.score >= top[2].score));
+      // `synthad score` streams the file over 2 worker threads, each with its copy of every member.
+      const out = path.join(dir, 'scores.csv');
+      const cli = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'bin/synthad.js'),
+          'score',
+          dir,
+          path.join(ROOT, 'samples/thyroid-test.csv'),
+          '--out',
+          out,
+          '--threads',
+          '2',
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(cli.status, 0, cli.stderr);
+      const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+      const col = lines[0].split(',').indexOf('score');
+      const streamed = lines.slice(1).map((l) => Number(l.split(',')[col]));
+      const want = det.scoreSamples(test);
+      assert.equal(streamed.length, want.length);
+      // Printed in full (shortest round-trip text): the same doubles.
+      streamed.forEach((v, i) => assert.equal(v, want[i], `row ${i}`));
       assert.equal(loaded.threshold, det.threshold);
       assert.deepEqual(loaded.evaluate(test).members, det.evaluate(test).members);
       loaded.dispose();
