@@ -95,10 +95,11 @@ function detectorText(d: Detector): string {
       ),
     ].join('\n');
   }
-  return (
-    `${head}\nfitted on ${s.source}: ${s.trainRows} training rows, ${s.epochs} epochs (best ${s.bestEpoch}, ${stop}), ` +
-    `${s.seconds.toFixed(1)} s on ${d.computeDetail}`
-  );
+  // The MLP counts epochs, boosted trees rounds; the forest neither.
+  const unit = s.history[0]?.unit ?? 'epoch';
+  const trained =
+    s.epochs > 0 ? `, ${s.epochs} ${unit}s (best ${s.bestEpoch}, ${stop.replace('epochs', `${unit}s`)})` : '';
+  return `${head}\nfitted on ${s.source}: ${s.trainRows} training rows${trained}, ${s.seconds.toFixed(1)} s on ${d.computeDetail}`;
 }
 
 function cellText(t: Table, col: number, row: number): string {

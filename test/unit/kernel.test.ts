@@ -407,7 +407,7 @@ describe('kernel: worker session', function () {
     fs.writeFileSync(path.join(dir, 'unlabelled.csv'), lines.join('\n') + '\n');
     const load = await run("const data = await load('unlabelled.csv')");
     assert.ok(load.ok, JSON.stringify(load.error));
-    // `new Detector().fit(data)` works too (200 epochs here: ~30 s); a few epochs keep the test short.
+    // `new Detector({ method: 'vcsa' }).fit(data)` takes 200 epochs here (~30 s); a few epochs keep the test short.
     const fit = await run("const det = await new Detector({ method: 'vcsa', epochs: 10 }).fit(data);\ndet");
     assert.ok(fit.ok, JSON.stringify(fit.error));
     assert.match(
