@@ -189,7 +189,14 @@ export function createCellApi(config: KernelConfig, current: () => CellContext |
     scores: scores as Plot['scores'],
     roc: (r) => new Chart(rocChart(needReport(r, 'roc'))),
     pr: (r) => new Chart(prChart(needReport(r, 'pr'))),
-    training: (d) => new Chart(trainingChart(d.fitted.summary, d.options.epochs)),
+    training: (d) =>
+      new Chart(
+        trainingChart(
+          d.fitted.summary,
+          // Boosted trees (an ensemble's too) count rounds, the MLP epochs.
+          d.fitted.summary.history[0]?.unit === 'round' ? d.options.rounds : d.options.epochs,
+        ),
+      ),
     compare: (...reports) => new Chart(comparisonChart(reports.map((r) => needReport(r, 'compare')))),
   };
 
