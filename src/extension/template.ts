@@ -27,14 +27,15 @@ export function templateNotebook(): vscode.NotebookData {
         '# Anomaly detection with synthetic anomalies',
         '',
         'A classifier learns normal rows against a few **known** anomalies plus **synthetic anomalies** drawn',
-        "uniformly over the data's box (Lau et al. 2025), so it also flags anomaly types it never saw.",
+        "over the data's box (Lau et al. 2025), so it also flags anomaly types it never saw.",
         'The Thyroid sample: train with `hyperfunction` known; `subnormal` stays unseen until the test.',
       ].join('\n'),
     ),
     code("const train = await load('samples/thyroid-train.csv', { label: 'class', normal: 'normal' });\ntrain"),
     code("const test = await load('samples/thyroid-test.csv', { label: 'class', normal: 'normal' });\ntest"),
     markdown(
-      'Train the detector (paper defaults: MLP 500-500, hinge loss, AdamW, early stopping). Stop keeps the best weights so far.',
+      'Train the default detector: an ensemble of boosted trees (with and without synthetic anomalies) and an ' +
+        "Isolation Forest, weighed on held-out known anomalies. `method: 'vcsa'` trains the paper's MLP instead.",
     ),
     code("const det = await new Detector({ known: ['hyperfunction'], seed: 0 }).fit(train);\ndet"),
     code('const rep = det.evaluate(test);\nrep'),
