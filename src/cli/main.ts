@@ -51,8 +51,11 @@ Data: CSV/TSV (delimiter sniffed), JSON (array of records) or JSON Lines.
 Output (evaluate): a metrics table; --json one JSON object instead; --report DIR also writes scores.png,
   roc.png, pr.png, training.png and report.html into DIR.
 Detector:
-  --detector ${methodNames().join('|')}   (default vcsa: classifier with synthetic anomalies)
-  --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500
+  --detector ${methodNames().join('|')}   (default auto: the ensemble)
+  --members M,M (gbt-sa,gbt,iforest)  --calibration-split X (0.2)  --ensemble-margin X (0.05)
+  --ensemble-min-anomalies N (5)   (auto: members, rows held out to weigh them, the weighing rule)
+  --synthetic marginal|uniform (marginal: flags at their frequencies; uniform: the paper's)
+  --seed N (0)  --epochs N (200)  --patience N (7)  --batch-size N (1024)  --hidden 500,500   (vcsa, vc)
   --trees N (100)  --max-samples N (256)   (iforest)
   --rounds N (300)  --depth N (6)  --eta X (0.1)  --lambda X (1)  --min-child-weight X (1)  --bins N (256)
   --early-stop N (20 rounds without a better validation loss; 0: never)   (gbt-sa, gbt: boosted trees)
